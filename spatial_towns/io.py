@@ -1,0 +1,396 @@
+"""Input loaders (validated, in WGS84) and atomic output writers.
+
+The input contract every module relies on:
+
+- counties: polygons with ``county_code``, ``county_name``, ``prefecture_code``,
+  ``prefecture_name`` (:func:`read_boundaries`);
+- towns: points with ``code``, ``name``, ``county_code`` (:func:`read_towns`); a town without
+  coordinates is kept with an empty geometry so that it can be reported, never dropped;
+- seats: prefecture and county seats, points with ``code``, ``name``, ``level``;
+- stations: railway station points with an optional ``station`` type;
+- roads: an osmnx ``MultiDiGraph`` (:func:`read_roads`);
+- population: an open rasterio dataset (:func:`read_population`).
+
+Every vector loader takes ``frame``: the coordinate frame of the file's coordinates, an EPSG
+string or ``"GCJ-02"`` for Amap/Baidu-derived data. A file that carries its own CRS is used as
+such unless ``frame`` overrides it; a CSV carries none, so ``frame`` is required for it.
+All loaders return EPSG:4326 (WGS84 lon/lat) geometries.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import _coords, errors
+
+_LON = ("lon", "lng", "longitude", "x", "经度")
+_LAT = ("lat", "latitude", "y", "纬度")
+_ALIASES = {
+    "code": ("code", "town_code", "adcode_town", "编码", "代码"),
+    "name": ("name", "town_name", "名称"),
+    "county_code": ("county_code", "adcode", "areaCode", "county", "区县代码"),
+    "county_name": ("county_name", "name", "区县"),
+    "prefecture_code": ("prefecture_code", "city_code", "cityCode"),
+    "prefecture_name": ("prefecture_name", "city_name", "city"),
+    "level": ("level",),
+    "station": ("station", "type"),
+}
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
+    """Read a CSV as text columns, UTF-8 first, then GB18030 (a superset of GBK)."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False,
+                               na_values=[""]), enc
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.ParserError as exc:
+            raise errors.InputDataError(f"{path}: not a readable CSV ({exc})") from None
+    raise errors.InputDataError(
+        f"{path}: text is neither UTF-8 nor GBK/GB18030; re-save it as UTF-8"
+    )
+
+
+def _pick(df: pd.DataFrame, key: str, path: Path, required: bool = True) -> str | None:
+    cols = {c.lower(): c for c in df.columns}
+    for alias in _ALIASES[key]:
+        if alias.lower() in cols:
+            return cols[alias.lower()]
+    if required:
+        raise errors.InputDataError(
+            f"{path}: no column for {key!r} (accepted names: {', '.join(_ALIASES[key])}; "
+            f"found: {', '.join(map(str, df.columns))})"
+        )
+    return None
+
+
+def _read_vector(path: Path, layer: str | None, frame: str | None, what: str) -> gpd.GeoDataFrame:
+    """Read any OGR/Parquet/CSV layer and bring it to WGS84, checking its CRS."""
+    path = Path(path)
+    if not path.exists():
+        raise errors.InputDataError(f"{what} file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        df, enc = _read_table(path)
+        lon = next((c for c in df.columns if c.lower() in _LON), None)
+        lat = next((c for c in df.columns if c.lower() in _LAT), None)
+        if lon is None or lat is None:
+            raise errors.InputDataError(
+                f"{path}: a {what} CSV needs longitude and latitude columns "
+                f"(accepted: {', '.join(_LON)} / {', '.join(_LAT)})"
+            )
+        if frame is None:
+            raise errors.CRSError(
+                f"{path}: a CSV carries no coordinate frame; state it (CLI --towns-frame / "
+                "frame=) as EPSG:4326 for GPS/OSM/GeoNames data or GCJ-02 for Amap data"
+            )
+        xs = _numeric(df[lon], path, lon)
+        ys = _numeric(df[lat], path, lat)
+        _check_lonlat(xs, ys, path, lon, lat)
+        geoms = [
+            shapely.Point(x, y) if np.isfinite(x) and np.isfinite(y) else None
+            for x, y in zip(xs, ys)
+        ]
+        gdf = gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=geoms, crs=None)
+        gdf.attrs["encoding"] = enc
+    else:
+        try:
+            if suffix == ".parquet":
+                gdf = gpd.read_parquet(path)
+            else:
+                gdf = gpd.read_file(path, layer=layer)
+        except Exception as exc:  # pyogrio/arrow raise many types; name the file
+            raise errors.InputDataError(f"{path}: cannot read {what} layer ({exc})") from None
+        if gdf.crs is None and frame is None:
+            raise errors.CRSError(
+                f"{path}: the {what} layer has no CRS; set one in the file or pass its frame "
+                "(EPSG:4326, GCJ-02, or the EPSG code of its projection)"
+            )
+        if frame is not None and _coords.normalise_frame(frame) == _coords.GCJ02:
+            if gdf.crs is not None and not gdf.crs.is_geographic:
+                raise errors.CRSError(
+                    f"{path}: frame GCJ-02 given but the layer is projected ({gdf.crs.name}); "
+                    "GCJ-02 coordinates are lon/lat degrees"
+                )
+        elif frame is not None and gdf.crs is None:
+            gdf = gdf.set_crs(_coords.normalise_frame(frame))
+        frame = frame or gdf.crs.to_string()
+    src_frame = _coords.normalise_frame(frame)
+    gdf = _coords.to_wgs84(gdf, src_frame, what)
+    gdf.attrs["frame"] = src_frame
+    gdf.attrs["path"] = str(path)
+    return gdf
+
+
+def _numeric(col: pd.Series, path: Path, name: str) -> np.ndarray:
+    vals = pd.to_numeric(col, errors="coerce")
+    bad = col.notna() & vals.isna()
+    if bad.any():
+        rows = list(bad[bad].index[:5] + 2)
+        raise errors.InputDataError(
+            f"{path}: column {name!r} has non-numeric values on lines {rows} "
+            f"(e.g. {col[bad].iloc[0]!r})"
+        )
+    return vals.to_numpy(dtype=float)
+
+
+def _check_lonlat(xs: np.ndarray, ys: np.ndarray, path: Path, lon: str, lat: str) -> None:
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    if not ok.any():
+        return
+    if (np.abs(ys[ok]) > 90).any():
+        hint = " — the columns look swapped" if (np.abs(xs[ok]) <= 90).all() else ""
+        raise errors.CRSError(
+            f"{path}: latitude column {lat!r} has values beyond ±90{hint}; "
+            f"check which column is longitude ({lon!r}) and which latitude"
+        )
+    if (np.abs(xs[ok]) > 180).any():
+        raise errors.CRSError(
+            f"{path}: longitude column {lon!r} has values beyond ±180: projected metres in a "
+            "lon/lat CSV? Convert to lon/lat or give a GeoPackage with its CRS"
+        )
+
+
+def read_towns(path: str | Path, frame: str | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read candidate towns.
+
+    Parameters
+    ----------
+    path
+        CSV (with lon/lat columns), GeoJSON, GeoPackage, Shapefile or GeoParquet.
+    frame
+        Coordinate frame of the file (``"EPSG:4326"``, ``"GCJ-02"``, ...). Required for CSV.
+    layer
+        Layer name for multi-layer files.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code``, ``name``, ``county_code`` (may be empty), ``kind`` (镇/乡/街道/other from the
+        name), point geometry in EPSG:4326 or None when the row has no location. A ``level``
+        column, when present, keeps only ``town`` rows (NBS code lists mix levels); the count
+        of other rows is recorded in ``attrs["ignored_levels"]``.
+    """
+    path = Path(path)
+    gdf = _read_vector(path, layer, frame, "towns")
+    ignored: dict[str, int] = {}
+    level = _pick(gdf, "level", path, required=False)
+    if level is not None:
+        counts = gdf[level].value_counts()
+        ignored = {str(k): int(v) for k, v in counts.items() if k != "town"}
+        gdf = gdf[gdf[level] == "town"]
+    code = _pick(gdf, "code", path)
+    name = _pick(gdf, "name", path)
+    county = _pick(gdf, "county_code", path, required=False)
+    out = gpd.GeoDataFrame(
+        {
+            "code": gdf[code].astype("string").str.strip(),
+            "name": gdf[name].astype("string").str.strip(),
+            "county_code": (gdf[county].astype("string").str.strip() if county
+                            else pd.Series(pd.NA, index=gdf.index, dtype="string")),
+        },
+        geometry=gdf.geometry.values,
+        crs=_coords.WGS84,
+    ).reset_index(drop=True)
+    if out.empty:
+        raise errors.InputDataError(f"{path}: no towns in the file")
+    missing = out["code"].isna() | (out["code"] == "")
+    if missing.any():
+        raise errors.InputDataError(
+            f"{path}: {int(missing.sum())} town(s) without a code in column {code!r} "
+            f"(rows {list(out.index[missing][:5] + 1)}); every town needs a unique code"
+        )
+    dup = out["code"][out["code"].duplicated(keep=False)]
+    if not dup.empty:
+        raise errors.InputDataError(
+            f"{path}: duplicate town codes in column {code!r}: {sorted(set(dup))[:10]}; "
+            "codes must be unique"
+        )
+    nameless = out["name"].isna() | (out["name"] == "")
+    if nameless.any():
+        raise errors.InputDataError(
+            f"{path}: town(s) {list(out.loc[nameless, 'code'][:5])} have no name"
+        )
+    geom_types = set(out.geometry.dropna().geom_type)
+    if geom_types - {"Point"}:
+        raise errors.InputDataError(
+            f"{path}: towns must be points; found {sorted(geom_types)} "
+            "(use the town seat, e.g. representative_point(), for polygons)"
+        )
+    out["kind"] = out["name"].map(town_kind)
+    out.attrs.update(gdf.attrs)
+    out.attrs["ignored_levels"] = ignored
+    return out
+
+
+def town_kind(name: str) -> str:
+    """Classify a township unit by its name: 镇, 乡, 街道 or 其他 (farms, zones...)."""
+    if name.endswith("镇"):
+        return "镇"
+    if name.endswith("乡"):
+        return "乡"
+    if name.endswith("街道") or name.endswith("街道办事处"):
+        return "街道"
+    return "其他"
+
+
+def read_boundaries(path: str | Path, frame: str | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read county-level boundaries.
+
+    Returns polygons in EPSG:4326 with ``county_code``, ``county_name``, ``prefecture_code``,
+    ``prefecture_name``. Invalid polygons are repaired with ``make_valid``; empty or
+    non-polygon features raise an error naming them.
+    """
+    path = Path(path)
+    gdf = _read_vector(path, layer, frame, "boundaries")
+    cols = {k: _pick(gdf, k, path) for k in
+            ("county_code", "county_name", "prefecture_code", "prefecture_name")}
+    out = gpd.GeoDataFrame(
+        {k: gdf[c].astype(str).str.strip() for k, c in cols.items()},
+        geometry=gdf.geometry.values, crs=_coords.WGS84,
+    )
+    empty = out.geometry.isna() | out.geometry.is_empty
+    if empty.any():
+        raise errors.InputDataError(
+            f"{path}: county feature(s) {list(out.loc[empty, 'county_code'][:5])} have an "
+            "empty geometry"
+        )
+    kinds = set(out.geom_type) - {"Polygon", "MultiPolygon"}
+    if kinds:
+        raise errors.InputDataError(f"{path}: boundaries must be polygons; found {sorted(kinds)}")
+    invalid = ~out.is_valid
+    if invalid.any():
+        out.loc[invalid, "geometry"] = shapely.make_valid(out.geometry[invalid].values)
+        out.attrs["repaired"] = list(out.loc[invalid, "county_code"])
+    dup = out["county_code"][out["county_code"].duplicated()]
+    if not dup.empty:
+        raise errors.InputDataError(f"{path}: duplicate county codes {sorted(set(dup))}")
+    out.attrs["path"] = str(path)
+    out.attrs["frame"] = gdf.attrs.get("frame")
+    return out
+
+
+def read_seats(path: str | Path, frame: str | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read administrative seats: points with ``code``, ``name`` and ``level``
+    (``prefecture`` or ``county``), EPSG:4326."""
+    path = Path(path)
+    gdf = _read_vector(path, layer, frame, "seats")
+    cols = {k: _pick(gdf, k, path) for k in ("code", "name", "level")}
+    out = gpd.GeoDataFrame({k: gdf[c].astype(str) for k, c in cols.items()},
+                           geometry=gdf.geometry.values, crs=_coords.WGS84)
+    bad = ~out["level"].isin(["prefecture", "county"])
+    if bad.any():
+        raise errors.InputDataError(
+            f"{path}: column 'level' must be 'prefecture' or 'county'; found "
+            f"{sorted(set(out.loc[bad, 'level']))}"
+        )
+    return out[out.geometry.notna()].reset_index(drop=True)
+
+
+def read_stations(path: str | Path, frame: str | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read railway stations: points, with a ``station`` type column when the file has one."""
+    path = Path(path)
+    gdf = _read_vector(path, layer, frame, "stations")
+    st = _pick(gdf, "station", path, required=False)
+    out = gpd.GeoDataFrame({"station": gdf[st].astype(str) if st else "train"},
+                           geometry=gdf.geometry.values, crs=_coords.WGS84)
+    if "name" in gdf.columns:
+        out["name"] = gdf["name"].values
+    return out[out.geometry.notna()].reset_index(drop=True)
+
+
+def read_roads(path: str | Path):
+    """Read a road graph: osmnx GraphML (``.graphml``) or OSM XML (``.osm``/``.xml``).
+
+    Returns a ``networkx.MultiDiGraph`` in the osmnx convention (node ``x``/``y``, graph
+    ``crs``). Raises :class:`~spatial_towns.errors.InputDataError` for an empty graph.
+    """
+    import osmnx as ox
+
+    path = Path(path)
+    if not path.exists():
+        raise errors.InputDataError(f"road network file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".graphml":
+            G = ox.load_graphml(path)
+        elif suffix in (".osm", ".xml"):
+            G = ox.graph_from_xml(path, simplify=True, retain_all=True)
+        else:
+            raise errors.InputDataError(
+                f"{path}: unsupported road network format {suffix!r}; use .graphml or .osm"
+            )
+    except errors.SpatialTownsError:
+        raise
+    except Exception as exc:
+        raise errors.InputDataError(f"{path}: cannot read the road network ({exc})") from None
+    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
+        raise errors.InputDataError(f"{path}: the road network has no nodes or no edges")
+    if "crs" not in G.graph:
+        raise errors.CRSError(f"{path}: the road graph has no 'crs' graph attribute")
+    G.graph["source_path"] = str(path)
+    return G
+
+
+def read_population(path: str | Path):
+    """Open a population raster (GeoTIFF, any CRS) and check its CRS and nodata.
+
+    Returns an open ``rasterio`` dataset; the caller closes it.
+    """
+    import rasterio
+
+    path = Path(path)
+    if not path.exists():
+        raise errors.InputDataError(f"population raster not found: {path}")
+    try:
+        ds = rasterio.open(path)
+    except Exception as exc:
+        raise errors.InputDataError(f"{path}: cannot open the population raster ({exc})") from None
+    if ds.crs is None:
+        ds.close()
+        raise errors.CRSError(
+            f"{path}: the population raster has no CRS; assign one "
+            "(e.g. gdal_edit.py -a_srs EPSG:4326) before using it"
+        )
+    return ds
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Write ``path`` via ``write(tmp_path)`` then rename, so readers never see half a file.
+
+    ``write`` receives a temporary path in the same folder (same suffix, so drivers pick the
+    right format). Raises :class:`~spatial_towns.errors.OutputError` when the folder is not
+    writable.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    except OSError as exc:
+        raise errors.OutputError(f"cannot write to {path.parent}: {exc.strerror}") from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        tmp_path.unlink()
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    except OSError as exc:
+        raise errors.OutputError(f"cannot write {path}: {exc}") from None
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+    return path
+
+
+def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    """Atomically write a text file."""
+    return atomic_write(path, lambda p: p.write_text(text, encoding=encoding))

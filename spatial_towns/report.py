@@ -1,0 +1,79 @@
+"""Markdown run report: inputs with provenance, config, what was and was not computed,
+tier counts per prefecture and the selected towns."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in df.iterrows():
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("" if pd.isna(v) else f"{v:.1f}")
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render(res) -> str:
+    """The report of a :class:`~spatial_towns.pipeline.RunResult` as Markdown text."""
+    towns, cfg = res.towns, res.cfg
+    n = len(towns)
+    status = towns["status"].value_counts()
+    fallback = [c for c, m in res.methods.items() if "FALLBACK" in m]
+    not_computed = [c for c, m in res.methods.items() if m.startswith("not computed")]
+    out = [f"# spatial_towns run report: {cfg.run_name}", ""]
+    if fallback or not_computed:
+        out += ["> **Attention — partial inputs.**"]
+        if fallback:
+            out += [f"> Computed by a stated FALLBACK, not from a road network: {', '.join(fallback)}."]
+        if not_computed:
+            out += [f"> NOT computed (input missing): {', '.join(not_computed)}."]
+        out += [""]
+    out += ["## Inputs", ""]
+    out += [f"- **{k}**: {v}" for k, v in res.provenance.items()]
+    out += [f"- **metric CRS** (all distances and areas): `{res.crs.srs}`", ""]
+    out += ["## Town accounting", "",
+            f"- input towns: {n}; eligible: {int(status.get('eligible', 0))}; "
+            f"excluded: {int(status.get('excluded', 0))}; selected: {int((towns['tier'] != '').sum())}",
+            ""]
+    excl = towns.loc[towns["status"] == "excluded", "reason"].value_counts()
+    out += [_md_table(excl.rename_axis("exclusion reason").reset_index(name="towns")), ""]
+    out += ["## Criteria", "", "| column | how | weight used |", "|---|---|---|"]
+    weights = {u.column: u for u in res.used if u.column}
+    for col, how in res.methods.items():
+        u = weights.get(col)
+        out.append(f"| {col} | {how} | {'' if u is None else f'{u.weight:.3f} ({u.direction})'} |")
+    out += [""]
+    notes = [f"- {u.name}: {u.note}" for u in res.used if u.note]
+    if notes:
+        out += ["Criterion substitutions:", *notes, ""]
+    out += ["Score = Σ 100 × weight × min-max normalised criterion (cost criteria reversed), "
+            "bounds from the eligible towns; 0-100.", ""]
+    out += ["## Tiers", "", f"Joint integer program (HiGHS), objective {res.selection.objective:.2f} "
+            "(Σ tier_weight × score).", ""]
+    for t in cfg.tiers:
+        q = []
+        if t.per_prefecture_min:
+            q.append(f"≥{t.per_prefecture_min} per prefecture")
+        if t.per_county_min:
+            q.append(f"≥{t.per_county_min} per county-level unit with a candidate")
+        size = res.selection.sizes[t.name]
+        basis = f"exactly {t.count}" if t.count is not None else f"minimum {t.min_count}"
+        out.append(f"- {t.label} ({t.name}): {size} towns ({basis}; {', '.join(q) or 'no unit minimum'})")
+    out += ["", "### Tier counts per prefecture", "", _md_table(res.tier_counts().reset_index()), ""]
+    by_reason = towns.loc[towns["tier"] != "", "reason"].str.contains("minimum").sum()
+    out += [f"{by_reason} selected town(s) are in their tier because of a per-unit minimum "
+            "rather than by score alone (see `reason`).", ""]
+    for t in cfg.tiers:
+        sel = towns[towns["tier"] == t.name].sort_values(["score", "code"], ascending=[False, True])
+        out += [f"### {t.label} ({t.name})", ""]
+        out += [_md_table(sel[["code", "name", "county_name", "prefecture_name", "score", "rank",
+                               "reason"]].assign(rank=sel["rank"].astype(int)))]
+        out += [""]
+    return "\n".join(out) + "\n"

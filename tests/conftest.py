@@ -1,0 +1,16 @@
+from pathlib import Path
+
+import pytest
+
+from spatial_towns import config, pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """One run of the pipeline on the embedded Jilin data, shared by the tests."""
+    out = tmp_path_factory.mktemp("run")
+    return pipeline.run(config.load(), output_dir=out, progress=False)

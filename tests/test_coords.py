@@ -1,0 +1,35 @@
+import numpy as np
+import prcoords
+import pytest
+
+from spatial_towns import _coords, errors
+
+
+def test_gcj02_inverse_recovers_wgs84_points():
+    wgs = np.array([[125.3245, 43.8868], [129.5, 42.9], [122.8, 45.6]])
+    gcj = np.array([[c.lon, c.lat] for c in (prcoords.wgs_gcj((lat, lon)) for lon, lat in wgs)])
+    # the GCJ-02 offset in Jilin is hundreds of metres: make sure we test a real shift
+    assert np.abs(gcj - wgs).max() > 1e-3
+    back = _coords.gcj02_to_wgs84(gcj)
+    np.testing.assert_allclose(back, wgs, atol=1e-6)
+
+
+def test_auto_albers_is_projected_and_metric():
+    crs = _coords.metric_crs("auto", (121.6, 40.8, 131.3, 46.3))
+    assert crs.is_projected
+    assert crs.axis_info[0].unit_name == "metre"
+
+
+def test_geographic_metric_crs_is_rejected():
+    with pytest.raises(errors.ConfigError, match="geographic"):
+        _coords.metric_crs("EPSG:4326", (0, 0, 1, 1))
+
+
+@pytest.mark.parametrize("frame", ["GCJ-02", "gcj02", "amap"])
+def test_frame_aliases(frame):
+    assert _coords.normalise_frame(frame) == _coords.GCJ02
+
+
+def test_unknown_frame_is_clear():
+    with pytest.raises(errors.CRSError, match="unknown coordinate frame"):
+        _coords.normalise_frame("mars-ish")

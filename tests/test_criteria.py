@@ -1,0 +1,86 @@
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+
+from spatial_towns import _coords, config, criteria, io
+
+from conftest import FIXTURES
+
+CRS = _coords.metric_crs("auto", (125.0, 43.5, 126.0, 44.5))
+
+
+def _synthetic_raster(path, crs="EPSG:4326"):
+    """Seeded synthetic population grid (NOT real data): 0.01° cells around (125.5, 44.0)."""
+    rng = np.random.default_rng(42)
+    data = rng.integers(0, 100, size=(100, 100)).astype("float32")
+    data[0, 0] = -9999  # nodata, must be ignored
+    with rasterio.open(path, "w", driver="GTiff", width=100, height=100, count=1,
+                       dtype="float32", crs=crs, nodata=-9999,
+                       transform=from_origin(125.0, 44.5, 0.01, 0.01)) as ds:
+        ds.write(data, 1)
+    return data
+
+
+def test_population_within_radius_matches_a_brute_force_sum(tmp_path):
+    data = _synthetic_raster(tmp_path / "pop.tif")
+    ds = io.read_population(tmp_path / "pop.tif")
+    towns = gpd.GeoSeries([shapely.Point(125.5, 44.0), shapely.Point(125.01, 44.49)], crs=4326)
+    xy = np.column_stack([towns.to_crs(CRS).x, towns.to_crs(CRS).y])
+    got = criteria.population_within(ds, xy, CRS, 5000.0)
+    rows, cols = np.indices(data.shape)
+    lon = 125.0 + (cols + 0.5) * 0.01
+    lat = 44.5 - (rows + 0.5) * 0.01
+    cells = gpd.GeoSeries(gpd.points_from_xy(lon.ravel(), lat.ravel()), crs=4326).to_crs(CRS)
+    vals = np.where(data.ravel() < 0, 0, data.ravel())
+    for k, (x, y) in enumerate(xy):
+        near = np.hypot(cells.x - x, cells.y - y) <= 5000.0
+        assert got[k] == pytest.approx(vals[near.to_numpy()].sum())
+    ds.close()
+
+
+def test_raster_without_crs_is_refused(tmp_path):
+    with rasterio.open(tmp_path / "p.tif", "w", driver="GTiff", width=2, height=2, count=1,
+                       dtype="float32", transform=from_origin(0, 2, 1, 1)) as ds:
+        ds.write(np.ones((2, 2), "float32"), 1)
+    with pytest.raises(Exception, match="no CRS"):
+        io.read_population(tmp_path / "p.tif")
+
+
+def _layers(roads=None):
+    counties = gpd.GeoDataFrame(
+        {"county_code": ["220102"], "county_name": ["南关区"], "prefecture_code": ["220100"],
+         "prefecture_name": ["长春市"]}, geometry=[shapely.box(125.0, 43.5, 126.0, 44.5)], crs=4326)
+    seats = gpd.GeoDataFrame({"code": ["220100", "220102"], "name": ["长春市", "南关区"],
+                              "level": ["prefecture", "county"]},
+                             geometry=[shapely.Point(125.30, 43.80), shapely.Point(125.40, 43.85)],
+                             crs=4326)
+    return criteria.Layers(counties=counties, seats=seats, roads=roads)
+
+
+def _towns():
+    return gpd.GeoDataFrame({"code": ["a", "b", "c"], "county_code": ["220102"] * 3},
+                            geometry=[shapely.Point(125.35, 43.80), shapely.Point(125.91, 44.205),
+                                      None], crs=4326)
+
+
+def test_fallback_times_are_distance_times_circuity_over_speed():
+    cfg = config.load()
+    tab, methods = criteria.compute(_towns(), _layers(), cfg, CRS)
+    expected = tab["dist_changchun_km"] * cfg.access.circuity_factor / cfg.access.fallback_speed_kmh * 60
+    np.testing.assert_allclose(tab["time_changchun_min"], expected)
+    assert "FALLBACK" in methods["time_changchun_min"]
+    assert np.isnan(tab.loc[2, "time_changchun_min"])  # no location, no value
+    assert methods["pop_within_km"].startswith("not computed")
+
+
+def test_network_times_and_disconnected_town_flag():
+    roads = io.read_roads(FIXTURES / "tiny_roads.osm")
+    tab, methods = criteria.compute(_towns(), _layers(roads), config.load(), CRS)
+    assert "road graph" in methods["time_changchun_min"]
+    assert np.isfinite(tab.loc[0, "time_changchun_min"])
+    # town b snaps to the isolated road: unreachable, flagged with the reason
+    assert np.isinf(tab.loc[1, "time_changchun_min"])
+    assert "disconnected" in tab.loc[1, "network_flag"]

@@ -1,0 +1,90 @@
+import hashlib
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from spatial_towns import config, datasets, errors, pipeline
+
+from conftest import SHARED
+
+
+def test_every_input_town_is_in_the_output(default_run):
+    towns = default_run.towns
+    assert len(towns) == len(datasets.towns_table()) == 1009
+    assert towns["code"].is_unique
+    excluded = towns["status"] == "excluded"
+    assert (towns.loc[excluded, "reason"].str.startswith("excluded: ")).all()
+    assert (towns.loc[~excluded, "reason"] != "").all()
+
+
+def test_embedded_run_meets_the_plan_quotas(default_run):
+    towns = default_run.towns
+    sel = towns[towns["tier"] != ""]
+    counts = sel["tier"].value_counts()
+    assert counts["provincial"] == 30 and counts["municipal"] == 40 and counts["county"] >= 50
+    assert (sel["kind"] == "镇").all()  # only 建制镇
+    per_pref = pd.crosstab(sel["prefecture_code"], sel["tier"])
+    assert len(per_pref) == 9
+    assert (per_pref["provincial"] >= 2).all() and (per_pref["municipal"] >= 2).all()
+    eligible_counties = towns.loc[towns["status"] == "eligible", "county_code"].unique()
+    county_tier = sel.loc[sel["tier"] == "county", "county_code"]
+    assert set(eligible_counties) <= set(county_tier)
+
+
+def test_only_located_towns_inside_jilin_are_scored(default_run):
+    towns = default_run.towns
+    scored = towns[towns["score"].notna()]
+    assert scored.geometry.notna().all()
+    assert scored["score"].between(0, 100).all()
+    # distances are in km in a metric CRS: Jilin is ~800 km across
+    assert scored["dist_changchun_km"].max() < 900
+    assert 0 < scored["dist_border_km"].min() < 20
+
+
+def test_outputs_written_and_map_needs_no_internet(default_run):
+    files = default_run.files
+    assert set(files) >= {"candidates.csv", "towns.gpkg", "map.html", "report.md"}
+    raw = files["candidates.csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM so Excel reads Chinese
+    page = files["map.html"].read_text(encoding="utf-8")
+    assert '<script src="http' not in page and 'rel="stylesheet" href="http' not in page
+    assert "省级示范镇" in page
+    gpkg = gpd.read_file(files["towns.gpkg"])
+    assert len(gpkg) == 1009 and {"tier", "reason", "score", "rank"} <= set(gpkg.columns)
+    report = files["report.md"].read_text(encoding="utf-8")
+    assert "FALLBACK" in report and "not computed" in report.lower()
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_same_input_same_output(default_run, tmp_path):
+    again = pipeline.run(config.load(), output_dir=tmp_path, progress=False)
+    for name in ("candidates.csv", "report.md", "map.html"):
+        assert _digest(again.files[name]) == _digest(default_run.files[name]), name
+    a = pyogrio.read_dataframe(again.files["towns.gpkg"])
+    b = pyogrio.read_dataframe(default_run.files["towns.gpkg"])
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(errors.OutputError, match="not writable"):
+        pipeline.run(config.load(), output_dir=blocker, progress=False)
+
+
+@pytest.mark.skipif(not (SHARED / "vonng-adcode-jilin").exists(), reason="../shared/data absent")
+def test_full_pipeline_on_shared_reference_data(tmp_path):
+    inputs = pipeline.Inputs(
+        towns=str(SHARED / "vonng-adcode-jilin" / "jilin_adcode_2016.csv"), towns_frame="GCJ-02",
+        stations=str(SHARED / "osm-railway-stations-jilin" / "jilin_railway_stations_osm_2025.geojson"),
+    )
+    res = pipeline.run(config.load(overrides={"run_name": "shared"}), inputs, output_dir=tmp_path,
+                       progress=False)
+    assert len(res.towns) == 1009  # town rows; 11,370 village rows etc. are counted as ignored
+    assert "village" in res.provenance["towns"]
+    assert (res.towns["tier"] == "provincial").sum() == 30
