@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--run-name", help="name of the run folder (default from config)")
     r.add_argument("--tiles", help="optional online tile layer for the map, e.g. OpenStreetMap")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 
 
@@ -58,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # a bug of ours: say so in one line; --debug shows the traceback
+        if args.debug:
+            raise
+        print(f"spatial-towns: internal error ({type(exc).__name__}: {exc}); please report it "
+              "with the command and re-run with --debug for the traceback", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -168,7 +168,12 @@ def compute(
         for col, (xy, _) in targets.items():
             seat_node, _ = network.snap(g, xy)
             t = network.time_to_nearest(g, seat_node)[town_node] + access_s
-            put(col, t / 60.0, UNITS[col] + f" (road graph, {g.n_nodes} nodes, Dijkstra)")
+            # Unreachable (other component) stays missing, not infinite: the town is then
+            # excluded with the network flag as its reason rather than scored as worst.
+            n_unreach = int(np.isinf(t).sum())
+            t[np.isinf(t)] = np.nan
+            put(col, t / 60.0, UNITS[col] + f" (road graph, {g.n_nodes} nodes, Dijkstra"
+                + (f"; {n_unreach} towns cannot reach it)" if n_unreach else ")"))
         flags = []
         for snap_d, c in zip(snap_m, comp[town_node]):
             reasons = []
@@ -191,9 +196,10 @@ def compute(
         progress("travel times")
 
     if layers.population is not None:
-        put("pop_within_km", population_within(layers.population, txy, crs,
-                                               acc.population_radius_km * 1000.0),
-            UNITS["pop_within_km"] + f" ({acc.population_radius_km:g} km)")
+        pop, note = population_within(layers.population, txy, crs,
+                                      acc.population_radius_km * 1000.0)
+        put("pop_within_km", pop, UNITS["pop_within_km"] + f" ({acc.population_radius_km:g} km"
+            + (f"; {note})" if note else ")"))
     else:
         out["pop_within_km"] = np.nan
         methods["pop_within_km"] = "not computed: no population raster given"
@@ -216,22 +222,45 @@ def compute(
     return out, methods
 
 
-def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS, radius_m: float) -> np.ndarray:
+def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS,
+                      radius_m: float) -> tuple[np.ndarray, str]:
     """Sum of raster cells whose centres lie within ``radius_m`` of each town.
 
     Nodata cells and negative values are ignored. The raster may be in any CRS: cell centres
-    are transformed to the metric ``crs`` before the radius test.
+    are transformed to the metric ``crs`` before the radius test. Towns outside the raster's
+    extent get NaN (not 0: an uncovered town is unknown, not empty).
+
+    Returns
+    -------
+    (numpy.ndarray, str)
+        Persons per town, and a note for the report (missing nodata, towns not covered).
     """
+    notes = []
+    if ds.nodata is None:
+        notes.append("raster has no nodata value: every cell counted")
+    footprint = pyproj.Transformer.from_crs(ds.crs, crs, always_xy=True).transform_bounds(
+        *ds.bounds)
+    inside = ((town_xy[:, 0] >= footprint[0]) & (town_xy[:, 0] <= footprint[2])
+              & (town_xy[:, 1] >= footprint[1]) & (town_xy[:, 1] <= footprint[3]))
+    if len(town_xy) and not inside.any():
+        raise errors.InputDataError(
+            f"population raster {ds.name} does not cover any town (raster bounds "
+            f"{tuple(round(b, 3) for b in ds.bounds)} in {ds.crs}); is it the right area or CRS?"
+        )
+    if (~inside).any():
+        notes.append(f"{int((~inside).sum())} towns outside the raster extent")
     band = ds.read(1, masked=True)
     values = np.ma.filled(band.astype(float), 0.0)
     values[values < 0] = 0.0
     rows, cols = np.nonzero(values)
     if rows.size == 0:
-        return np.zeros(len(town_xy))
+        return np.where(inside, 0.0, np.nan), "; ".join(notes + ["raster is all zero/nodata"])
     xs, ys = ds.xy(rows, cols)
     tr = pyproj.Transformer.from_crs(ds.crs, crs, always_xy=True)
     mx, my = tr.transform(np.asarray(xs), np.asarray(ys))
     w = values[rows, cols]
     tree = cKDTree(np.column_stack([mx, my]))
     hits = tree.query_ball_point(town_xy, r=radius_m)
-    return np.array([w[h].sum() if h else 0.0 for h in hits])
+    out = np.array([w[h].sum() if h else 0.0 for h in hits])
+    out[~inside] = np.nan
+    return out, "; ".join(notes)

@@ -42,14 +42,18 @@ def inline_assets(page: str) -> str:
     return _CSS.sub(css, _SCRIPT.sub(js, page))
 
 
+def _txt(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def _popup(row: pd.Series, contrib_cols: list[tuple[str, str]], tier_labels: dict) -> str:
     name = html.escape(str(row["name"]))
     tier = tier_labels.get(row["tier"], "未入选") if row["tier"] else (
         "不参评" if row["status"] == "excluded" else "未入选")
     lines = [
         f"<b style='font-size:14px'>{name}</b> <small>{html.escape(str(row['code']))}</small><br>",
-        f"{html.escape(str(row.get('county_name') or ''))}，"
-        f"{html.escape(str(row.get('prefecture_name') or ''))}<br>",
+        f"{html.escape(_txt(row.get('county_name')))}，"
+        f"{html.escape(_txt(row.get('prefecture_name')))}<br>",
         f"等级：<b>{tier}</b><br>",
     ]
     if pd.notna(row.get("score")):
@@ -65,7 +69,7 @@ def _popup(row: pd.Series, contrib_cols: list[tuple[str, str]], tier_labels: dic
                 f"<td><div style='background:#4575b4;height:8px;width:{width}px'></div></td></tr>"
             )
         lines.append("</table>")
-    if row.get("reason"):
+    if _txt(row.get("reason")):
         lines.append(f"<i>{html.escape(str(row['reason']))}</i>")
     return "".join(lines)
 

@@ -206,6 +206,9 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
             missing[gap] = missing[gap] + f"{u.column} "
     lacks = missing != ""
     reason[lacks] = "excluded: no value for " + missing[lacks].str.strip()
+    if "network_flag" in table:
+        flagged = lacks & (table["network_flag"].fillna("") != "")
+        reason[flagged] = reason[flagged] + " (" + table.loc[flagged, "network_flag"] + ")"
     status[lacks] = "excluded"
     eligible = status == "eligible"
     scored = scoring.score(table, eligible, used)

@@ -29,7 +29,8 @@ def test_population_within_radius_matches_a_brute_force_sum(tmp_path):
     ds = io.read_population(tmp_path / "pop.tif")
     towns = gpd.GeoSeries([shapely.Point(125.5, 44.0), shapely.Point(125.01, 44.49)], crs=4326)
     xy = np.column_stack([towns.to_crs(CRS).x, towns.to_crs(CRS).y])
-    got = criteria.population_within(ds, xy, CRS, 5000.0)
+    got, note = criteria.population_within(ds, xy, CRS, 5000.0)
+    assert note == ""
     rows, cols = np.indices(data.shape)
     lon = 125.0 + (cols + 0.5) * 0.01
     lat = 44.5 - (rows + 0.5) * 0.01
@@ -82,5 +83,19 @@ def test_network_times_and_disconnected_town_flag():
     assert "road graph" in methods["time_changchun_min"]
     assert np.isfinite(tab.loc[0, "time_changchun_min"])
     # town b snaps to the isolated road: unreachable, flagged with the reason
-    assert np.isinf(tab.loc[1, "time_changchun_min"])
+    assert np.isnan(tab.loc[1, "time_changchun_min"])
+    assert "cannot reach" in methods["time_changchun_min"]
     assert "disconnected" in tab.loc[1, "network_flag"]
+
+
+def test_raster_not_covering_towns(tmp_path):
+    _synthetic_raster(tmp_path / "pop.tif")
+    ds = io.read_population(tmp_path / "pop.tif")
+    far = gpd.GeoSeries([shapely.Point(129.5, 42.9)], crs=4326).to_crs(CRS)
+    xy = np.column_stack([far.x, far.y])
+    with pytest.raises(Exception, match="does not cover any town"):
+        criteria.population_within(ds, xy, CRS, 5000.0)
+    both = gpd.GeoSeries([shapely.Point(125.5, 44.0), shapely.Point(129.5, 42.9)], crs=4326).to_crs(CRS)
+    got, note = criteria.population_within(ds, np.column_stack([both.x, both.y]), CRS, 5000.0)
+    assert got[0] > 0 and np.isnan(got[1]) and "1 towns outside" in note
+    ds.close()

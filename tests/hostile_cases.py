@@ -1,0 +1,159 @@
+"""Hostile inputs and what the CLI says about each (used by test_hostile_inputs.py).
+
+Run ``python tests/hostile_cases.py`` to print the table of inputs and messages.
+Each case writes its bad file(s) into a temporary folder and returns CLI arguments; the
+expected exit code and a fragment of the expected message are listed with it.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import sys
+import tempfile
+from contextlib import redirect_stderr
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+
+GOOD_ROWS = "1,双阳镇,125.66,43.52\n2,范家屯镇,125.08,43.62\n3,二道白河镇,128.12,42.41\n"
+SMALL_TIERS = '[[tiers]]\nname = "provincial"\nlabel = "省级"\ncount = 1\ntier_weight = 1.0\n'
+
+
+def _csv(d: Path, body: str, name="towns.csv", enc="utf-8") -> str:
+    p = d / name
+    p.write_bytes(body.encode(enc))
+    return str(p)
+
+
+def _small_cfg(d: Path) -> str:
+    p = d / "small.toml"
+    p.write_text(SMALL_TIERS, encoding="utf-8")
+    return str(p)
+
+
+def _towns_ok(d: Path) -> list[str]:
+    return ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS), "--towns-frame", "EPSG:4326",
+            "--config", _small_cfg(d)]
+
+
+def _raster(d: Path, crs, west=125.0, north=44.5) -> str:
+    p = d / "pop.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32",
+                       crs=crs, transform=from_origin(west, north, 0.1, 0.1)) as ds:
+        ds.write(np.ones((10, 10), "float32"), 1)
+    return str(p)
+
+
+def _gpkg(d: Path, geoms, crs=4326) -> str:
+    p = d / "towns.gpkg"
+    gpd.GeoDataFrame({"code": [str(i) for i in range(len(geoms))],
+                      "name": [f"镇{i}" for i in range(len(geoms))]},
+                     geometry=geoms, crs=crs).to_file(p)
+    return str(p)
+
+
+def _empty_graph(d: Path) -> str:
+    p = d / "roads.graphml"
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    nx.write_graphml(G, p)
+    return str(p)
+
+
+CASES = [
+    ("towns CSV with no coordinate frame",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS)], 3, "carries no coordinate frame"),
+    ("longitude and latitude swapped",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n1,双阳镇,43.52,125.66\n"), "--towns-frame",
+                "EPSG:4326"], 3, "swapped"),
+    ("duplicate town codes",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n1,a镇,125.6,43.5\n1,b镇,125.7,43.6\n"),
+                "--towns-frame", "EPSG:4326"], 3, "duplicate town codes"),
+    ("town without a code",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n,a镇,125.6,43.5\n"), "--towns-frame",
+                "EPSG:4326"], 3, "without a code"),
+    ("non-numeric longitude",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n1,a镇,东经125,43.5\n"), "--towns-frame",
+                "EPSG:4326"], 3, "non-numeric"),
+    ("towns file with a header only",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n"), "--towns-frame", "EPSG:4326"], 3, "no towns"),
+    ("towns file missing",
+     lambda d: ["--towns", str(d / "nope.csv"), "--towns-frame", "EPSG:4326"], 3, "not found"),
+    ("towns as polygons / mixed geometries",
+     lambda d: ["--towns", _gpkg(d, [shapely.Point(125.6, 43.5), shapely.LineString([(125, 43), (126, 44)])])],
+     3, "must be points"),
+    ("towns GeoPackage without CRS",
+     lambda d: ["--towns", _gpkg(d, [shapely.Point(125.6, 43.5)], crs=None)], 3, "has no CRS"),
+    ("unknown coordinate frame",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS), "--towns-frame", "WGS-1984ish"],
+     3, "unknown coordinate frame"),
+    ("population raster without CRS",
+     lambda d: _towns_ok(d) + ["--population", _raster(d, None)], 3, "no CRS"),
+    ("population raster not covering the towns",
+     lambda d: _towns_ok(d) + ["--population", _raster(d, "EPSG:4326", west=100.0, north=30.0)],
+     3, "does not cover any town"),
+    ("empty road graph",
+     lambda d: _towns_ok(d) + ["--roads", _empty_graph(d)], 3, "no nodes or no edges"),
+    ("road network in an unsupported format",
+     lambda d: _towns_ok(d) + ["--roads", _csv(d, "x", name="roads.shp")], 3, "unsupported"),
+    ("config with an unknown criterion",
+     lambda d: ["--config", _csv(d, '[[criteria]]\ncolumn = "happiness"\ndirection = "benefit"\nweight = 1\n',
+                                 name="c.toml")], 2, "not a column"),
+    ("config with a negative weight",
+     lambda d: ["--config", _csv(d, '[[criteria]]\ncolumn = "dist_rail_km"\ndirection = "cost"\nweight = -1\n',
+                                 name="c.toml")], 2, "negative"),
+    ("config with all-zero weights",
+     lambda d: ["--config", _csv(d, '[[criteria]]\ncolumn = "dist_rail_km"\ndirection = "cost"\nweight = 0\n',
+                                 name="c.toml")], 2, "all criterion weights are zero"),
+    ("config that is not TOML",
+     lambda d: ["--config", _csv(d, "weights: [1, 2]\n", name="c.toml")], 2, "not valid TOML"),
+    ("quotas that cannot be met",
+     lambda d: ["--config", _csv(d, '[[tiers]]\nname = "provincial"\ncount = 5000\ntier_weight = 1.0\n',
+                                 name="c.toml")], 4, "only"),
+    ("prefecture minimum above its towns",
+     lambda d: ["--config", _csv(d, '[[tiers]]\nname = "provincial"\ncount = 300\nper_prefecture_min = 30\n'
+                                    'tier_weight = 1.0\n', name="c.toml")], 4, "prefecture"),
+    ("output folder not writable",
+     lambda d: ["--output", _csv(d, "I am a file", name="out")], 5, "not writable"),
+]
+
+#: Inputs that must be accepted, with what must be true of the result.
+ACCEPTED = [
+    ("GBK-encoded towns CSV",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS, enc="gbk"), "--towns-frame",
+                "EPSG:4326", "--config", _small_cfg(d)]),
+    ("a town outside the province and one without coordinates",
+     lambda d: ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS + "4,北京镇,116.4,39.9\n5,无坐标镇,,\n"),
+                "--towns-frame", "EPSG:4326", "--config", _small_cfg(d)]),
+]
+
+
+def run_case(args: list[str], out: Path) -> tuple[int, str]:
+    """Run the CLI in-process; return (exit code, stderr)."""
+    from spatial_towns import cli
+
+    if "--output" not in args:
+        args = args + ["--output", str(out)]
+    err = _io.StringIO()
+    with redirect_stderr(err):
+        code = cli.main(["run", "--quiet"] + args)
+    return code, err.getvalue().strip()
+
+
+def main() -> None:
+    print("| bad input | exit | message |\n|---|---|---|")
+    for title, build, _, _ in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            code, msg = run_case(build(d), d / "o")
+            msg = msg.replace(tmp, "<tmp>")
+            print(f"| {title} | {code} | `{msg}` |")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()

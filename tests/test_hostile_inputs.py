@@ -1,0 +1,35 @@
+"""Every hostile input gives a specific message and exit code, never a traceback; inputs that
+are merely awkward (GBK, towns outside the province or without coordinates) are accepted and
+every town is accounted for."""
+
+import geopandas as gpd
+import pytest
+
+from hostile_cases import ACCEPTED, CASES, run_case
+
+
+@pytest.mark.parametrize("title, build, code, fragment", CASES, ids=[c[0] for c in CASES])
+def test_hostile_input(tmp_path, title, build, code, fragment):
+    got, msg = run_case(build(tmp_path), tmp_path / "out")
+    assert got == code, msg
+    assert fragment in msg
+    assert msg.startswith("spatial-towns: error: ") and "Traceback" not in msg
+
+
+@pytest.mark.parametrize("title, build", ACCEPTED, ids=[c[0] for c in ACCEPTED])
+def test_awkward_input_is_accepted_and_accounted(tmp_path, title, build):
+    args = build(tmp_path)
+    got, msg = run_case(args, tmp_path / "out")
+    assert got == 0, msg
+    towns_csv = args[args.index("--towns") + 1]
+    n_in = sum(1 for _ in open(towns_csv, "rb")) - 1
+    (gpkg,) = (tmp_path / "out").glob("*/towns.gpkg")
+    out = gpd.read_file(gpkg)
+    assert len(out) == n_in
+    assert (out["name"].str.endswith("镇")).all()  # Chinese survives, whatever the encoding
+    excluded = out[out["status"] == "excluded"]
+    assert (excluded["reason"] != "").all()
+    if "北京镇" in set(out["name"]):
+        reasons = dict(zip(out["name"], out["reason"]))
+        assert "outside every county" in reasons["北京镇"]
+        assert "no seat coordinates" in reasons["无坐标镇"]
