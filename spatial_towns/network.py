@@ -7,7 +7,11 @@ criteria then come from multi-source Dijkstra runs over all nodes at once
 
 from __future__ import annotations
 
+import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyproj
@@ -144,3 +148,376 @@ def component_labels(graph: PreparedGraph) -> np.ndarray:
     rank = np.empty_like(counts)
     rank[np.argsort(-counts, kind="stable")] = np.arange(len(counts))
     return rank[labels]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounded accessibility: population and gravity access of many towns at once.
+# ---------------------------------------------------------------------------------------------
+
+#: Target number of (source x local node) distance cells per Dijkstra block (float64: 8 bytes
+#: each, so 4e6 cells is a 32 MB block). Bounds the memory of the bounded searches.
+BLOCK_CELLS = 4_000_000
+
+
+def max_speed_mps(graph: PreparedGraph) -> float:
+    """Largest straight-line speed of any edge: max over edges of ``|xy_v - xy_u| / t_uv``.
+
+    Every path from ``a`` to ``b`` takes at least ``|xy_b - xy_a| / max_speed_mps`` seconds
+    (triangle inequality), so a search bounded by ``T`` seconds never leaves the disc of
+    radius ``T * max_speed_mps`` metres around its source. The bound is read off the graph
+    itself, so it holds for any data, even edges with odd speeds; such edges only make the
+    disc larger (slower), never the result wrong.
+
+    Returns
+    -------
+    float
+        Metres per second in ``graph.crs``; 0 for a graph without edges.
+    """
+    csr = graph.csr
+    if csr.nnz == 0:
+        return 0.0
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    d = np.hypot(*(graph.xy[rows] - graph.xy[csr.indices]).T)
+    return float(np.max(d / csr.data))
+
+
+def _induced(csr: sp.csr_matrix, sub: np.ndarray, local: np.ndarray) -> sp.csr_matrix:
+    """Subgraph of ``csr`` induced by sorted node indices ``sub``.
+
+    ``local`` is a scratch array of length n filled with -1; it is restored before returning.
+    Slicing by hand avoids SciPy's generic fancy indexing, which dominates otherwise.
+    """
+    starts, ends = csr.indptr[sub], csr.indptr[sub + 1]
+    counts = ends - starts
+    offsets = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
+    pos = offsets + np.arange(counts.sum())
+    local[sub] = np.arange(len(sub))
+    cols = local[csr.indices[pos]]
+    local[sub] = -1
+    keep = cols >= 0
+    row_of = np.repeat(np.arange(len(sub)), counts)[keep]
+    indptr = np.r_[0, np.cumsum(np.bincount(row_of, minlength=len(sub)))]
+    return sp.csr_matrix((csr.data[pos][keep], cols[keep], indptr), shape=(len(sub), len(sub)))
+
+
+def _pairs(d: np.ndarray, rows: np.ndarray, cols: np.ndarray | None,
+           limit_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sparse (row, col, time) of a dense time block, keeping times <= ``limit_s``."""
+    flat = np.flatnonzero(d <= limit_s)
+    r, c = np.divmod(flat, d.shape[1])
+    return rows[r], (c if cols is None else cols[c]), d.ravel()[flat]
+
+
+def bounded_times(graph: PreparedGraph, sources: np.ndarray, limit_s: float,
+                  cell_frac: float = 1.0):
+    """Travel times (s) from each source to every node reachable within ``limit_s``.
+
+    Sources are grouped spatially; each group runs one SciPy Dijkstra with ``limit=`` on the
+    subgraph induced by the nodes within ``limit_s * max_speed_mps`` metres of the group's
+    sources (see :func:`max_speed_mps`), which contains every path of at most ``limit_s``
+    seconds. This avoids SciPy's O(n_nodes) set-up per source, which dominates bounded
+    searches on a province-scale graph.
+
+    Parameters
+    ----------
+    graph : PreparedGraph
+        Graph with node xy in metres (``graph.crs``).
+    sources : numpy.ndarray
+        Node indices (into ``graph.node_ids``) to search from.
+    limit_s : float
+        Time bound in seconds; times above it are reported as ``inf``.
+    cell_frac : float
+        Side of the square cells grouping the sources, as a fraction of the search radius
+        (a tuning knob; results do not depend on it).
+
+    Yields
+    ------
+    tuple of numpy.ndarray
+        ``(source, node, time)``, equal-length arrays, one entry per pair reached within
+        ``limit_s``: position into ``sources``, node index (into ``graph.node_ids``) and time
+        in seconds. A source appears in one block only; pairs not listed are farther than
+        ``limit_s`` or unreachable.
+    """
+    sources = np.asarray(sources, dtype=np.int64)
+    if sources.size == 0:
+        return
+    if limit_s < 0 or not np.isfinite(limit_s):
+        raise ValueError(f"limit_s must be finite and >= 0, got {limit_s}")
+    # Slack for rounding in the distance / speed comparison; it only adds nodes.
+    radius = limit_s * max_speed_mps(graph) * (1 + 1e-9) + 1e-6
+    xy = graph.xy
+    n = graph.n_nodes
+    # Scipy's limit test is strict on some versions; search a hair beyond and cut at <=.
+    search_limit = np.nextafter(limit_s, np.inf) * (1 + 1e-12)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    if radius * 2 >= (hi - lo).max():
+        # The disc covers (nearly) the whole graph: plain bounded Dijkstra in row blocks.
+        step = max(1, BLOCK_CELLS // max(n, 1))
+        for s in range(0, sources.size, step):
+            pos = np.arange(s, min(s + step, sources.size))
+            d = csgraph.dijkstra(graph.csr, directed=True, indices=sources[pos],
+                                 limit=search_limit)
+            yield _pairs(d, pos, None, limit_s)
+        return
+    # Bin nodes and sources into square cells of side ``cell_frac * radius``. The sources of
+    # one cell form a group; its subgraph is every node in the cells within ``radius`` of
+    # that cell: a square holding the discs of all its sources (slightly more than their
+    # union, which is cheaper to take than an exact disc test). Small cells give small
+    # subgraphs but more groups.
+    # At most ~1000 x 1000 cells: a tiny radius must not ask for a huge cell table.
+    side = max(cell_frac * radius, float((hi - lo).max()) / 1000.0, 1e-9)
+    reach = int(np.ceil(radius / side))
+    ncell = np.floor((hi - lo) / side).astype(np.int64) + 1
+    node_cell = np.minimum(np.floor((xy - lo) / side).astype(np.int64), ncell - 1)
+    node_key = node_cell[:, 0] * ncell[1] + node_cell[:, 1]
+    by_cell = np.argsort(node_key, kind="stable")
+    # Start of each cell's run in ``by_cell`` (cells in x-major order, so a column of cells
+    # is one contiguous run).
+    starts = np.searchsorted(node_key[by_cell], np.arange(ncell[0] * ncell[1] + 1))
+    src_cell = node_cell[sources]
+    key = node_key[sources]
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1], True])
+    local = np.full(n, -1, dtype=np.int64)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        group = order[a:b]
+        cx, cy = src_cell[group[0]]
+        y0, y1 = max(cy - reach, 0), min(cy + reach, ncell[1] - 1)
+        runs = [by_cell[starts[i * ncell[1] + y0]:starts[i * ncell[1] + y1 + 1]]
+                for i in range(max(cx - reach, 0), min(cx + reach, ncell[0] - 1) + 1)]
+        sub = np.concatenate(runs)
+        csr = _induced(graph.csr, sub, local)
+        local[sub] = np.arange(len(sub))
+        src_local = local[sources[group]]
+        local[sub] = -1
+        step = max(1, BLOCK_CELLS // max(len(sub), 1))
+        for s in range(0, len(group), step):
+            d = csgraph.dijkstra(csr, directed=True, indices=src_local[s:s + step],
+                                 limit=search_limit)
+            yield _pairs(d, group[s:s + step], sub, limit_s)
+
+
+def _check_pop(graph: PreparedGraph, node_pop: np.ndarray) -> np.ndarray:
+    pop = np.asarray(node_pop, dtype=float)
+    if pop.shape != (graph.n_nodes,):
+        raise errors.InputDataError(
+            f"node_pop has shape {pop.shape}; expected ({graph.n_nodes},), one value per node"
+        )
+    if not np.isfinite(pop).all():
+        raise errors.InputDataError("node_pop has NaN or infinite values")
+    return pop
+
+
+def accessibility(graph: PreparedGraph, town_nodes: np.ndarray, node_pop: np.ndarray,
+                  thresholds_min: tuple[float, ...] = (30.0,), beta_per_min: float = 0.05,
+                  limit_min: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """Population within road-time thresholds and gravity access, from one set of searches.
+
+    Same results as :func:`population_within_time` and :func:`gravity_access` called
+    separately, but the bounded searches run once, to the largest of the bounds.
+
+    Parameters
+    ----------
+    graph : PreparedGraph
+        Road graph; times in seconds.
+    town_nodes : numpy.ndarray
+        Node index (into ``graph.node_ids``) of each town, e.g. from :func:`snap`.
+    node_pop : numpy.ndarray
+        People assigned to each node (length ``graph.n_nodes``), e.g. from
+        :func:`assign_to_nodes`.
+    thresholds_min : tuple of float
+        Travel-time thresholds in minutes; a node counts if reached in at most that time.
+    beta_per_min : float
+        Decay rate of the gravity weight ``exp(-beta * t)``, per minute.
+    limit_min : float
+        Gravity cut-off in minutes: nodes farther than this add nothing.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(population, gravity)``: people within each threshold, shape
+        ``(n_towns, n_thresholds)``, and gravity access (people), shape ``(n_towns,)``.
+        Travel starts at the town's node; the leg from the town to its node is not included.
+    """
+    pop = _check_pop(graph, node_pop)
+    towns = np.asarray(town_nodes, dtype=np.int64)
+    thr_s = np.asarray(thresholds_min, dtype=float).ravel() * 60.0
+    if (thr_s < 0).any() or not np.isfinite(thr_s).all():
+        raise ValueError(f"thresholds_min must be finite and >= 0, got {thresholds_min}")
+    if limit_min < 0 or not np.isfinite(limit_min):
+        raise ValueError(f"limit_min must be finite and >= 0, got {limit_min}")
+    # Duplicate town nodes (towns snapped to the same node) are searched once.
+    uniq, inverse = np.unique(towns, return_inverse=True)
+    population = np.zeros((uniq.size, thr_s.size))
+    gravity = np.zeros(uniq.size)
+    limit_s = float(max(thr_s.max(initial=0.0), limit_min * 60.0))
+    beta_per_s = beta_per_min / 60.0
+    for src, node, t in bounded_times(graph, uniq, limit_s):
+        p = pop[node]
+        for k, tk in enumerate(thr_s):
+            population[:, k] += np.bincount(src, weights=p * (t <= tk), minlength=uniq.size)
+        w = np.where(t <= limit_min * 60.0, np.exp(-beta_per_s * t), 0.0)
+        gravity += np.bincount(src, weights=p * w, minlength=uniq.size)
+    return population[inverse], gravity[inverse]
+
+
+def population_within_time(graph: PreparedGraph, town_nodes: np.ndarray, node_pop: np.ndarray,
+                           thresholds_min: tuple[float, ...] = (30.0,)) -> np.ndarray:
+    """People reachable by road from each town within each travel-time threshold.
+
+    Parameters
+    ----------
+    graph : PreparedGraph
+        Road graph; edge times in seconds.
+    town_nodes : numpy.ndarray
+        Node index (into ``graph.node_ids``) of each town.
+    node_pop : numpy.ndarray
+        People per node (length ``graph.n_nodes``), e.g. raster cells summed onto their
+        nearest node with :func:`assign_to_nodes`.
+    thresholds_min : tuple of float
+        Thresholds in minutes; a node counts if reached in at most that time.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_towns, n_thresholds)``, people (the town's own node included).
+    """
+    pop = _check_pop(graph, node_pop)
+    towns = np.asarray(town_nodes, dtype=np.int64)
+    thr_s = np.asarray(thresholds_min, dtype=float).ravel() * 60.0
+    if (thr_s < 0).any() or not np.isfinite(thr_s).all():
+        raise ValueError(f"thresholds_min must be finite and >= 0, got {thresholds_min}")
+    uniq, inverse = np.unique(towns, return_inverse=True)
+    out = np.zeros((uniq.size, thr_s.size))
+    for src, node, t in bounded_times(graph, uniq, float(thr_s.max(initial=0.0))):
+        p = pop[node]
+        for k, tk in enumerate(thr_s):
+            out[:, k] += np.bincount(src, weights=p * (t <= tk), minlength=uniq.size)
+    return out[inverse]
+
+
+def gravity_access(graph: PreparedGraph, town_nodes: np.ndarray, node_pop: np.ndarray,
+                   beta_per_min: float = 0.05, limit_min: float = 60.0) -> np.ndarray:
+    """Gravity access ``sum_j pop_j * exp(-beta * t_ij)`` over nodes within ``limit_min``.
+
+    Parameters
+    ----------
+    graph : PreparedGraph
+        Road graph; edge times in seconds.
+    town_nodes : numpy.ndarray
+        Node index (into ``graph.node_ids``) of each town.
+    node_pop : numpy.ndarray
+        People per node (length ``graph.n_nodes``).
+    beta_per_min : float
+        Decay per minute (0.05: a node 30 min away counts 22 %, 60 min away 5 %).
+    limit_min : float
+        Cut-off in minutes; nodes beyond it add nothing.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_towns,)``, people (distance-weighted).
+    """
+    _, gravity = accessibility(graph, town_nodes, node_pop, thresholds_min=(),
+                               beta_per_min=beta_per_min, limit_min=limit_min)
+    return gravity
+
+
+def assign_to_nodes(graph: PreparedGraph, xy: np.ndarray, values: np.ndarray,
+                    max_distance_m: float = np.inf) -> np.ndarray:
+    """Sum point values (e.g. raster cell populations) onto their nearest graph node.
+
+    Parameters
+    ----------
+    graph : PreparedGraph
+        Target graph.
+    xy : numpy.ndarray
+        (m, 2) point coordinates in ``graph.crs`` (metres), e.g. raster cell centres.
+    values : numpy.ndarray
+        (m,) value of each point; NaN (raster nodata) counts as 0.
+    max_distance_m : float
+        Points farther than this from every node are left out (e.g. cells across a border
+        the road graph does not cover).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_nodes,) sums per node.
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    vals = np.asarray(values, dtype=float).ravel()
+    if len(vals) != len(xy):
+        raise errors.InputDataError(f"{len(xy)} points but {len(vals)} values")
+    dist, idx = graph.tree.query(xy, distance_upper_bound=max_distance_m)
+    ok = np.isfinite(dist) & np.isfinite(vals)
+    return np.bincount(idx[ok], weights=vals[ok], minlength=graph.n_nodes)
+
+
+# ---------------------------------------------------------------------------------------------
+# On-disk cache of prepared graphs.
+# ---------------------------------------------------------------------------------------------
+
+_CACHE_VERSION = 1
+
+
+def cache_path(path: str | os.PathLike) -> Path:
+    """Where :func:`prepare_cached` keeps the arrays of ``path``: ``<path>.prepared.npz``."""
+    p = Path(path)
+    return p.with_name(p.name + ".prepared.npz")
+
+
+def _cache_key(path: Path, crs: pyproj.CRS) -> dict[str, np.ndarray]:
+    st = path.stat()
+    return {"version": np.array(_CACHE_VERSION), "src_size": np.array(st.st_size),
+            "src_mtime_ns": np.array(st.st_mtime_ns), "crs_wkt": np.array(crs.to_wkt())}
+
+
+def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
+    """:func:`prepare` the road file ``path`` in metric ``crs``, reusing a cache on disk.
+
+    The arrays are stored in ``<path>.prepared.npz`` with the file's size and modification
+    time and the CRS (as WKT); a cache whose key differs is rebuilt. If the cache cannot be
+    written (read-only folder), the graph is still returned.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        osmnx GraphML or OSM XML file (see :func:`spatial_towns.io.read_roads`).
+    crs : pyproj.CRS
+        Metric CRS of the node coordinates.
+
+    Returns
+    -------
+    PreparedGraph
+    """
+    from . import io
+
+    path = Path(path)
+    crs = pyproj.CRS.from_user_input(crs)
+    if not path.exists():
+        raise errors.InputDataError(f"road network file not found: {path}")
+    key = _cache_key(path, crs)
+    cp = cache_path(path)
+    if cp.exists():
+        try:
+            with np.load(cp, allow_pickle=False) as z:
+                if all(k in z.files and np.array_equal(z[k], v) for k, v in key.items()):
+                    n = len(z["node_ids"])
+                    csr = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
+                    return PreparedGraph(node_ids=z["node_ids"], xy=z["xy"], crs=crs, csr=csr)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            pass  # unreadable or from another version: rebuild below
+    g = prepare(io.read_roads(path), crs)
+    # Write then rename, so that a crash never leaves a half-written cache behind.
+    try:
+        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=cp.parent, prefix=cp.name + ".")
+    except OSError:
+        return g  # read-only folder: no cache
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, node_ids=g.node_ids, xy=g.xy, data=g.csr.data,
+                     indices=g.csr.indices, indptr=g.csr.indptr, **key)
+        os.replace(tmp, cp)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+    return g

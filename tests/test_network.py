@@ -47,3 +47,156 @@ def test_bad_road_files_are_named(tmp_path):
     p.write_text("x")
     with pytest.raises(errors.InputDataError, match="unsupported"):
         io.read_roads(p)
+
+
+# --- bounded accessibility, population assignment and the prepared-graph cache -------------
+
+def _load_generator():
+    """Import benchmarks/generate_graph.py (a script folder, not a package)."""
+    import importlib.util
+    import sys
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "generate_graph", ROOT / "benchmarks" / "generate_graph.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("generate_graph", mod)  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    """A small SYNTHETIC generated region (seeded), prepared, with people on its nodes."""
+    import pyproj
+
+    reg = _load_generator().generate(n_nodes=1500, n_towns=25, seed=7)
+    g = network.prepare(reg.G, pyproj.CRS(reg.crs))
+    towns, _ = network.snap(g, reg.town_xy)
+    pop = np.random.default_rng(3).integers(0, 500, g.n_nodes).astype(float)
+    return reg, g, towns, pop
+
+
+def _brute_force(G, node_ids, towns, pop, cutoff_s, beta_per_min=None):
+    """Per town networkx Dijkstra: (sum of pop within cutoff_s, gravity within cutoff_s)."""
+    pop_of = dict(zip(node_ids.tolist(), pop.tolist()))
+    within, grav = [], []
+    for t in towns:
+        reach = nx.single_source_dijkstra_path_length(G, node_ids[t], cutoff=cutoff_s,
+                                                      weight="travel_time")
+        within.append(sum(pop_of[n] for n in reach))
+        if beta_per_min is not None:
+            grav.append(sum(pop_of[n] * np.exp(-beta_per_min * s / 60.0)
+                            for n, s in reach.items()))
+    return np.array(within), np.array(grav)
+
+
+def test_population_within_time_equals_networkx_on_fixture(graph):
+    g = network.prepare(graph, CRS)
+    G = ox.routing.add_edge_travel_times(ox.routing.add_edge_speeds(
+        graph, hwy_speeds=network.CHINA_HWY_SPEEDS_KMH))
+    pop = np.arange(1.0, g.n_nodes + 1.0) * 10.0
+    towns = np.arange(g.n_nodes)
+    # Thresholds around the fixture's edge times (tens of seconds to minutes).
+    thresholds = (0.5, 3.0, 6.0, 12.0, 1000.0)
+    ours = network.population_within_time(g, towns, pop, thresholds)
+    assert ours.shape == (g.n_nodes, len(thresholds))
+    for k, m in enumerate(thresholds):
+        ref, _ = _brute_force(G, g.node_ids, towns, pop, m * 60.0)
+        np.testing.assert_allclose(ours[:, k], ref, rtol=1e-12)
+    # Not trivially all or nothing: the thresholds cut the graph differently.
+    assert len({tuple(ours[:, k]) for k in range(len(thresholds))}) >= 3
+
+
+def test_population_and_gravity_equal_networkx_on_generated_graph(synthetic):
+    reg, g, towns, pop = synthetic
+    for m in (5.0, 20.0):
+        ours = network.population_within_time(g, towns, pop, (m,))[:, 0]
+        ref, _ = _brute_force(reg.G, g.node_ids, towns, pop, m * 60.0)
+        np.testing.assert_allclose(ours, ref, rtol=1e-12)
+    assert 0 < ours.min() < ours.max() < pop.sum()
+    grav = network.gravity_access(g, towns, pop, beta_per_min=0.1, limit_min=25.0)
+    _, ref_g = _brute_force(reg.G, g.node_ids, towns, pop, 25.0 * 60.0, beta_per_min=0.1)
+    np.testing.assert_allclose(grav, ref_g, rtol=1e-10)
+    both_pop, both_grav = network.accessibility(g, towns, pop, (20.0,), 0.1, 25.0)
+    np.testing.assert_allclose(both_pop[:, 0], ours, rtol=1e-12)
+    np.testing.assert_allclose(both_grav, grav, rtol=1e-12)
+
+
+def test_bounded_search_pruning_matches_unpruned_dijkstra(synthetic):
+    # The spatial pruning must not lose any pair: compare with SciPy on the whole graph,
+    # with several grouping cell sizes (the result must not depend on them).
+    from scipy.sparse import csgraph
+
+    _, g, towns, _ = synthetic
+    limit = 90 * 60.0  # well below the 800 km x 600 km box: the pruning is exercised
+    full = csgraph.dijkstra(g.csr, directed=True, indices=towns)
+    for cell_frac in (0.2, 1.0, 3.0):
+        got = np.full_like(full, np.inf)
+        for src, node, t in network.bounded_times(g, towns, limit, cell_frac=cell_frac):
+            got[src, node] = t
+        expected = np.where(full <= limit, full, np.inf)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert np.isfinite(got).sum() > 5 * len(towns)
+
+
+def test_duplicate_towns_and_bad_population(synthetic):
+    _, g, towns, pop = synthetic
+    twice = np.r_[towns, towns[::-1]]
+    res = network.population_within_time(g, twice, pop, (10.0,))
+    np.testing.assert_array_equal(res[: len(towns)], res[len(towns):][::-1])
+    # Within 0 minutes a town reaches its own node only.
+    np.testing.assert_array_equal(network.population_within_time(g, towns, pop, (0.0,))[:, 0],
+                                  pop[towns])
+    with pytest.raises(errors.InputDataError, match="shape"):
+        network.population_within_time(g, towns, pop[:-1])
+    with pytest.raises(errors.InputDataError, match="NaN"):
+        network.gravity_access(g, towns, np.full(g.n_nodes, np.nan))
+
+
+def test_assign_to_nodes_sums_onto_nearest_node(synthetic):
+    _, g, _, _ = synthetic
+    rng = np.random.default_rng(11)
+    xy = g.xy[rng.integers(0, g.n_nodes, 200)] + rng.normal(0, 20.0, (200, 2))
+    vals = rng.uniform(0, 100, 200)
+    vals[0] = np.nan
+    got = network.assign_to_nodes(g, xy, vals)
+    nearest = np.argmin(((xy[:, None, :] - g.xy[None, :, :]) ** 2).sum(-1), axis=1)
+    ok = np.isfinite(vals)
+    np.testing.assert_allclose(got, np.bincount(nearest[ok], vals[ok], minlength=g.n_nodes))
+    far = network.assign_to_nodes(g, xy + 1e7, np.ones(200), max_distance_m=1000.0)
+    assert far.sum() == 0
+
+
+def test_prepare_cached_round_trip_and_invalidation(tmp_path):
+    src = tmp_path / "roads.osm"
+    text = (FIXTURES / "tiny_roads.osm").read_text(encoding="utf-8")
+    src.write_text(text, encoding="utf-8")
+    first = network.prepare_cached(src, CRS)
+    cache = network.cache_path(src)
+    assert cache.exists()
+    stamp = cache.stat().st_mtime_ns
+    second = network.prepare_cached(src, CRS)
+    assert cache.stat().st_mtime_ns == stamp  # reused, not rewritten
+    np.testing.assert_array_equal(second.node_ids, first.node_ids)
+    np.testing.assert_array_equal(second.xy, first.xy)
+    assert (second.csr != first.csr).nnz == 0
+    assert second.crs == CRS
+    t_first = network.time_to_nearest(first, np.array([0]))
+    np.testing.assert_array_equal(network.time_to_nearest(second, np.array([0])), t_first)
+
+    # A modified file (the motorway slowed from 120 to 30 km/h) invalidates the cache.
+    src.write_text(text.replace('v="120"', 'v="30"'), encoding="utf-8")
+    third = network.prepare_cached(src, CRS)
+    assert cache.stat().st_mtime_ns != stamp
+    assert third.csr.sum() > first.csr.sum()
+    # Another CRS invalidates it too.
+    other = _coords.metric_crs("EPSG:32651", (125.2, 43.7, 126.0, 44.3))
+    fourth = network.prepare_cached(src, other)
+    assert fourth.crs == other
+    assert not np.allclose(fourth.xy, third.xy)
+    # A corrupt cache is rebuilt, not trusted.
+    cache.write_bytes(b"not an npz")
+    fifth = network.prepare_cached(src, CRS)
+    assert (fifth.csr != third.csr).nnz == 0
