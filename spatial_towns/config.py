@@ -64,6 +64,9 @@ class Access:
     station_types: tuple[str, ...]
     population_radius_km: float
     max_snap_km: float
+    isochrone_min: float = 30.0
+    gravity_beta_per_min: float = 0.05
+    gravity_limit_min: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,9 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             station_types=tuple(acc["station_types"]),
             population_radius_km=float(acc["population_radius_km"]),
             max_snap_km=float(acc["max_snap_km"]),
+            isochrone_min=float(acc.get("isochrone_min", 30.0)),
+            gravity_beta_per_min=float(acc.get("gravity_beta_per_min", 0.05)),
+            gravity_limit_min=float(acc.get("gravity_limit_min", 60.0)),
         )
     except KeyError as exc:
         raise errors.ConfigError(f"missing config key {exc} in {source}") from None

@@ -34,6 +34,8 @@ UNITS = {
     "border_area": "1 if the town's county touches the international border",
     "key_assisted": "1 if the town's county is a provincial key assisted county",
     "snap_km": "km from the town to its road-graph node",
+    "pop_within_time": "persons reachable by road within access.isochrone_min minutes",
+    "gravity_access": "persons weighted by exp(-beta x minutes) by road",
 }
 
 
@@ -182,6 +184,19 @@ def compute(
             if c != 0:
                 reasons.append("on a road component disconnected from the main network")
             flags.append("; ".join(reasons))
+        if layers.population is not None:
+            cell_xy, cell_pop = raster_cells(layers.population, crs)
+            node_pop = network.assign_to_nodes(g, cell_xy, cell_pop,
+                                               max_distance_m=acc.max_snap_km * 1000.0)
+            within, grav = network.accessibility(
+                g, town_node, node_pop, thresholds_min=(acc.isochrone_min,),
+                beta_per_min=acc.gravity_beta_per_min, limit_min=acc.gravity_limit_min)
+            put("pop_within_time", within[:, 0],
+                f"persons reachable by road within {acc.isochrone_min:g} min (raster cells "
+                "summed onto their nearest road node; bounded Dijkstra)")
+            put("gravity_access", grav,
+                f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over nodes within "
+                f"{acc.gravity_limit_min:g} min by road")
         s = pd.Series("", index=towns.index, dtype=object)
         s[located] = flags
         out["network_flag"] = s
@@ -249,18 +264,28 @@ def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS,
         )
     if (~inside).any():
         notes.append(f"{int((~inside).sum())} towns outside the raster extent")
+    cell_xy, w = raster_cells(ds, crs)
+    if w.size == 0:
+        return np.where(inside, 0.0, np.nan), "; ".join(notes + ["raster is all zero/nodata"])
+    tree = cKDTree(cell_xy)
+    hits = tree.query_ball_point(town_xy, r=radius_m)
+    out = np.array([w[h].sum() if h else 0.0 for h in hits])
+    out[~inside] = np.nan
+    return out, "; ".join(notes)
+
+
+def raster_cells(ds, crs: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (metric ``crs``, metres) and values of the raster's positive cells.
+
+    Nodata and negative cells are left out.
+    """
     band = ds.read(1, masked=True)
     values = np.ma.filled(band.astype(float), 0.0)
     values[values < 0] = 0.0
     rows, cols = np.nonzero(values)
     if rows.size == 0:
-        return np.where(inside, 0.0, np.nan), "; ".join(notes + ["raster is all zero/nodata"])
+        return np.empty((0, 2)), np.empty(0)
     xs, ys = ds.xy(rows, cols)
     tr = pyproj.Transformer.from_crs(ds.crs, crs, always_xy=True)
     mx, my = tr.transform(np.asarray(xs), np.asarray(ys))
-    w = values[rows, cols]
-    tree = cKDTree(np.column_stack([mx, my]))
-    hits = tree.query_ball_point(town_xy, r=radius_m)
-    out = np.array([w[h].sum() if h else 0.0 for h in hits])
-    out[~inside] = np.nan
-    return out, "; ".join(notes)
+    return np.column_stack([mx, my]), values[rows, cols]

@@ -99,3 +99,32 @@ def test_raster_not_covering_towns(tmp_path):
     got, note = criteria.population_within(ds, np.column_stack([both.x, both.y]), CRS, 5000.0)
     assert got[0] > 0 and np.isnan(got[1]) and "1 towns outside" in note
     ds.close()
+
+
+def test_road_and_raster_give_isochrone_population_and_gravity(tmp_path):
+    """Tiny hand-made roads + seeded synthetic raster (not real data): the isochrone population
+    equals a brute force over networkx times, and gravity is positive where people are."""
+    import networkx as nx
+    import osmnx as ox
+
+    from spatial_towns import network
+
+    _synthetic_raster(tmp_path / "pop.tif")
+    ds = io.read_population(tmp_path / "pop.tif")
+    roads = io.read_roads(FIXTURES / "tiny_roads.osm")
+    cfg = config.load()
+    tab, methods = criteria.compute(_towns(), _layers(roads).__class__(
+        counties=_layers().counties, seats=_layers().seats, roads=roads, population=ds), cfg, CRS)
+    g = network.prepare(roads, CRS)
+    cell_xy, cell_pop = criteria.raster_cells(ds, CRS)
+    node_pop = network.assign_to_nodes(g, cell_xy, cell_pop, max_distance_m=cfg.access.max_snap_km * 1000)
+    town_xy = np.column_stack([_towns().iloc[:1].to_crs(CRS).geometry.x, _towns().iloc[:1].to_crs(CRS).geometry.y])
+    node, _ = network.snap(g, town_xy)
+    G = ox.routing.add_edge_travel_times(ox.routing.add_edge_speeds(roads, hwy_speeds=network.CHINA_HWY_SPEEDS_KMH))
+    times = nx.single_source_dijkstra_path_length(G, g.node_ids[node[0]], weight="travel_time")
+    brute = sum(node_pop[i] for i, n in enumerate(g.node_ids) if times.get(n, np.inf) <= 30 * 60)
+    assert brute > 0
+    assert tab.loc[0, "pop_within_time"] == pytest.approx(brute)
+    assert tab.loc[0, "gravity_access"] > 0
+    assert "30 min" in methods["pop_within_time"]
+    ds.close()
