@@ -26,14 +26,38 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seats-frame", help="coordinate frame of --seats")
     r.add_argument("--stations", help="railway stations (points, optional 'station' type)")
     r.add_argument("--stations-frame", help="coordinate frame of --stations")
-    r.add_argument("--roads", help="road network: osmnx GraphML or OSM XML")
+    r.add_argument("--roads", help="road network: osmnx GraphML, OSM XML or OSM PBF")
     r.add_argument("--population", help="population raster (GeoTIFF)")
     r.add_argument("--output", default="outputs", help="parent output folder (default: outputs)")
     r.add_argument("--run-name", help="name of the run folder (default from config)")
     r.add_argument("--tiles", help="optional online tile layer for the map, e.g. OpenStreetMap")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    f = sub.add_parser("fetch-roads", help="download the drive network from OpenStreetMap "
+                       "(online) as GraphML for --roads")
+    f.add_argument("--province", default="220000",
+                   help="province code whose county boundaries bound the download (default Jilin)")
+    f.add_argument("--boundaries", help="county boundaries file to use instead of --province")
+    f.add_argument("--boundaries-frame", help="coordinate frame of --boundaries if not in the file")
+    f.add_argument("--output", help="GraphML file (default data_raw/roads_<province>.graphml)")
+    f.add_argument("--all-roads", action="store_true",
+                   help="every drivable road, not only tertiary and above (much larger)")
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
+
+
+def _fetch_roads(args: argparse.Namespace) -> None:
+    from . import datasets, io, network
+
+    if args.boundaries:
+        counties = io.read_boundaries(args.boundaries, args.boundaries_frame)
+    else:
+        counties = datasets.counties(args.province)
+    out = args.output or str(datasets.DATA_RAW / f"roads_{args.province}.graphml")
+    print(f"downloading roads for {len(counties)} county units from OpenStreetMap "
+          "(Overpass API; a province takes several minutes)...", file=sys.stderr)
+    path = network.fetch_roads(counties.union_all(), out,
+                               None if args.all_roads else network.MAJOR_ROADS_FILTER)
+    print(f"wrote {path}; use it with: spatial-towns run --roads {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nwrote {len(res.files)} files to {res.output_dir}:")
                 for name in res.files:
                     print(f"  {name}")
+        elif args.command == "fetch-roads":
+            _fetch_roads(args)
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -64,7 +64,7 @@ class Access:
     station_types: tuple[str, ...]
     population_radius_km: float
     max_snap_km: float
-    isochrone_min: float = 30.0
+    isochrone_min: tuple[float, ...] = (30.0,)
     gravity_beta_per_min: float = 0.05
     gravity_limit_min: float = 60.0
 
@@ -135,6 +135,22 @@ def _merge(base: dict, over: dict) -> dict:
 _KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers"}
 
 
+def _thresholds(value, source: str) -> tuple[float, ...]:
+    """``access.isochrone_min``: one number or a list of minutes, positive and distinct."""
+    vals = value if isinstance(value, (list, tuple)) else [value]
+    try:
+        out = tuple(float(v) for v in vals)
+    except (TypeError, ValueError):
+        raise errors.ConfigError(
+            f"access.isochrone_min = {value!r} in {source}: give minutes, e.g. [15, 30, 60]"
+        ) from None
+    if not out or any(not (0 < v < 1e4) for v in out) or len(set(out)) != len(out):
+        raise errors.ConfigError(
+            f"access.isochrone_min = {value!r} in {source}: need distinct positive minutes"
+        )
+    return out
+
+
 def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
     """Validate a configuration dict and build a :class:`Config`.
 
@@ -165,7 +181,7 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             station_types=tuple(acc["station_types"]),
             population_radius_km=float(acc["population_radius_km"]),
             max_snap_km=float(acc["max_snap_km"]),
-            isochrone_min=float(acc.get("isochrone_min", 30.0)),
+            isochrone_min=_thresholds(acc.get("isochrone_min", [30.0]), source),
             gravity_beta_per_min=float(acc.get("gravity_beta_per_min", 0.05)),
             gravity_limit_min=float(acc.get("gravity_limit_min", 60.0)),
         )

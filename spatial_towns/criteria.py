@@ -28,13 +28,15 @@ UNITS = {
     "time_changchun_min": "minutes by road to the metro core seat",
     "time_prefecture_min": "minutes by road to the nearest prefecture seat",
     "time_county_seat_min": "minutes by road to the nearest county seat",
+    "time_rail_min": "minutes by road to the nearest railway station",
+    "time_expressway_min": "minutes by road to the nearest expressway entrance/exit",
     "pop_within_km": "persons in the population raster within the configured radius",
     "county_pop_density": "persons per km² of the town's county (2020 census / county area)",
     "in_metro": "1 if the town's county is in the metro area list",
     "border_area": "1 if the town's county touches the international border",
     "key_assisted": "1 if the town's county is a provincial key assisted county",
     "snap_km": "km from the town to its road-graph node",
-    "pop_within_time": "persons reachable by road within access.isochrone_min minutes",
+    "pop_within_<T>min": "persons reachable by road within T minutes (access.isochrone_min)",
     "gravity_access": "persons weighted by exp(-beta x minutes) by road",
 }
 
@@ -47,7 +49,7 @@ class Layers:
     seats: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame | None = None
     borders: gpd.GeoDataFrame | None = None
-    roads: object | None = None  # networkx MultiDiGraph (osmnx)
+    roads: object | None = None  # road file path, osmnx MultiDiGraph or network.PreparedGraph
     population: object | None = None  # open rasterio dataset
     census: pd.DataFrame | None = None
     provenance: dict = field(default_factory=dict)
@@ -147,6 +149,7 @@ def compute(
         UNITS["key_assisted"] + (f" ({len(cfg.focus.key_assisted_counties)} listed)"
                                  if cfg.focus.key_assisted_counties else " (list empty)"))
 
+    st = None
     if layers.stations is not None and not layers.stations.empty:
         st = layers.stations[layers.stations["station"].isin(acc.station_types)]
         put("dist_rail_km", nearest_km(txy, _xy(st, crs)),
@@ -160,47 +163,53 @@ def compute(
         "time_prefecture_min": (pref_xy, out.loc[located, "dist_prefecture_seat_km"]),
         "time_county_seat_min": (cnty_xy, out.loc[located, "dist_county_seat_km"]),
     }
+    cells = raster_cells(layers.population, crs) if layers.population is not None else None
     if layers.roads is not None:
-        g = network.prepare(layers.roads, crs)
+        g = network.as_prepared(layers.roads, crs)
+        layers.provenance.setdefault("roads", f"road graph ({g.n_nodes} nodes)")
         town_node, snap_m = network.snap(g, txy)
-        comp = network.component_labels(g)
-        put("snap_km", snap_m / 1000.0, UNITS["snap_km"])
         # The leg from the town to its node is driven at the fallback speed.
         access_s = snap_m / 1000.0 / acc.fallback_speed_kmh * 3600.0
-        for col, (xy, _) in targets.items():
-            seat_node, _ = network.snap(g, xy)
-            t = network.time_to_nearest(g, seat_node)[town_node] + access_s
+        put("snap_km", snap_m / 1000.0, UNITS["snap_km"])
+        graph_note = f"road graph, {g.n_nodes} nodes, Dijkstra"
+        target_nodes = {col: network.snap(g, xy)[0] for col, (xy, _) in targets.items()}
+        if st is not None and len(st):
+            target_nodes["time_rail_min"] = network.snap(g, _xy(st, crs))[0]
+        else:
+            out["time_rail_min"] = np.nan
+            methods["time_rail_min"] = "not computed: needs a road graph and a station layer"
+        if g.expressway_access.size:
+            target_nodes["time_expressway_min"] = g.expressway_access
+            graph_note_exp = f"; {g.expressway_access.size} access nodes"
+        else:
+            out["time_expressway_min"] = np.nan
+            methods["time_expressway_min"] = "not computed: the road graph has no motorway"
+            graph_note_exp = ""
+        for col, nodes in target_nodes.items():
+            t = network.time_to_nearest(g, nodes)[town_node] + access_s
             # Unreachable (other component) stays missing, not infinite: the town is then
             # excluded with the network flag as its reason rather than scored as worst.
             n_unreach = int(np.isinf(t).sum())
             t[np.isinf(t)] = np.nan
-            put(col, t / 60.0, UNITS[col] + f" (road graph, {g.n_nodes} nodes, Dijkstra"
+            note = graph_note + (graph_note_exp if col == "time_expressway_min" else "")
+            put(col, t / 60.0, UNITS[col] + f" ({note}"
                 + (f"; {n_unreach} towns cannot reach it)" if n_unreach else ")"))
-        flags = []
-        for snap_d, c in zip(snap_m, comp[town_node]):
-            reasons = []
-            if snap_d / 1000.0 > acc.max_snap_km:
-                reasons.append(f"{snap_d / 1000.0:.1f} km from the road network")
-            if c != 0:
-                reasons.append("on a road component disconnected from the main network")
-            flags.append("; ".join(reasons))
-        if layers.population is not None:
-            cell_xy, cell_pop = raster_cells(layers.population, crs)
-            node_pop = network.assign_to_nodes(g, cell_xy, cell_pop,
-                                               max_distance_m=acc.max_snap_km * 1000.0)
+        out["network_flag"] = _network_flags(towns.index, located, snap_m,
+                                             network.component_labels(g)[town_node],
+                                             acc.max_snap_km)
+        methods["network_flag"] = "towns far from the road graph or on a disconnected component"
+        if cells is not None:
+            node_pop = network.assign_to_nodes(g, *cells, max_distance_m=acc.max_snap_km * 1000.0)
             within, grav = network.accessibility(
-                g, town_node, node_pop, thresholds_min=(acc.isochrone_min,),
+                g, town_node, node_pop, thresholds_min=acc.isochrone_min,
                 beta_per_min=acc.gravity_beta_per_min, limit_min=acc.gravity_limit_min)
-            put("pop_within_time", within[:, 0],
-                f"persons reachable by road within {acc.isochrone_min:g} min (raster cells "
-                "summed onto their nearest road node; bounded Dijkstra)")
+            for k, minutes in enumerate(acc.isochrone_min):
+                put(isochrone_column(minutes), within[:, k],
+                    f"persons reachable by road within {minutes:g} min (raster cells summed "
+                    "onto their nearest road node; bounded Dijkstra)")
             put("gravity_access", grav,
                 f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over nodes within "
                 f"{acc.gravity_limit_min:g} min by road")
-        s = pd.Series("", index=towns.index, dtype=object)
-        s[located] = flags
-        out["network_flag"] = s
-        methods["network_flag"] = "towns far from the road graph or on a disconnected component"
     else:
         for col, (_, dist) in targets.items():
             minutes = dist.to_numpy() * acc.circuity_factor / acc.fallback_speed_kmh * 60.0
@@ -212,7 +221,7 @@ def compute(
 
     if layers.population is not None:
         pop, note = population_within(layers.population, txy, crs,
-                                      acc.population_radius_km * 1000.0)
+                                      acc.population_radius_km * 1000.0, cells=cells)
         put("pop_within_km", pop, UNITS["pop_within_km"] + f" ({acc.population_radius_km:g} km"
             + (f"; {note})" if note else ")"))
     else:
@@ -237,8 +246,29 @@ def compute(
     return out, methods
 
 
-def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS,
-                      radius_m: float) -> tuple[np.ndarray, str]:
+def isochrone_column(minutes: float) -> str:
+    """Column name of the population within ``minutes`` by road, e.g. ``pop_within_30min``."""
+    return f"pop_within_{minutes:g}min".replace(".", "_")
+
+
+def _network_flags(index: pd.Index, located: pd.Series, snap_m: np.ndarray,
+                   component: np.ndarray, max_snap_km: float) -> pd.Series:
+    flags = []
+    for snap_d, c in zip(snap_m, component):
+        reasons = []
+        if snap_d / 1000.0 > max_snap_km:
+            reasons.append(f"{snap_d / 1000.0:.1f} km from the road network")
+        if c != 0:
+            reasons.append("on a road component disconnected from the main network")
+        flags.append("; ".join(reasons))
+    s = pd.Series("", index=index, dtype=object)
+    s[located] = flags
+    return s
+
+
+def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS, radius_m: float,
+                      cells: tuple[np.ndarray, np.ndarray] | None = None,
+                      ) -> tuple[np.ndarray, str]:
     """Sum of raster cells whose centres lie within ``radius_m`` of each town.
 
     Nodata cells and negative values are ignored. The raster may be in any CRS: cell centres
@@ -249,6 +279,7 @@ def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS,
     -------
     (numpy.ndarray, str)
         Persons per town, and a note for the report (missing nodata, towns not covered).
+        ``cells`` (from :func:`raster_cells`) saves reading the raster again.
     """
     notes = []
     if ds.nodata is None:
@@ -264,7 +295,7 @@ def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS,
         )
     if (~inside).any():
         notes.append(f"{int((~inside).sum())} towns outside the raster extent")
-    cell_xy, w = raster_cells(ds, crs)
+    cell_xy, w = cells if cells is not None else raster_cells(ds, crs)
     if w.size == 0:
         return np.where(inside, 0.0, np.nan), "; ".join(notes + ["raster is all zero/nodata"])
     tree = cKDTree(cell_xy)

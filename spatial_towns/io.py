@@ -309,7 +309,9 @@ def read_stations(path: str | Path, frame: str | None = None, layer: str | None 
 
 
 def read_roads(path: str | Path):
-    """Read a road graph: osmnx GraphML (``.graphml``) or OSM XML (``.osm``/``.xml``).
+    """Read a road graph: osmnx GraphML (``.graphml``), OSM XML (``.osm``/``.xml``) or OSM
+    PBF (``.osm.pbf``/``.pbf``, the format of Geofabrik extracts, read with pyrosm's
+    ``driving`` network).
 
     Returns a ``networkx.MultiDiGraph`` in the osmnx convention (node ``x``/``y``, graph
     ``crs``). Raises :class:`~spatial_towns.errors.InputDataError` for an empty graph.
@@ -324,10 +326,13 @@ def read_roads(path: str | Path):
         if suffix == ".graphml":
             G = ox.load_graphml(path)
         elif suffix in (".osm", ".xml"):
-            G = ox.graph_from_xml(path, simplify=True, retain_all=True)
+            G = simplify_roads(ox.graph_from_xml(path, simplify=False, retain_all=True))
+        elif suffix == ".pbf":
+            G = _graph_from_pbf(path)
         else:
             raise errors.InputDataError(
-                f"{path}: unsupported road network format {suffix!r}; use .graphml or .osm"
+                f"{path}: unsupported road network format {suffix!r}; use .graphml, .osm or "
+                ".osm.pbf"
             )
     except errors.SpatialTownsError:
         raise
@@ -339,6 +344,33 @@ def read_roads(path: str | Path):
         raise errors.CRSError(f"{path}: the road graph has no 'crs' graph attribute")
     G.graph["source_path"] = str(path)
     return G
+
+
+def simplify_roads(G):
+    """osmnx's topological simplification, keeping every node where the road class changes.
+
+    Plain simplification would merge e.g. a motorway ending on a county road into one edge of
+    mixed class, losing the expressway access point and the class of each stretch.
+    """
+    import osmnx as ox
+
+    return ox.simplify_graph(G, edge_attrs_differ=["highway"])
+
+
+def _graph_from_pbf(path: Path):
+    import pyrosm
+
+    osm = pyrosm.OSM(str(path))
+    nodes, edges = osm.get_network(network_type="driving", nodes=True)
+    if edges is None or len(edges) == 0:
+        raise errors.InputDataError(f"{path}: no drivable roads in this PBF file")
+    G = osm.to_graph(nodes, edges, graph_type="networkx", osmnx_compatible=True,
+                     retain_all=True, simplify=False)
+    # pyrosm keeps node tags as a JSON string; expressway exits need highway=motorway_junction.
+    for n, tags in zip(nodes["id"], nodes["tags"]):
+        if tags and "motorway_junction" in str(tags) and n in G.nodes:
+            G.nodes[n]["highway"] = "motorway_junction"
+    return simplify_roads(G)
 
 
 def read_population(path: str | Path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -58,12 +58,16 @@ class PreparedGraph:
         The metric CRS of ``xy``.
     csr : scipy.sparse.csr_matrix
         Edge travel times in seconds (the fastest of parallel edges).
+    expressway_access : numpy.ndarray
+        Node indices where a car can get on or off an expressway (see
+        :func:`expressway_access_nodes`); empty when the graph has no motorway.
     """
 
     node_ids: np.ndarray
     xy: np.ndarray
     crs: pyproj.CRS
     csr: sp.csr_matrix
+    expressway_access: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     _tree: cKDTree | None = None
     _csr_t: sp.csr_matrix | None = None
 
@@ -121,7 +125,32 @@ def prepare(G, crs: pyproj.CRS) -> PreparedGraph:
     last = np.r_[key[1:] != key[:-1], True]
     n = len(node_ids)
     csr = sp.csr_matrix((s[last], (r[last], c[last])), shape=(n, n))
-    return PreparedGraph(node_ids=node_ids, xy=np.column_stack([mx, my]), crs=crs, csr=csr)
+    access = np.array([index[v] for v in expressway_access_nodes(G)], dtype=np.int64)
+    return PreparedGraph(node_ids=node_ids, xy=np.column_stack([mx, my]), crs=crs, csr=csr,
+                         expressway_access=np.sort(access))
+
+
+_MOTORWAY = {"motorway", "motorway_link"}
+
+
+def expressway_access_nodes(G) -> list:
+    """Nodes of ``G`` where one can enter or leave an expressway (高速公路出入口).
+
+    A node counts if OSM tags it ``highway=motorway_junction`` (an exit), or if it joins a
+    motorway / motorway_link edge to any other road class (the local end of a ramp, or a
+    motorway ending on a trunk road). Bridges over a motorway share no node with it, so they
+    do not count.
+    """
+    classes: dict = {}
+    for u, v, d in G.edges(data=True):
+        hw = d.get("highway", "")
+        # osmnx simplification may merge ways into a list of classes.
+        is_mw = any(h in _MOTORWAY for h in (hw if isinstance(hw, list) else [hw]))
+        for node in (u, v):
+            classes.setdefault(node, set()).add(is_mw)
+    return sorted(n for n, kinds in classes.items()
+                  if len(kinds) == 2 or (G.nodes[n].get("highway") == "motorway_junction"
+                                         and True in kinds))
 
 
 def snap(graph: PreparedGraph, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -382,18 +411,9 @@ def population_within_time(graph: PreparedGraph, town_nodes: np.ndarray, node_po
     numpy.ndarray
         Shape ``(n_towns, n_thresholds)``, people (the town's own node included).
     """
-    pop = _check_pop(graph, node_pop)
-    towns = np.asarray(town_nodes, dtype=np.int64)
-    thr_s = np.asarray(thresholds_min, dtype=float).ravel() * 60.0
-    if (thr_s < 0).any() or not np.isfinite(thr_s).all():
-        raise ValueError(f"thresholds_min must be finite and >= 0, got {thresholds_min}")
-    uniq, inverse = np.unique(towns, return_inverse=True)
-    out = np.zeros((uniq.size, thr_s.size))
-    for src, node, t in bounded_times(graph, uniq, float(thr_s.max(initial=0.0))):
-        p = pop[node]
-        for k, tk in enumerate(thr_s):
-            out[:, k] += np.bincount(src, weights=p * (t <= tk), minlength=uniq.size)
-    return out[inverse]
+    population, _ = accessibility(graph, town_nodes, node_pop, thresholds_min=thresholds_min,
+                                  limit_min=0.0)
+    return population
 
 
 def gravity_access(graph: PreparedGraph, town_nodes: np.ndarray, node_pop: np.ndarray,
@@ -457,7 +477,7 @@ def assign_to_nodes(graph: PreparedGraph, xy: np.ndarray, values: np.ndarray,
 # On-disk cache of prepared graphs.
 # ---------------------------------------------------------------------------------------------
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def cache_path(path: str | os.PathLike) -> Path:
@@ -504,7 +524,8 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
                 if all(k in z.files and np.array_equal(z[k], v) for k, v in key.items()):
                     n = len(z["node_ids"])
                     csr = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
-                    return PreparedGraph(node_ids=z["node_ids"], xy=z["xy"], crs=crs, csr=csr)
+                    return PreparedGraph(node_ids=z["node_ids"], xy=z["xy"], crs=crs, csr=csr,
+                                         expressway_access=z["expressway_access"])
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # unreadable or from another version: rebuild below
     g = prepare(io.read_roads(path), crs)
@@ -516,8 +537,82 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, node_ids=g.node_ids, xy=g.xy, data=g.csr.data,
-                     indices=g.csr.indices, indptr=g.csr.indptr, **key)
+                     indices=g.csr.indices, indptr=g.csr.indptr,
+                     expressway_access=g.expressway_access, **key)
         os.replace(tmp, cp)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
     return g
+
+
+def as_prepared(roads, crs: pyproj.CRS) -> PreparedGraph:
+    """A :class:`PreparedGraph` in ``crs`` from a road file path (cached, see
+    :func:`prepare_cached`), an osmnx ``MultiDiGraph``, or an already prepared graph."""
+    if isinstance(roads, PreparedGraph):
+        if not pyproj.CRS.from_user_input(crs).equals(roads.crs):
+            raise errors.CRSError(
+                f"the prepared road graph is in {roads.crs.name}, the run measures in "
+                f"{pyproj.CRS.from_user_input(crs).name}; prepare it in the run's CRS"
+            )
+        return roads
+    if isinstance(roads, (str, os.PathLike)):
+        return prepare_cached(roads, crs)
+    return prepare(roads, crs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Download (online only).
+# ---------------------------------------------------------------------------------------------
+
+#: Overpass filter for :func:`fetch_roads`: expressways down to county roads (tertiary), i.e.
+#: the roads between towns. Residential and service streets would make a province graph
+#: 10-20x larger without changing town-to-town travel times much.
+MAJOR_ROADS_FILTER = (
+    '["highway"~"motorway|motorway_link|trunk|trunk_link|primary|primary_link|'
+    'secondary|secondary_link|tertiary|tertiary_link"]'
+)
+
+
+def fetch_roads(polygon, path: str | os.PathLike,
+                custom_filter: str | None = MAJOR_ROADS_FILTER) -> Path:
+    """Download the drive network inside ``polygon`` from OpenStreetMap and save it as GraphML.
+
+    Needs internet (osmnx queries the Overpass API; osmnx's own HTTP cache is used). Edge
+    speeds and travel times are added with :data:`CHINA_HWY_SPEEDS_KMH` where ``maxspeed`` is
+    missing, so the file is ready for :func:`prepare_cached`. The file is written atomically.
+
+    Parameters
+    ----------
+    polygon : shapely Polygon or MultiPolygon
+        Area in EPSG:4326 (WGS84 lon/lat), e.g. the union of a province's county boundaries.
+    path : str or os.PathLike
+        Output ``.graphml`` file.
+    custom_filter : str or None
+        Overpass way filter; ``None`` downloads osmnx's full ``drive`` network.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    import osmnx as ox
+
+    from . import io
+
+    path = Path(path)
+    if path.suffix.lower() != ".graphml":
+        raise errors.OutputError(f"{path}: fetch-roads writes GraphML; use a .graphml name")
+    kwargs = {"network_type": "drive", "retain_all": True, "truncate_by_edge": True,
+              "simplify": False}
+    if custom_filter:
+        kwargs["custom_filter"] = custom_filter
+    try:
+        G = ox.graph_from_polygon(polygon, **kwargs)
+    except Exception as exc:  # osmnx raises requests/Overpass errors of many kinds
+        raise errors.InputDataError(
+            f"could not download the road network from OpenStreetMap ({type(exc).__name__}: "
+            f"{exc}); are you online? Offline, pass a road file with --roads instead"
+        ) from None
+    G = ox.routing.add_edge_speeds(io.simplify_roads(G), hwy_speeds=CHINA_HWY_SPEEDS_KMH)
+    G = ox.routing.add_edge_travel_times(G)
+    return io.atomic_write(path, lambda tmp: ox.save_graphml(G, tmp))

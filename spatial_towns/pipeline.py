@@ -18,7 +18,7 @@ import pandas as pd
 import pyproj
 from tqdm.auto import tqdm
 
-from . import _coords, criteria, datasets, errors, io, maps, report, scoring, selection
+from . import _coords, criteria, datasets, errors, io, maps, network, report, scoring, selection
 from . import config as config_mod
 
 
@@ -115,8 +115,13 @@ def _ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, c
         prov["census"] = "embedded 2020 census county population (tudigong, MIT; NBS)"
     roads = population = None
     if inputs.roads:
-        roads = io.read_roads(inputs.roads)
-        prov["roads"] = f"{inputs.roads} ({roads.number_of_nodes()} nodes)"
+        # Kept as a path: criteria prepares it in the run's metric CRS, reusing the arrays
+        # cached beside the file (see network.prepare_cached).
+        roads = Path(inputs.roads)
+        if not roads.is_file():
+            raise errors.InputDataError(f"road network file not found: {roads}")
+        prov["roads"] = (f"{roads} (prepared arrays cached in "
+                         f"{network.cache_path(roads).name})")
     if inputs.population:
         population = io.read_population(inputs.population)
         prov["population"] = f"{inputs.population} (CRS {population.crs})"

@@ -29,3 +29,49 @@ def test_csv_without_frame_exit_code(tmp_path):
     towns.write_text("code,name,lon,lat\n1,a镇,125,43\n", encoding="utf-8")
     code = cli.main(["run", "--towns", str(towns), "--output", str(tmp_path), "--quiet"])
     assert code == 3
+
+
+def test_fetch_roads_offline_writes_a_graph_run_can_use(tmp_path, monkeypatch, capsys):
+    """`fetch-roads` with osmnx's downloader replaced by the hand-made fixture (no internet)."""
+    import geopandas as gpd
+    import osmnx as ox
+    import shapely
+
+    from conftest import FIXTURES
+    from spatial_towns import io, network
+
+    bounds = tmp_path / "county.geojson"
+    gpd.GeoDataFrame({"county_code": ["220102"], "county_name": ["南关区"],
+                      "prefecture_code": ["220100"], "prefecture_name": ["长春市"]},
+                     geometry=[shapely.box(125.2, 43.7, 126.0, 44.3)], crs=4326).to_file(bounds)
+    raw = ox.graph_from_xml(FIXTURES / "tiny_roads.osm", simplify=False, retain_all=True)
+    seen = {}
+
+    def fake(polygon, **kwargs):
+        seen.clear()
+        seen["area"] = polygon.area
+        seen.update(kwargs)
+        return raw.copy()
+
+    monkeypatch.setattr(ox, "graph_from_polygon", fake)
+    out = tmp_path / "roads.graphml"
+    assert cli.main(["fetch-roads", "--boundaries", str(bounds), "--output", str(out)]) == 0
+    assert seen["area"] == pytest.approx(0.8 * 0.6)
+    assert seen["custom_filter"] == network.MAJOR_ROADS_FILTER
+    assert f"--roads {out}" in capsys.readouterr().out
+    assert io.read_roads(out).number_of_edges() == raw.number_of_edges()
+    assert cli.main(["fetch-roads", "--boundaries", str(bounds), "--output", str(out),
+                     "--all-roads"]) == 0
+    assert "custom_filter" not in seen and seen["network_type"] == "drive"
+
+
+def test_fetch_roads_offline_failure_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    import osmnx as ox
+
+    def offline(polygon, **kwargs):
+        raise ConnectionError("Failed to resolve 'overpass-api.de'")
+
+    monkeypatch.setattr(ox, "graph_from_polygon", offline)
+    code = cli.main(["fetch-roads", "--province", "220000", "--output", str(tmp_path / "r.graphml")])
+    assert code == 3
+    assert "are you online" in capsys.readouterr().err

@@ -122,9 +122,53 @@ def test_road_and_raster_give_isochrone_population_and_gravity(tmp_path):
     node, _ = network.snap(g, town_xy)
     G = ox.routing.add_edge_travel_times(ox.routing.add_edge_speeds(roads, hwy_speeds=network.CHINA_HWY_SPEEDS_KMH))
     times = nx.single_source_dijkstra_path_length(G, g.node_ids[node[0]], weight="travel_time")
-    brute = sum(node_pop[i] for i, n in enumerate(g.node_ids) if times.get(n, np.inf) <= 30 * 60)
-    assert brute > 0
-    assert tab.loc[0, "pop_within_time"] == pytest.approx(brute)
+    assert cfg.access.isochrone_min == (15.0, 30.0, 60.0)
+    for minutes in cfg.access.isochrone_min:
+        brute = sum(node_pop[i] for i, n in enumerate(g.node_ids)
+                    if times.get(n, np.inf) <= minutes * 60)
+        col = criteria.isochrone_column(minutes)
+        assert tab.loc[0, col] == pytest.approx(brute)
+        assert f"{minutes:g} min" in methods[col]
+    assert tab.loc[0, "pop_within_30min"] > 0
+    assert tab.loc[0, "pop_within_15min"] <= tab.loc[0, "pop_within_30min"] <= tab.loc[0, "pop_within_60min"]
     assert tab.loc[0, "gravity_access"] > 0
-    assert "30 min" in methods["pop_within_time"]
     ds.close()
+
+
+def test_rail_and_expressway_times_equal_networkx():
+    """Hand-made roads (not real): node 5 is a motorway exit; the motorway's three nodes join
+    other roads, so all three are access points. Times = networkx Dijkstra + snap leg."""
+    import networkx as nx
+    import osmnx as ox
+
+    from spatial_towns import network
+
+    roads = io.read_roads(FIXTURES / "tiny_roads.osm")
+    layers = _layers(roads)
+    layers.stations = gpd.GeoDataFrame({"name": ["站"], "station": ["train"]},
+                                       geometry=[shapely.Point(125.40, 43.80)], crs=4326)
+    cfg = config.load()
+    tab, methods = criteria.compute(_towns(), layers, cfg, CRS)
+    g = network.prepare(roads, CRS)
+    assert sorted(g.node_ids[g.expressway_access]) == [4, 5, 6]
+    G = ox.routing.add_edge_travel_times(ox.routing.add_edge_speeds(roads, hwy_speeds=network.CHINA_HWY_SPEEDS_KMH))
+    txy = np.column_stack([_towns().iloc[:1].to_crs(CRS).geometry.x, _towns().iloc[:1].to_crs(CRS).geometry.y])
+    node, snap_m = network.snap(g, txy)
+    times = nx.single_source_dijkstra_path_length(G, g.node_ids[node[0]], weight="travel_time")
+    leg = snap_m[0] / 1000 / cfg.access.fallback_speed_kmh * 3600
+    assert tab.loc[0, "time_expressway_min"] == pytest.approx((min(times[n] for n in (4, 5, 6)) + leg) / 60, abs=1e-6)
+    assert tab.loc[0, "time_rail_min"] == pytest.approx((times[3] + leg) / 60, abs=1e-6)
+    assert "3 access nodes" in methods["time_expressway_min"]
+    assert np.isnan(tab.loc[1, "time_rail_min"])  # isolated road: cannot reach the station
+
+
+def test_no_motorway_no_expressway_time():
+    import osmnx as ox
+
+    roads = io.read_roads(FIXTURES / "tiny_roads.osm")
+    roads.remove_edges_from([(u, v, k) for u, v, k, d in roads.edges(keys=True, data=True)
+                             if d["highway"] == "motorway"])
+    tab, methods = criteria.compute(_towns(), _layers(roads), config.load(), CRS)
+    assert tab["time_expressway_min"].isna().all()
+    assert methods["time_expressway_min"] == "not computed: the road graph has no motorway"
+    assert methods["time_rail_min"].startswith("not computed")

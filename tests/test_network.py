@@ -49,6 +49,52 @@ def test_bad_road_files_are_named(tmp_path):
         io.read_roads(p)
 
 
+def test_pbf_gives_the_same_travel_times_as_osm_xml(graph):
+    """tiny_roads.osm.pbf is tiny_roads.osm written by pyosmium (see the fixture's header)."""
+    from_xml = network.prepare(graph, CRS)
+    from_pbf = network.prepare(io.read_roads(FIXTURES / "tiny_roads.osm.pbf"), CRS)
+    assert sorted(from_pbf.node_ids) == sorted(from_xml.node_ids)
+    order = np.argsort(from_pbf.node_ids)
+    back = np.argsort(from_xml.node_ids)
+    for i in range(from_xml.n_nodes):
+        t_xml = network.time_to_nearest(from_xml, np.array([back[i]]))[back]
+        t_pbf = network.time_to_nearest(from_pbf, np.array([order[i]]))[order]
+        # pyrosm rounds edge lengths to the millimetre: agreement to 1e-6 relative.
+        np.testing.assert_allclose(t_pbf, t_xml, rtol=1e-6)
+    assert sorted(from_pbf.node_ids[from_pbf.expressway_access]) == [4, 5, 6]
+
+
+def test_fetch_roads_offline(tmp_path, monkeypatch, graph):
+    """fetch_roads with osmnx's downloader replaced by the fixture (no internet in tests)."""
+    import shapely
+
+    calls = {}
+
+    raw = ox.graph_from_xml(FIXTURES / "tiny_roads.osm", simplify=False, retain_all=True)
+
+    def fake_download(polygon, **kwargs):
+        calls.update(kwargs, polygon=polygon)
+        return raw.copy()
+
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_download)
+    area = shapely.box(125.2, 43.7, 126.0, 44.3)
+    out = network.fetch_roads(area, tmp_path / "roads.graphml")
+    assert calls["custom_filter"] == network.MAJOR_ROADS_FILTER and calls["polygon"] is area
+    g = network.prepare_cached(out, CRS)
+    np.testing.assert_allclose(network.time_to_nearest(g, np.array([0])),
+                               network.time_to_nearest(network.prepare(graph, CRS), np.array([0])))
+
+    def offline(polygon, **kwargs):
+        raise ConnectionError("Max retries exceeded")
+
+    monkeypatch.setattr(ox, "graph_from_polygon", offline)
+    with pytest.raises(errors.InputDataError, match="are you online"):
+        network.fetch_roads(area, tmp_path / "again.graphml")
+    assert not (tmp_path / "again.graphml").exists()
+    with pytest.raises(errors.OutputError, match="GraphML"):
+        network.fetch_roads(area, tmp_path / "roads.osm")
+
+
 # --- bounded accessibility, population assignment and the prepared-graph cache -------------
 
 def _load_generator():
@@ -181,6 +227,8 @@ def test_prepare_cached_round_trip_and_invalidation(tmp_path):
     assert cache.stat().st_mtime_ns == stamp  # reused, not rewritten
     np.testing.assert_array_equal(second.node_ids, first.node_ids)
     np.testing.assert_array_equal(second.xy, first.xy)
+    np.testing.assert_array_equal(second.expressway_access, first.expressway_access)
+    assert first.expressway_access.size == 3
     assert (second.csr != first.csr).nnz == 0
     assert second.crs == CRS
     t_first = network.time_to_nearest(first, np.array([0]))
