@@ -36,7 +36,9 @@ class Tier:
 
     ``count`` is an exact size; otherwise the size is ``max(min_count, sum of per-unit
     minimums)``. Per-unit minimums apply to prefectures (``per_prefecture_min``) and
-    county-level units (``per_county_min``) that have eligible towns.
+    county-level units (``per_county_min``) that have eligible towns. Two selected towns of
+    this tier are at least ``min_spacing_km`` apart (straight line, metric CRS; 0 = no rule).
+    ``pinned`` town codes (already designated) are kept in this tier.
     """
 
     name: str
@@ -46,6 +48,8 @@ class Tier:
     min_count: int = 0
     per_prefecture_min: int = 0
     per_county_min: int = 0
+    min_spacing_km: float = 0.0
+    pinned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,14 +279,18 @@ def _tier(i: int, t: dict, source: str) -> Tier:
             min_count=int(t.get("min_count", 0)),
             per_prefecture_min=int(t.get("per_prefecture_min", 0)),
             per_county_min=int(t.get("per_county_min", 0)),
+            min_spacing_km=float(t.get("min_spacing_km", 0.0)),
+            pinned=tuple(str(c) for c in t.get("pinned", [])),
         )
     except KeyError as exc:
         raise errors.ConfigError(f"{where} needs {exc}") from None
     except (TypeError, ValueError) as exc:
         raise errors.ConfigError(f"{where}: {exc}") from None
     nums = [tier.min_count, tier.per_prefecture_min, tier.per_county_min, tier.count or 0]
-    if any(n < 0 for n in nums):
-        raise errors.ConfigError(f"{where}: counts and minimums must be >= 0")
+    if any(n < 0 for n in nums) or not tier.min_spacing_km >= 0:
+        raise errors.ConfigError(f"{where}: counts, minimums and min_spacing_km must be >= 0")
+    if len(set(tier.pinned)) != len(tier.pinned):
+        raise errors.ConfigError(f"{where}: a town is pinned twice")
     if tier.count is None and tier.min_count == 0:
         raise errors.ConfigError(f"{where}: give either count (exact) or min_count")
     return tier

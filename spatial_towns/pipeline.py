@@ -222,6 +222,8 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     sel_in = towns.loc[eligible, ["code", "name", "county_code", "county_name",
                                   "prefecture_code", "prefecture_name"]].copy()
     sel_in["score"] = scored.loc[eligible, "score"]
+    metric = towns.loc[eligible].geometry.to_crs(crs)
+    sel_in["x_m"], sel_in["y_m"] = metric.x, metric.y
     model = selection.TierSelection.from_frame(sel_in.set_index("code"), cfg.tiers)
     result = model.solve()
     step("select")

@@ -55,8 +55,24 @@ def render(res) -> str:
         out += ["Criterion substitutions:", *notes, ""]
     out += ["Score = Σ 100 × weight × min-max normalised criterion (cost criteria reversed), "
             "bounds from the eligible towns; 0-100.", ""]
-    out += ["## Tiers", "", f"Joint integer program (HiGHS), objective {res.selection.objective:.2f} "
-            "(Σ tier_weight × score).", ""]
+    sel = res.selection
+    out += ["## Tiers", "", f"Joint integer program (HiGHS; solved as {sel.method}), objective "
+            f"{sel.objective:.2f} (Σ tier_weight × score).", ""]
+    if sel.greedy_objective is None:
+        out += ["A greedy pick (best towns first, minimums first) could not meet the rules; "
+                "only the integer program does.", ""]
+    elif sel.greedy_diff:
+        out += [f"A greedy pick (each tier from the top: pinned towns, then the best towns of "
+                f"each unit below its minimum, then the best remaining) reaches "
+                f"{sel.greedy_objective:.2f}; the integer program places "
+                f"{len(sel.greedy_diff)} town(s) differently: "
+                + ", ".join(f"{towns.set_index('code').loc[c, 'name']} ({c})"
+                            for c in sel.greedy_diff[:20])
+                + (" …" if len(sel.greedy_diff) > 20 else "") + ".", ""]
+    else:
+        out += [f"A greedy pick (minimums first, then by score) gives the same tiers "
+                f"(objective {sel.greedy_objective:.2f}).", ""]
+    out += [f"Note: {n}" for n in sel.notes] + ([""] if sel.notes else [])
     for t in cfg.tiers:
         q = []
         if t.per_prefecture_min:
@@ -65,6 +81,10 @@ def render(res) -> str:
             q.append(f"≥{t.per_county_min} per county-level unit with a candidate")
         size = res.selection.sizes[t.name]
         basis = f"exactly {t.count}" if t.count is not None else f"minimum {t.min_count}"
+        if t.min_spacing_km:
+            q.append(f"≥{t.min_spacing_km:g} km apart")
+        if t.pinned:
+            q.append(f"{len(t.pinned)} pinned")
         out.append(f"- {t.label} ({t.name}): {size} towns ({basis}; {', '.join(q) or 'no unit minimum'})")
     out += ["", "### Tier counts per prefecture", "", _md_table(res.tier_counts().reset_index()), ""]
     by_reason = towns.loc[towns["tier"] != "", "reason"].str.contains("minimum").sum()

@@ -1,6 +1,7 @@
 import hashlib
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -88,3 +89,33 @@ def test_full_pipeline_on_shared_reference_data(tmp_path):
     assert len(res.towns) == 1009  # town rows; 11,370 village rows etc. are counted as ignored
     assert "village" in res.provenance["towns"]
     assert (res.towns["tier"] == "provincial").sum() == 30
+
+
+def test_ilp_beats_or_ties_the_greedy_on_the_embedded_data(default_run):
+    sel = default_run.selection
+    assert sel.greedy_objective is not None
+    assert sel.objective >= sel.greedy_objective - 1e-6
+    report = (default_run.output_dir / "report.md").read_text(encoding="utf-8")
+    assert f"{sel.greedy_objective:.2f}" in report
+
+
+def test_spacing_and_pinned_from_config(tmp_path):
+    """A pinned low-scoring town stays provincial; provincial towns keep 15 km apart."""
+    from spatial_towns import config, pipeline
+
+    base = pipeline.run(config.load(), output_dir=None, progress=False)
+    elig = base.towns[base.towns["status"] == "eligible"]
+    low = elig.sort_values("score").iloc[0]["code"]
+    cfg = config.load(overrides={"tiers": [
+        {"name": "provincial", "label": "省级", "count": 30, "per_prefecture_min": 2,
+         "tier_weight": 3.0, "min_spacing_km": 15.0, "pinned": [low]},
+        {"name": "municipal", "label": "市级", "min_count": 40, "per_prefecture_min": 2,
+         "tier_weight": 2.0},
+    ]})
+    res = pipeline.run(cfg, output_dir=None, progress=False)
+    t = res.towns.set_index("code")
+    assert t.loc[low, "tier"] == "provincial" and "pinned" in t.loc[low, "reason"]
+    prov = t[t["tier"] == "provincial"].geometry.to_crs(res.crs)
+    xy = np.column_stack([prov.x, prov.y])
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    assert d[np.triu_indices(len(xy), 1)].min() >= 15_000
