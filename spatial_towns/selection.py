@@ -67,6 +67,7 @@ class TierSelection:
         self.sizes: dict[str, int] = {}
         self.notes: list[str] = []
         self._pairs: dict[str, np.ndarray] = {}
+        self._cache: tuple[LinearConstraint, Bounds, bool] | None = None
 
     @classmethod
     def from_frame(cls, towns: pd.DataFrame, tiers: tuple[config_mod.Tier, ...],
@@ -232,23 +233,24 @@ class TierSelection:
         A = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n * T))
         return A, np.concatenate(lo), np.concatenate(hi), flow
 
-    def solve(self, time_limit_s: float = 60.0, compare_greedy: bool = True) -> SelectionResult:
-        """Solve the integer program.
+    def _prepared(self) -> tuple[LinearConstraint, Bounds, bool]:
+        """Constraints and bounds, built once per model (pinned towns fixed at 1)."""
+        if getattr(self, "_cache", None) is None:
+            self._check_feasible()
+            pinned = self._pinned()
+            A, lo, hi, flow = self._constraints()
+            n, T = len(self.towns), len(self.tiers)
+            lb = np.zeros(n * T)
+            for k, t in enumerate(self.tiers):
+                lb[k * n + pinned[t.name]] = 1.0
+            self._cache = (LinearConstraint(A, lo, hi), Bounds(lb, np.ones(n * T)), flow)
+        return self._cache
 
-        Raises :class:`~spatial_towns.errors.QuotaError` when the quotas cannot be met
-        together. ``compare_greedy`` also runs :meth:`greedy` and records its objective.
-        """
-        self._check_feasible()
-        pinned = self._pinned()
+    def _solve_x(self, score: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, str]:
+        """0/1 matrix (tiers x towns) maximising Σ tier_weight × score, and how it was found."""
+        cons, bounds, flow = self._prepared()
         n, T = len(self.towns), len(self.tiers)
-        score = self.towns["score"].to_numpy(dtype=float)
-        c = -np.concatenate([t.tier_weight * score for t in self.tiers])
-        A, lo, hi, flow = self._constraints()
-        lb = np.zeros(n * T)
-        for k, t in enumerate(self.tiers):
-            lb[k * n + pinned[t.name]] = 1.0
-        bounds = Bounds(lb, np.ones(n * T))
-        cons = LinearConstraint(A, lo, hi)
+        c = -np.concatenate([t.tier_weight * np.asarray(score, dtype=float) for t in self.tiers])
         x, method, res = None, "", None
         if flow:
             res = milp(c, constraints=cons, integrality=np.zeros(n * T), bounds=bounds)
@@ -267,11 +269,19 @@ class TierSelection:
             raise errors.QuotaError(
                 f"the tier quotas cannot be met together ({res.message if res else 'no model'}); "
                 "relax a minimum, the spacing or a type quota")
-        xb = np.round(x).reshape(T, n).astype(bool)
+        return np.round(x).reshape(T, n) > 0.5, method
+
+    def solve(self, time_limit_s: float = 60.0, compare_greedy: bool = True) -> SelectionResult:
+        """Solve the integer program.
+
+        Raises :class:`~spatial_towns.errors.QuotaError` when the quotas cannot be met
+        together. ``compare_greedy`` also runs :meth:`greedy` and records its objective.
+        """
+        xb, method = self._solve_x(self.towns["score"].to_numpy(dtype=float), time_limit_s)
         tier = pd.Series("", index=self.towns.index, dtype=object)
         for k, t in enumerate(self.tiers):
             tier[xb[k]] = t.name
-        out = SelectionResult(tier=tier, reason=self._reasons(tier, pinned),
+        out = SelectionResult(tier=tier, reason=self._reasons(tier, self._pinned()),
                               sizes=dict(self.sizes), objective=self.objective(tier),
                               notes=self.notes, method=method)
         if compare_greedy:
@@ -279,6 +289,19 @@ class TierSelection:
             if g is not None:
                 out.greedy_objective = self.objective(g)
                 out.greedy_diff = sorted(tier.index[tier != g])
+        return out
+
+    def assign(self, score: np.ndarray, time_limit_s: float = 60.0) -> np.ndarray:
+        """Tier index per town (-1 = none) for another score vector under the same rules.
+
+        The constraints are built once per model and reused, so re-solving for many weight
+        draws (:mod:`spatial_towns.sensitivity`) or slider moves costs one LP each.
+        ``score`` is aligned to the model's towns (sorted by code).
+        """
+        xb, _ = self._solve_x(score, time_limit_s)
+        out = np.full(len(self.towns), -1, dtype=np.int64)
+        for k in range(len(self.tiers)):
+            out[xb[k]] = k
         return out
 
     def objective(self, tier: pd.Series) -> float:
