@@ -7,6 +7,7 @@ top-level key or table (lists such as ``criteria`` and ``tiers`` are replaced wh
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,17 +18,66 @@ from . import errors
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 
 _DIRECTIONS = ("benefit", "cost")
+TRANSFORMS = ("minmax", "sigmoid", "linear")
+WEIGHTING_METHODS = ("expert", "ahp", "entropy", "critic")
+AGGREGATION_METHODS = ("wlc", "topsis", "owa")
+# Saaty's scale runs from 1/9 to 9; 1 % slack lets a planner type 0.111 for 1/9.
+_SAATY_MIN, _SAATY_MAX, _RECIPROCAL_TOL = 1.0 / 9.0 * 0.99, 9.0 * 1.01, 0.01
+
+
+@dataclass(frozen=True)
+class Transform:
+    """How a criterion's raw values become a 0-1 value (1 = best).
+
+    ``minmax`` rescales over the eligible towns; ``sigmoid`` (``midpoint``, ``spread``) and
+    ``linear`` (``lower``, ``upper``) are fuzzy memberships in the column's own units,
+    increasing for a benefit and decreasing for a cost criterion.
+    """
+
+    kind: str = "minmax"
+    midpoint: float | None = None
+    spread: float | None = None
+    lower: float | None = None
+    upper: float | None = None
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """A scored criterion: a column of the criteria table, its direction and weight."""
+    """A scored criterion: a column of the criteria table, its direction and weight.
+
+    ``exclude_below`` / ``exclude_above`` (config keys ``min`` / ``max``) are hard
+    constraints in the column's units: a town outside them is excluded, with the reason.
+    A criterion with weight 0 only constrains.
+    """
 
     column: str
     direction: str
     weight: float
     label: str = ""
     fallback: str | None = None
+    transform: Transform = field(default_factory=Transform)
+    exclude_below: float | None = None
+    exclude_above: float | None = None
+
+
+@dataclass(frozen=True)
+class Weighting:
+    """How criterion weights are set: ``expert`` (the ``weight`` keys), ``ahp`` (principal
+    eigenvector of ``pairwise``, rows in the order of ``criteria``), or the objective
+    ``entropy`` / ``critic`` weights of the eligible towns' normalised criteria."""
+
+    method: str = "expert"
+    criteria: tuple[str, ...] = ()
+    pairwise: tuple[tuple[float, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """How normalised criteria and weights become the score: ``wlc`` (weighted linear
+    combination), ``topsis`` or ``owa`` (with ``order_weights``, best value first)."""
+
+    method: str = "wlc"
+    order_weights: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +134,8 @@ class Config:
     access: Access
     criteria: tuple[Criterion, ...]
     tiers: tuple[Tier, ...]
+    weighting: Weighting = field(default_factory=Weighting)
+    aggregation: Aggregation = field(default_factory=Aggregation)
     source: str = "default"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -136,7 +188,8 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-_KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers"}
+_KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers",
+              "weighting", "aggregation"}
 
 
 def _thresholds(value, source: str) -> tuple[float, ...]:
@@ -203,7 +256,12 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             f"access.fallback_speed_kmh and access.population_radius_km must be > 0 in {source}"
         )
 
-    criteria = tuple(_criterion(i, c, source) for i, c in enumerate(raw.get("criteria", [])))
+    method = _table(raw, "weighting", source).get("method", "expert")
+    if method not in WEIGHTING_METHODS:
+        raise errors.ConfigError(
+            f"weighting.method {method!r} in {source} is not one of {WEIGHTING_METHODS}")
+    criteria = tuple(_criterion(i, c, source, method)
+                     for i, c in enumerate(raw.get("criteria", [])))
     if not criteria:
         raise errors.ConfigError(f"no [[criteria]] in {source}: at least one is needed")
     cols = [c.column for c in criteria]
@@ -212,6 +270,8 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
         raise errors.ConfigError(f"criteria listed twice in {source}: {dupes}")
     if sum(c.weight for c in criteria) <= 0:
         raise errors.ConfigError(f"all criterion weights are zero in {source}")
+    weighting = _weighting(_table(raw, "weighting", source), criteria, source)
+    aggregation = _aggregation(_table(raw, "aggregation", source), source)
 
     tiers = tuple(_tier(i, t, source) for i, t in enumerate(raw.get("tiers", [])))
     if not tiers:
@@ -234,35 +294,174 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
         access=access,
         criteria=criteria,
         tiers=tiers,
+        weighting=weighting,
+        aggregation=aggregation,
         source=source,
         raw=copy.deepcopy(raw),
     )
 
 
-def _criterion(i: int, c: dict, source: str) -> Criterion:
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise errors.ConfigError(f"{what}: {value!r} is not a number")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise errors.ConfigError(f"{what}: {value!r} is not a number") from None
+    if not math.isfinite(out):
+        raise errors.ConfigError(f"{what}: {value!r} is not a finite number")
+    return out
+
+
+def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterion:
     where = f"criteria[{i}] ({c.get('column', '?')}) in {source}"
-    allowed = {"column", "direction", "weight", "label", "fallback"}
+    allowed = {"column", "direction", "weight", "label", "fallback", "transform", "midpoint",
+               "spread", "lower", "upper", "min", "max"}
     if set(c) - allowed:
-        raise errors.ConfigError(f"unknown key(s) {sorted(set(c) - allowed)} in {where}")
-    if "column" not in c or "weight" not in c or "direction" not in c:
-        raise errors.ConfigError(f"{where} needs column, direction and weight")
+        raise errors.ConfigError(
+            f"unknown key(s) {sorted(set(c) - allowed)} in {where}; allowed: {sorted(allowed)}")
+    # Only expert weighting reads the weight; other methods derive it, and weight = 0 then
+    # still marks a constraint-only criterion.
+    needed = ("column", "direction", "weight") if method == "expert" else ("column", "direction")
+    if any(k not in c for k in needed):
+        raise errors.ConfigError(f"{where} needs {', '.join(needed)}")
     if c["direction"] not in _DIRECTIONS:
         raise errors.ConfigError(
             f"{where}: direction {c['direction']!r} is not one of {_DIRECTIONS}"
         )
-    try:
-        weight = float(c["weight"])
-    except (TypeError, ValueError):
-        raise errors.ConfigError(f"{where}: weight {c['weight']!r} is not a number") from None
+    weight = _number(c.get("weight", 1.0), f"{where}: weight")
     if weight < 0:
         raise errors.ConfigError(f"{where}: weight {weight} is negative; weights must be >= 0")
+    kind = c.get("transform", "minmax")
+    if kind not in TRANSFORMS:
+        raise errors.ConfigError(f"{where}: transform {kind!r} is not one of {TRANSFORMS}")
+    params = {"sigmoid": ("midpoint", "spread"), "linear": ("lower", "upper"), "minmax": ()}
+    for k in ("midpoint", "spread", "lower", "upper"):
+        if k in c and k not in params[kind]:
+            owner = next(t for t, ks in params.items() if k in ks)
+            raise errors.ConfigError(
+                f"{where}: {k} only applies to transform = {owner!r} (this one is {kind!r})")
+    missing = [k for k in params[kind] if k not in c]
+    if missing:
+        raise errors.ConfigError(f"{where}: transform = {kind!r} needs {', '.join(missing)}")
+    vals = {k: _number(c[k], f"{where}: {k}") for k in params[kind]}
+    if kind == "sigmoid" and vals["spread"] <= 0:
+        raise errors.ConfigError(
+            f"{where}: spread {vals['spread']} must be > 0 (column units per logistic unit)")
+    if kind == "linear" and not vals["lower"] < vals["upper"]:
+        raise errors.ConfigError(
+            f"{where}: lower {vals['lower']} must be below upper {vals['upper']}; the "
+            "direction (benefit/cost) says which end is best")
+    lo = None if "min" not in c else _number(c["min"], f"{where}: min")
+    hi = None if "max" not in c else _number(c["max"], f"{where}: max")
+    if lo is not None and hi is not None and lo > hi:
+        raise errors.ConfigError(
+            f"{where}: hard constraint min {lo} > max {hi} would exclude every town")
     return Criterion(
         column=str(c["column"]),
         direction=c["direction"],
         weight=weight,
         label=str(c.get("label", c["column"])),
         fallback=c.get("fallback"),
+        transform=Transform(kind=kind, **vals),
+        exclude_below=lo,
+        exclude_above=hi,
     )
+
+
+def _table(raw: dict, key: str, source: str) -> dict:
+    t = raw.get(key, {})
+    if not isinstance(t, dict):
+        raise errors.ConfigError(f"[{key}] in {source} must be a table, got {t!r}")
+    return t
+
+
+def _pairwise_entry(value: Any, what: str) -> float:
+    # TOML has no fractions; accept "1/3" as a string so the matrix reads like Saaty's.
+    if isinstance(value, str) and "/" in value:
+        num, _, den = value.partition("/")
+        a, b = _number(num.strip(), what), _number(den.strip(), what)
+        if b == 0:
+            raise errors.ConfigError(f"{what}: {value!r} divides by zero")
+        return a / b
+    return _number(value, what)
+
+
+def _weighting(w: dict, criteria: tuple[Criterion, ...], source: str) -> Weighting:
+    allowed = {"method", "criteria", "pairwise"}
+    if set(w) - allowed:
+        raise errors.ConfigError(
+            f"unknown key(s) {sorted(set(w) - allowed)} in [weighting] of {source}; "
+            f"allowed: {sorted(allowed)}")
+    method = w.get("method", "expert")
+    scored = [c.column for c in criteria if c.weight > 0]
+    names = tuple(str(n) for n in w.get("criteria", scored))
+    if "pairwise" not in w:
+        if method == "ahp":
+            raise errors.ConfigError(
+                f"weighting.method = 'ahp' in {source} needs weighting.pairwise, a square "
+                f"matrix over {scored}")
+        return Weighting(method=method, criteria=names)
+    if sorted(names) != sorted(scored) or len(set(names)) != len(names):
+        raise errors.ConfigError(
+            f"weighting.criteria in {source} must list each scored criterion once "
+            f"(those with weight > 0): expected {scored}, got {list(names)}")
+    rows = w["pairwise"]
+    n = len(names)
+    if not isinstance(rows, list) or len(rows) != n or any(
+            not isinstance(r, list) or len(r) != n for r in rows):
+        raise errors.ConfigError(
+            f"weighting.pairwise in {source} must be a {n} x {n} matrix (one row per "
+            f"criterion, in the order {list(names)})")
+    a = [[_pairwise_entry(v, f"weighting.pairwise[{i}][{j}] ({names[i]} vs {names[j]}) "
+                             f"in {source}") for j, v in enumerate(r)] for i, r in enumerate(rows)]
+    for i in range(n):
+        if abs(a[i][i] - 1.0) > 1e-9:
+            raise errors.ConfigError(
+                f"weighting.pairwise[{i}][{i}] ({names[i]}) in {source} is {a[i][i]}; the "
+                "diagonal must be 1")
+        for j in range(n):
+            pair = f"weighting.pairwise[{i}][{j}] ({names[i]} vs {names[j]}) in {source}"
+            if not _SAATY_MIN <= a[i][j] <= _SAATY_MAX:
+                raise errors.ConfigError(
+                    f"{pair} is {a[i][j]:g}; Saaty's scale runs from 1/9 to 9")
+            if j > i and abs(a[i][j] * a[j][i] - 1.0) > _RECIPROCAL_TOL:
+                raise errors.ConfigError(
+                    f"{pair} is {a[i][j]:g} but [{j}][{i}] is {a[j][i]:g}; a pairwise matrix "
+                    f"must be reciprocal (expected {1 / a[i][j]:g})")
+    # The upper triangle is authoritative; the lower is its exact reciprocal, so rounding
+    # in a typed 0.333 does not enter the eigenvector.
+    exact = tuple(tuple(1.0 if i == j else (a[i][j] if j > i else 1.0 / a[j][i])
+                        for j in range(n)) for i in range(n))
+    return Weighting(method=method, criteria=names, pairwise=exact)
+
+
+def _aggregation(a: dict, source: str) -> Aggregation:
+    allowed = {"method", "order_weights"}
+    if set(a) - allowed:
+        raise errors.ConfigError(
+            f"unknown key(s) {sorted(set(a) - allowed)} in [aggregation] of {source}; "
+            f"allowed: {sorted(allowed)}")
+    method = a.get("method", "wlc")
+    if method not in AGGREGATION_METHODS:
+        raise errors.ConfigError(
+            f"aggregation.method {method!r} in {source} is not one of {AGGREGATION_METHODS}")
+    ow = a.get("order_weights")
+    if ow is None:
+        if method == "owa":
+            raise errors.ConfigError(
+                f"aggregation.method = 'owa' in {source} needs aggregation.order_weights "
+                "(one per scored criterion, for the best value first)")
+        return Aggregation(method=method)
+    if not isinstance(ow, list) or not ow:
+        raise errors.ConfigError(f"aggregation.order_weights in {source} must be a non-empty list")
+    vals = tuple(_number(v, f"aggregation.order_weights[{k}] in {source}")
+                 for k, v in enumerate(ow))
+    if any(v < 0 for v in vals) or sum(vals) <= 0:
+        raise errors.ConfigError(
+            f"aggregation.order_weights in {source} must be >= 0 with a positive sum, got "
+            f"{list(vals)}")
+    return Aggregation(method=method, order_weights=vals)
 
 
 def _tier(i: int, t: dict, source: str) -> Tier:

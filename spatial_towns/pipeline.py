@@ -18,7 +18,8 @@ import pandas as pd
 import pyproj
 from tqdm.auto import tqdm
 
-from . import _coords, criteria, datasets, errors, io, maps, network, report, scoring, selection
+from . import (_coords, criteria, datasets, errors, io, maps, network, report, scoring,
+               selection, transforms)
 from . import config as config_mod
 
 
@@ -55,6 +56,7 @@ class RunResult:
     provenance: dict
     output_dir: Path | None = None
     files: dict = field(default_factory=dict)
+    weighting: object = None  # scoring.weights.WeightsUsed: method, weights, AHP consistency
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
@@ -216,7 +218,13 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         reason[flagged] = reason[flagged] + " (" + table.loc[flagged, "network_flag"] + ")"
     status[lacks] = "excluded"
     eligible = status == "eligible"
-    scored = scoring.score(table, eligible, used)
+    violated = transforms.constraint_reasons(table, eligible, cfg.criteria)
+    hit = violated != ""
+    reason[hit] = "excluded: " + violated[hit]
+    status[hit] = "excluded"
+    eligible = status == "eligible"
+    used, weighting = scoring.weigh(table, eligible, used, cfg.weighting)
+    scored = scoring.score(table, eligible, used, cfg.aggregation)
     step("score")
 
     sel_in = towns.loc[eligible, ["code", "name", "county_code", "county_name",
@@ -238,7 +246,7 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
     counties = maps.county_summary(out, layers.counties)
     res = RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
-                    cfg=cfg, crs=crs, provenance=layers.provenance)
+                    cfg=cfg, crs=crs, provenance=layers.provenance, weighting=weighting)
     if layers.population is not None:
         layers.population.close()
     if output_dir is not None:

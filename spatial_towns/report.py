@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import aggregation, transforms
+
 
 def _md_table(df: pd.DataFrame) -> str:
     cols = [str(c) for c in df.columns]
@@ -53,8 +55,7 @@ def render(res) -> str:
     notes = [f"- {u.name}: {u.note}" for u in res.used if u.note]
     if notes:
         out += ["Criterion substitutions:", *notes, ""]
-    out += ["Score = Σ 100 × weight × min-max normalised criterion (cost criteria reversed), "
-            "bounds from the eligible towns; 0-100.", ""]
+    out += _weights_section(res)
     sel = res.selection
     out += ["## Tiers", "", f"Joint integer program (HiGHS; solved as {sel.method}), objective "
             f"{sel.objective:.2f} (Σ tier_weight × score).", ""]
@@ -97,3 +98,40 @@ def render(res) -> str:
                                "reason"]].assign(rank=sel["rank"].astype(int)))]
         out += [""]
     return "\n".join(out) + "\n"
+
+
+def _weights_section(res) -> list[str]:
+    """Weighting method, the weight and transform of each criterion, hard constraints and
+    what the score means under the aggregation used."""
+    cfg = res.cfg
+    w = getattr(res, "weighting", None)
+    method = w.method if w is not None else cfg.weighting.method
+    out = ["## Weights and method", ""]
+    out.append(f"- weighting: **{method}**" + (f" — {w.note}" if w is not None and w.note else ""))
+    if w is not None and w.ahp is not None:
+        a = w.ahp
+        out.append(f"- AHP consistency: λmax = {a.lambda_max:.4f}, CI = {a.ci:.4f}, "
+                   f"RI (Saaty) = {a.ri:.2f}, **CR = {a.cr:.3f}** (accepted when ≤ 0.1)")
+    out.append(f"- aggregation: **{cfg.aggregation.method}** — "
+               f"{aggregation.describe(cfg.aggregation.method)}")
+    if cfg.aggregation.method == "owa":
+        out.append(f"- OWA order weights (best value first): {list(cfg.aggregation.order_weights)}")
+    out += ["", "| criterion | column scored | direction | transform | hard constraint | weight |",
+            "|---|---|---|---|---|---|"]
+    used = {u.name: u for u in res.used}
+    for c in cfg.criteria:
+        u = used.get(c.column)
+        bounds = []
+        if c.exclude_below is not None:
+            bounds.append(f"≥ {c.exclude_below:g}")
+        if c.exclude_above is not None:
+            bounds.append(f"≤ {c.exclude_above:g}")
+        col = (u.column or "— (dropped)") if u is not None else "— (constraint only)"
+        weight = f"{u.weight:.4f}" if u is not None and u.column else "0"
+        out.append(f"| {c.label} (`{c.column}`) | {col} | {c.direction} | "
+                   f"{transforms.describe(c.transform, c.direction)} | "
+                   f"{' and '.join(bounds) or '—'} | {weight} |")
+    n_hard = int(res.towns["reason"].str.contains("hard constraint", regex=False).sum())
+    if n_hard:
+        out += ["", f"{n_hard} town(s) excluded by a hard constraint (see `reason`)."]
+    return out + [""]

@@ -1,18 +1,28 @@
-"""Transparent multi-criteria score: weighted sum of min-max normalised criteria.
+"""Transparent multi-criteria score: which criteria, their weights, and the 0-100 score.
 
-Each town's score (0-100) is the sum of its per-criterion contributions
-``100 × weight × normalised value``, so a planner can read why a town scored what it did.
+The steps, each configurable and each reported:
+
+1. :func:`resolve` — which column scores each criterion (fallbacks), expert weights;
+2. :func:`weigh` — the weights actually used: expert, AHP, entropy or CRITIC
+   (:mod:`spatial_towns.weights`);
+3. :func:`score` — transform each criterion to 0-1 (:mod:`spatial_towns.transforms`) and
+   aggregate (:mod:`spatial_towns.aggregation`): WLC, TOPSIS or OWA.
+
+Each town's score is the sum of its per-criterion contributions ``contrib_<criterion>``, so
+a planner can read why a town scored what it did. The default (expert weights, min-max,
+WLC) is ``100 × Σ weight × min-max normalised value``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from . import aggregation, errors, transforms, weights
 from . import config as config_mod
-from . import errors
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class UsedCriterion:
     weight: float
     label: str
     note: str = ""
+    transform: config_mod.Transform = dataclasses.field(default_factory=config_mod.Transform)
 
 
 def resolve(criteria_table: pd.DataFrame, eligible: pd.Series,
@@ -58,44 +69,104 @@ def resolve(criteria_table: pd.DataFrame, eligible: pd.Series,
         raise errors.ConfigError("no weighted criterion could be computed for the eligible towns")
     return [
         UsedCriterion(c.column, col, c.direction, (c.weight / total) if col else 0.0,
-                      c.label or c.column, note)
+                      c.label or c.column, note, c.transform)
         for c, col, note in used
     ]
 
 
-def minmax(values: pd.Series, direction: str) -> pd.Series:
-    """Min-max normalise to [0, 1]; for a cost criterion 1 is the smallest value.
-
-    A constant column (no spread) normalises to 0 for every town: it cannot tell towns apart,
-    so it must not add to anyone's score.
-    """
-    v = values.astype(float)
-    lo, hi = v.min(), v.max()
-    if not np.isfinite(lo) or hi == lo:
-        return pd.Series(0.0, index=v.index).where(v.notna())
-    n = (v - lo) / (hi - lo)
-    return 1.0 - n if direction == "cost" else n
-
-
-def score(criteria_table: pd.DataFrame, eligible: pd.Series,
-          used: list[UsedCriterion]) -> pd.DataFrame:
-    """Score eligible towns.
-
-    Returns a frame indexed like ``criteria_table`` with ``norm_<name>``,
-    ``contrib_<name>`` (points out of 100), ``score`` (0-100) and ``rank`` (1 = best; ties
-    share the best rank). Ineligible towns get NaN. Normalisation bounds come from the
-    eligible towns only.
-    """
+def normalise(criteria_table: pd.DataFrame, eligible: pd.Series,
+              used: list[UsedCriterion]) -> pd.DataFrame:
+    """Transformed criteria (0-1, 1 = best) of the eligible towns: one column per scored
+    criterion, named by criterion; ineligible towns are NaN. ``minmax`` bounds come from the
+    eligible towns only."""
     out = pd.DataFrame(index=criteria_table.index)
-    total = pd.Series(0.0, index=criteria_table.index)
     for u in used:
         if not u.column:
             continue
         n = pd.Series(np.nan, index=criteria_table.index)
-        n[eligible] = minmax(criteria_table.loc[eligible, u.column], u.direction)
-        out[f"norm_{u.name}"] = n
-        out[f"contrib_{u.name}"] = 100.0 * u.weight * n
-        total = total + out[f"contrib_{u.name}"]
-    out["score"] = total.where(eligible)
+        n[eligible] = transforms.apply(criteria_table.loc[eligible, u.column], u.direction,
+                                       u.transform)
+        out[u.name] = n
+    return out
+
+
+def weigh(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCriterion],
+          weighting: config_mod.Weighting | None = None
+          ) -> tuple[list[UsedCriterion], weights.WeightsUsed]:
+    """Set the weights of ``used`` by the configured method.
+
+    ``expert`` keeps the (renormalised) config weights; ``ahp`` takes the principal
+    eigenvector of the pairwise matrix; ``entropy`` and ``critic`` derive weights from the
+    eligible towns' transformed criteria (so they depend on which towns are eligible).
+    Criteria dropped by :func:`resolve` keep weight 0 and the rest are renormalised to sum 1.
+
+    Raises
+    ------
+    spatial_towns.errors.ConfigError
+        For an AHP matrix with consistency ratio > 0.1 (stating CR and the worst judgement),
+        or when objective weights are undefined (no criterion varies).
+    """
+    w = weighting or config_mod.Weighting()
+    live = [u for u in used if u.column]
+    ahp_res, note = None, ""
+    if w.method == "expert":
+        new = {u.name: u.weight for u in live}
+        note = "expert weights from the config, renormalised to sum 1"
+    elif w.method == "ahp":
+        a = np.asarray(w.pairwise, dtype=float)
+        ahp_res = weights.ahp(a)
+        weights.check_consistency(ahp_res, w.criteria, a)
+        raw = dict(zip(w.criteria, ahp_res.weights))
+        new = {u.name: float(raw[u.name]) for u in live}
+        note = (f"AHP principal eigenvector of a {len(w.criteria)} x {len(w.criteria)} pairwise "
+                f"matrix; CR = {ahp_res.cr:.3f} (<= {weights.MAX_CR})")
+        dropped = [n for n in w.criteria if n not in new]
+        if dropped:
+            note += f"; weights renormalised without {dropped} (not computed)"
+    else:
+        norm = normalise(criteria_table, eligible, live).loc[eligible]
+        fn = weights.entropy if w.method == "entropy" else weights.critic
+        vals = fn(norm.to_numpy(dtype=float))
+        new = dict(zip(norm.columns, vals))
+        note = (f"{'entropy' if w.method == 'entropy' else 'CRITIC'} weights of the "
+                f"{int(eligible.sum())} eligible towns' transformed criteria")
+    total = sum(new.values())
+    if not total > 0:
+        raise errors.ConfigError(f"{w.method} weighting gives zero weight to every scored criterion")
+    out = [dataclasses.replace(u, weight=float(new[u.name] / total)) if u.column else u
+           for u in used]
+    record = weights.WeightsUsed(method=w.method,
+                                 weights={u.name: u.weight for u in out if u.column},
+                                 ahp=ahp_res, note=note)
+    return out, record
+
+
+def score(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCriterion],
+          agg: config_mod.Aggregation | None = None) -> pd.DataFrame:
+    """Score eligible towns with the weights in ``used``.
+
+    Returns a frame indexed like ``criteria_table`` with ``norm_<name>`` (transformed, 0-1),
+    ``contrib_<name>`` (points out of 100; they add up to the score under every method, see
+    :mod:`spatial_towns.aggregation`), ``score`` (0-100) and ``rank`` (1 = best; ties share
+    the best rank). Ineligible towns get NaN.
+    """
+    a = agg or config_mod.Aggregation()
+    norm = normalise(criteria_table, eligible, used)
+    w = pd.Series({u.name: u.weight for u in used if u.column}, dtype=float)
+    sub = norm.loc[eligible]
+    if a.method == "wlc":
+        total, contrib = aggregation.wlc(sub, w)
+    elif a.method == "topsis":
+        total, contrib = aggregation.topsis(sub, w)
+    elif a.method == "owa":
+        total, contrib = aggregation.owa(sub, w, a.order_weights)
+    else:
+        raise errors.ConfigError(
+            f"unknown aggregation {a.method!r}; use one of {config_mod.AGGREGATION_METHODS}")
+    out = pd.DataFrame(index=criteria_table.index)
+    for name in norm.columns:
+        out[f"norm_{name}"] = norm[name]
+        out[f"contrib_{name}"] = contrib[name].reindex(criteria_table.index)
+    out["score"] = total.reindex(criteria_table.index).where(eligible)
     out["rank"] = out["score"].rank(ascending=False, method="min")
     return out

@@ -2,14 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import config, errors, scoring
+from pathlib import Path
 
+from spatial_towns import config, errors, pipeline, report, scoring, selection
 
-def test_minmax_directions():
-    s = pd.Series([0.0, 5.0, 10.0])
-    assert list(scoring.minmax(s, "benefit")) == [0.0, 0.5, 1.0]
-    assert list(scoring.minmax(s, "cost")) == [1.0, 0.5, 0.0]
-    assert list(scoring.minmax(pd.Series([3.0, 3.0]), "benefit")) == [0.0, 0.0]
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _crit(col, direction, weight, fallback=None):
@@ -46,3 +43,72 @@ def test_unknown_criterion_is_a_config_error():
     t = pd.DataFrame({"a": [1.0]})
     with pytest.raises(errors.ConfigError, match="not a column"):
         scoring.resolve(t, pd.Series([True]), (_crit("zzz", "benefit", 1),))
+
+
+def _rescore(run, cfg):
+    """Re-score the default run's criteria table under another config's method settings."""
+    t = run.towns
+    elig = t["status"] == "eligible"
+    used = scoring.resolve(t, elig, cfg.criteria)
+    used, rec = scoring.weigh(t, elig, used, cfg.weighting)
+    return scoring.score(t, elig, used, cfg.aggregation), rec
+
+
+def test_default_method_reproduces_the_run_exactly(default_run):
+    s, rec = _rescore(default_run, config.load())
+    assert rec.method == "expert"
+    pd.testing.assert_series_equal(s["score"], default_run.towns["score"])
+
+
+@pytest.mark.parametrize("override", [
+    {"aggregation": {"method": "topsis"}},
+    {"weighting": {"method": "entropy"}},
+    {"weighting": {"method": "critic"}},
+    "ahp.toml",
+])
+def test_switching_method_changes_scores_deterministically(default_run, override):
+    cfg = (config.load(EXAMPLES / override) if isinstance(override, str)
+           else config.load(overrides=override))
+    a, rec = _rescore(default_run, cfg)
+    b, _ = _rescore(default_run, cfg)
+    pd.testing.assert_frame_equal(a, b)
+    elig = default_run.towns["status"] == "eligible"
+    assert a["score"][elig].between(0, 100).all() and a["score"][~elig].isna().all()
+    assert not np.allclose(a["score"][elig], default_run.towns["score"][elig])
+    assert sum(rec.weights.values()) == pytest.approx(1.0)
+    contrib = a[[c for c in a.columns if c.startswith("contrib_")]]
+    np.testing.assert_allclose(contrib[elig].sum(axis=1), a["score"][elig], atol=1e-9)
+
+
+def test_topsis_changes_the_selection_input_only_through_score(default_run):
+    s, _ = _rescore(default_run, config.load(overrides={"aggregation": {"method": "topsis"}}))
+    t = default_run.towns
+    elig = t["status"] == "eligible"
+    sel_in = t.loc[elig, ["code", "name", "county_code", "county_name", "prefecture_code",
+                          "prefecture_name"]].assign(score=s.loc[elig, "score"])
+    res = selection.TierSelection.from_frame(sel_in.set_index("code"),
+                                             default_run.cfg.tiers).solve()
+    prov = {c for c, tier in res.tier.items() if tier == "provincial"}
+    assert len(prov) == 30
+    base = set(t.loc[t["tier"] == "provincial", "code"])
+    assert prov != base  # measured on the embedded data: 2 towns differ
+
+
+def test_pipeline_applies_hard_constraint_and_reports_method():
+    """One extra embedded run (no files): max 480 min to Changchun, CRITIC weights, TOPSIS."""
+    crit = [dict(c) for c in config.load().raw["criteria"]]
+    crit[0]["max"] = 480
+    cfg = config.load(overrides={"criteria": crit, "weighting": {"method": "critic"},
+                                 "aggregation": {"method": "topsis"}})
+    res = pipeline.run(cfg, output_dir=None, progress=False)
+    t = res.towns
+    hard = t["reason"].str.contains("hard constraint", regex=False)
+    assert hard.sum() > 0
+    assert (t.loc[hard, "status"] == "excluded").all() and t.loc[hard, "score"].isna().all()
+    assert (t.loc[hard, "time_changchun_min"] > 480).all()
+    assert t.loc[hard, "reason"].str.match(r"excluded: time_changchun_min = [\d.]+ > max 480").all()
+    assert (t.loc[t["status"] == "eligible", "time_changchun_min"] <= 480).all()
+    assert res.weighting.method == "critic"
+    text = report.render(res)
+    assert "weighting: **critic**" in text and "aggregation: **topsis**" in text
+    assert "≤ 480" in text and f"{int(hard.sum())} town(s) excluded by a hard constraint" in text
