@@ -112,6 +112,14 @@ def _weights_section(res) -> list[str]:
         a = w.ahp
         out.append(f"- AHP consistency: λmax = {a.lambda_max:.4f}, CI = {a.ci:.4f}, "
                    f"RI (Saaty) = {a.ri:.2f}, **CR = {a.cr:.3f}** (accepted when ≤ 0.1)")
+        names = cfg.weighting.criteria
+        out += ["", "AHP pairwise judgements (row over column):", "",
+                "| | " + " | ".join(f"`{n}`" for n in names) + " |",
+                "|---|" + "---|" * len(names)]
+        for n, row in zip(names, cfg.weighting.pairwise):
+            cells = [f"{v:g}" if v >= 1 else f"1/{1 / v:g}" for v in row]
+            out.append(f"| `{n}` | " + " | ".join(cells) + " |")
+        out.append("")
     out.append(f"- aggregation: **{cfg.aggregation.method}** — "
                f"{aggregation.describe(cfg.aggregation.method)}")
     if cfg.aggregation.method == "owa":

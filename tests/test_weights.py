@@ -1,8 +1,12 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from spatial_towns import config, errors, scoring, weights
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 pymcdm = pytest.importorskip("pymcdm")
 from pymcdm.weights import critic_weights, entropy_weights  # noqa: E402
@@ -179,3 +183,22 @@ def test_runtime_does_not_import_pymcdm():
             "spatial_towns.aggregation; print('pymcdm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cr_error_points_at_the_planted_bad_judgement():
+    cfg = config.load(EXAMPLES / "ahp.toml")
+    a = np.array(cfg.weighting.pairwise)
+    names = list(cfg.weighting.criteria)
+    i, j = names.index("dist_border_km"), names.index("pop_within_km")
+    a[i, j], a[j, i] = 9.0, 1 / 9.0  # flip a strong judgement
+    res = weights.ahp(a)
+    with pytest.raises(errors.ConfigError, match="dist_border_km vs pop_within_km = 9") as exc:
+        weights.check_consistency(res, names, a)
+    assert f"CR = {res.cr:.3f} > 0.1" in str(exc.value)
+
+
+def test_example_ahp_config_is_consistent():
+    cfg = config.load(EXAMPLES / "ahp.toml")
+    res = weights.ahp(np.array(cfg.weighting.pairwise))
+    assert res.cr < weights.MAX_CR
+    assert len(cfg.weighting.criteria) == len(cfg.criteria)
