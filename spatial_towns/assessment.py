@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import _ledger, datasets, errors, io, scoring
+from . import _ledger, datasets, errors, io, pipeline, scoring
 from . import config as config_mod
 
 META_COLUMNS = ("name", "county", "county_name", "prefecture", "prefecture_name", "note",
@@ -368,8 +368,6 @@ class YearlyAssessment:
         crosswalk
             Code crosswalk (``old_code``, ``new_code``); default :func:`crosswalk_2016_2023`.
         """
-        from . import pipeline  # run only when none is given; pipeline does not import us
-
         cfg = cfg or config_mod.load()
         led = _ledger.read(ledger)
         if designation is not None and led.assessed_years() and min(led.assessed_years()) < year:
