@@ -1,4 +1,4 @@
-"""Command-line interface: ``spatial-towns run``.
+"""Command-line interface: ``spatial-towns run`` and ``spatial-towns assess``.
 
 Exit codes: 0 success; 1 other spatial_towns error; 2 bad configuration; 3 bad input data
 (incl. CRS); 4 quotas cannot be met; 5 outputs cannot be written.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import config, errors, pipeline
+from . import assessment, config, errors, pipeline
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +41,21 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--output", help="GraphML file (default data_raw/roads_<province>.graphml)")
     f.add_argument("--all-roads", action="store_true",
                    help="every drivable road, not only tertiary and above (much larger)")
+    a = sub.add_parser("assess", help="yearly assessment: rank the provincial towns, commend, "
+                       "criticise, eliminate and replace; append the year to the ledger")
+    a.add_argument("--year", type=int, required=True, help="assessment year, e.g. 2024")
+    a.add_argument("--indicators", required=True,
+                   help="the year's indicator table (CSV or XLSX: code, year, indicator columns)")
+    a.add_argument("--ledger", required=True, help="designation ledger (JSON Lines; created in "
+                   "the first year, appended to after)")
+    a.add_argument("--config", help="TOML config overriding the defaults ([assessment] rules)")
+    a.add_argument("--designation", help="first year only: CSV (code, tier) of the announced "
+                   "designation; default the tiers of the pipeline run")
+    a.add_argument("--crosswalk", help="town code crosswalk CSV (old_code, new_code); default "
+                   "the embedded 2016↔2023 Jilin township crosswalk")
+    a.add_argument("--output", default="outputs",
+                   help="parent output folder; files go to <output>/assessment-<year>/")
+    a.add_argument("--quiet", action="store_true", help="no summary")
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 
@@ -82,6 +97,23 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {name}")
         elif args.command == "fetch-roads":
             _fetch_roads(args)
+        elif args.command == "assess":
+            cfg = config.load(args.config)
+            res = assessment.assess(args.year, args.indicators, args.ledger, cfg=cfg,
+                                    designation=args.designation, crosswalk=args.crosswalk,
+                                    output_dir=args.output)
+            if not args.quiet:
+                if res.already:
+                    print(res.notes[0])
+                for ev in ("commended", "criticised", "eliminated", "promoted", "backfilled"):
+                    towns = res.events(ev)
+                    print(f"{ev}: {len(towns)}" + (": " + ", ".join(
+                        f"{n} {c}" for c, n in zip(towns.index, towns["name"])) if len(towns) else ""))
+                for w in res.warnings:
+                    print(f"warning: {w}")
+                print(f"\nwrote {len(res.files)} files:")
+                for name, path in res.files.items():
+                    print(f"  {name}: {path}")
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -124,6 +124,30 @@ class Access:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """The yearly assessment rules (plan 六(三) 严格考核考评); see :mod:`.assessment`.
+
+    ``indicators`` are columns of the yearly indicator table, scored like criteria;
+    ``spatial_weight`` weighs the year's spatial score from the pipeline against them.
+    """
+
+    commend_top: int = 5
+    criticise_bottom: int = 3
+    eliminate_after: int = 2
+    streak: str = "calendar"
+    replacement_prefecture: str = "always"
+    no_same_prefecture: str = "warn"
+    backfill_municipal: bool = True
+    spatial_weight: float = 0.2
+    indicators: tuple[Criterion, ...] = ()
+
+
+_STREAKS = ("calendar", "assessments")
+_REPLACEMENT_PREFECTURE = ("always", "when_needed")
+_NO_SAME_PREFECTURE = ("warn", "error")
+
+
+@dataclass(frozen=True)
 class Config:
     """Validated run configuration. Build it with :func:`load` or :func:`from_dict`."""
 
@@ -137,6 +161,7 @@ class Config:
     weighting: Weighting = field(default_factory=Weighting)
     aggregation: Aggregation = field(default_factory=Aggregation)
     source: str = "default"
+    assessment: Assessment = field(default_factory=Assessment)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict:
@@ -189,7 +214,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 _KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers",
-              "weighting", "aggregation"}
+              "weighting", "aggregation", "assessment"}
 
 
 def _thresholds(value, source: str) -> tuple[float, ...]:
@@ -297,6 +322,7 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
         weighting=weighting,
         aggregation=aggregation,
         source=source,
+        assessment=_assessment(raw.get("assessment", {}), source),
         raw=copy.deepcopy(raw),
     )
 
@@ -493,6 +519,48 @@ def _tier(i: int, t: dict, source: str) -> Tier:
     if tier.count is None and tier.min_count == 0:
         raise errors.ConfigError(f"{where}: give either count (exact) or min_count")
     return tier
+
+
+def _assessment(a: dict, source: str) -> Assessment:
+    where = f"[assessment] in {source}"
+    allowed = set(Assessment.__dataclass_fields__)
+    if set(a) - allowed:
+        raise errors.ConfigError(f"unknown key(s) {sorted(set(a) - allowed)} in {where}; "
+                                 f"allowed: {sorted(allowed)}")
+    inds = tuple(_criterion(i, c, f"assessment.indicators of {source}")
+                 for i, c in enumerate(a.get("indicators", [])))
+    cols = [c.column for c in inds]
+    dupes = sorted({c for c in cols if cols.count(c) > 1})
+    if dupes:
+        raise errors.ConfigError(f"assessment indicators listed twice in {source}: {dupes}")
+    try:
+        out = Assessment(
+            commend_top=int(a.get("commend_top", 5)),
+            criticise_bottom=int(a.get("criticise_bottom", 3)),
+            eliminate_after=int(a.get("eliminate_after", 2)),
+            streak=str(a.get("streak", "calendar")),
+            replacement_prefecture=str(a.get("replacement_prefecture", "always")),
+            no_same_prefecture=str(a.get("no_same_prefecture", "warn")),
+            backfill_municipal=bool(a.get("backfill_municipal", True)),
+            spatial_weight=float(a.get("spatial_weight", 0.2)),
+            indicators=inds,
+        )
+    except (TypeError, ValueError) as exc:
+        raise errors.ConfigError(f"bad value in {where}: {exc}") from None
+    if out.commend_top < 0 or out.criticise_bottom < 1 or out.eliminate_after < 1:
+        raise errors.ConfigError(f"{where}: commend_top must be >= 0, criticise_bottom and "
+                                 "eliminate_after >= 1")
+    for key, value, choices in (("streak", out.streak, _STREAKS),
+                                ("replacement_prefecture", out.replacement_prefecture,
+                                 _REPLACEMENT_PREFECTURE),
+                                ("no_same_prefecture", out.no_same_prefecture, _NO_SAME_PREFECTURE)):
+        if value not in choices:
+            raise errors.ConfigError(f"{where}: {key} = {value!r} is not one of {choices}")
+    if out.spatial_weight < 0:
+        raise errors.ConfigError(f"{where}: spatial_weight {out.spatial_weight} is negative")
+    if out.spatial_weight + sum(c.weight for c in inds) <= 0:
+        raise errors.ConfigError(f"{where}: all assessment weights are zero")
+    return out
 
 
 def as_plain(obj: Any) -> Any:
