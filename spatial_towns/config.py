@@ -81,6 +81,18 @@ class Aggregation:
 
 
 @dataclass(frozen=True)
+class Sensitivity:
+    """Robustness analysis: ``draws`` Monte Carlo weight draws from a Dirichlet centred on the
+    weights used (``concentration``: larger = tighter), seeded; one-at-a-time relative weight
+    ``steps``. ``draws = 0`` turns it off."""
+
+    draws: int = 100
+    concentration: float = 50.0
+    seed: int = 20221231
+    steps: tuple[float, ...] = (-0.5, -0.2, 0.2, 0.5)
+
+
+@dataclass(frozen=True)
 class Tier:
     """A designation tier and its quotas.
 
@@ -160,6 +172,7 @@ class Config:
     tiers: tuple[Tier, ...]
     weighting: Weighting = field(default_factory=Weighting)
     aggregation: Aggregation = field(default_factory=Aggregation)
+    sensitivity: Sensitivity = field(default_factory=Sensitivity)
     source: str = "default"
     assessment: Assessment = field(default_factory=Assessment)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
@@ -214,7 +227,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 _KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers",
-              "weighting", "aggregation", "assessment"}
+              "weighting", "aggregation", "assessment", "sensitivity"}
 
 
 def _thresholds(value, source: str) -> tuple[float, ...]:
@@ -321,6 +334,7 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
         tiers=tiers,
         weighting=weighting,
         aggregation=aggregation,
+        sensitivity=_sensitivity(_table(raw, "sensitivity", source), source),
         source=source,
         assessment=_assessment(raw.get("assessment", {}), source),
         raw=copy.deepcopy(raw),
@@ -460,6 +474,27 @@ def _weighting(w: dict, criteria: tuple[Criterion, ...], source: str) -> Weighti
     exact = tuple(tuple(1.0 if i == j else (a[i][j] if j > i else 1.0 / a[j][i])
                         for j in range(n)) for i in range(n))
     return Weighting(method=method, criteria=names, pairwise=exact)
+
+
+def _sensitivity(t: dict, source: str) -> Sensitivity:
+    allowed = set(Sensitivity.__dataclass_fields__)
+    if set(t) - allowed:
+        raise errors.ConfigError(
+            f"unknown key(s) {sorted(set(t) - allowed)} in [sensitivity] of {source}; "
+            f"allowed: {sorted(allowed)}")
+    d = Sensitivity()
+    try:
+        out = Sensitivity(draws=int(t.get("draws", d.draws)),
+                          concentration=float(t.get("concentration", d.concentration)),
+                          seed=int(t.get("seed", d.seed)),
+                          steps=tuple(float(x) for x in t.get("steps", d.steps)))
+    except (TypeError, ValueError) as exc:
+        raise errors.ConfigError(f"bad value in [sensitivity] of {source}: {exc}") from None
+    if out.draws < 0 or not out.concentration > 0 or any(x <= -1 for x in out.steps):
+        raise errors.ConfigError(
+            f"[sensitivity] of {source}: draws >= 0, concentration > 0 and steps > -1 "
+            f"(a weight cannot shrink by 100 % or more); got {out}")
+    return out
 
 
 def _aggregation(a: dict, source: str) -> Aggregation:

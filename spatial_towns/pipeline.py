@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import pyproj
 from tqdm.auto import tqdm
 
 from . import (_coords, criteria, datasets, errors, io, maps, network, report, scoring,
-               selection, transforms)
+               selection, sensitivity, transforms)
 from . import config as config_mod
 
 
@@ -57,6 +58,7 @@ class RunResult:
     output_dir: Path | None = None
     files: dict = field(default_factory=dict)
     weighting: object = None  # scoring.weights.WeightsUsed: method, weights, AHP consistency
+    robustness: sensitivity.Robustness | None = None  # None when [sensitivity] draws = 0
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
@@ -234,6 +236,9 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     sel_in["x_m"], sel_in["y_m"] = metric.x, metric.y
     model = selection.TierSelection.from_frame(sel_in.set_index("code"), cfg.tiers)
     result = model.solve()
+    robust = None
+    if cfg.sensitivity.draws:
+        robust = _robustness(model, table, eligible, used, towns["code"], result, cfg, progress)
     step("select")
 
     out = towns.copy()
@@ -243,10 +248,15 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     sel_reason = out["code"].map(result.reason)
     out.loc[eligible, "reason"] = sel_reason[eligible]
     out = pd.concat([out, table, scored], axis=1)
+    if robust is not None:
+        stab = robust.towns.reindex(out["code"])
+        for col in stab.columns:
+            out[col] = stab[col].to_numpy()
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
     counties = maps.county_summary(out, layers.counties)
     res = RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
-                    cfg=cfg, crs=crs, provenance=layers.provenance, weighting=weighting)
+                    cfg=cfg, crs=crs, provenance=layers.provenance, weighting=weighting,
+                    robustness=robust)
     if layers.population is not None:
         layers.population.close()
     if output_dir is not None:
@@ -254,6 +264,24 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     step("report")
     bar.close()
     return res
+
+
+def _robustness(model: selection.TierSelection, table: pd.DataFrame, eligible: pd.Series,
+                used: list, codes: pd.Series, result: selection.SelectionResult,
+                cfg: config_mod.Config, progress: bool) -> sensitivity.Robustness:
+    """Monte Carlo and one-at-a-time weight sensitivity of the run's selection."""
+    weights = pd.Series({u.name: u.weight for u in used if u.column}, dtype=float)
+
+    def score_fn(w: pd.Series) -> pd.Series:
+        # Criteria and transforms stay; only the weights move.
+        u2 = [dataclasses.replace(u, weight=float(w.get(u.name, 0.0))) for u in used]
+        s = scoring.score(table, eligible, u2, cfg.aggregation)["score"]
+        return pd.Series(s.to_numpy(), index=codes.to_numpy())
+
+    sc = cfg.sensitivity
+    return sensitivity.analyse(model, score_fn, weights, result.tier, draws=sc.draws,
+                               concentration=sc.concentration, seed=sc.seed, steps=sc.steps,
+                               progress=progress)
 
 
 def _eligibility(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Series, pd.Series]:

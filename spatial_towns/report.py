@@ -91,13 +91,50 @@ def render(res) -> str:
     by_reason = towns.loc[towns["tier"] != "", "reason"].str.contains("minimum").sum()
     out += [f"{by_reason} selected town(s) are in their tier because of a per-unit minimum "
             "rather than by score alone (see `reason`).", ""]
+    out += _robustness_section(res)
     for t in cfg.tiers:
         sel = towns[towns["tier"] == t.name].sort_values(["score", "code"], ascending=[False, True])
         out += [f"### {t.label} ({t.name})", ""]
-        out += [_md_table(sel[["code", "name", "county_name", "prefecture_name", "score", "rank",
-                               "reason"]].assign(rank=sel["rank"].astype(int)))]
+        cols = ["code", "name", "county_name", "prefecture_name", "score", "rank"]
+        if f"p_{t.name}" in sel:
+            sel = sel.assign(**{"rank 5-95 %": sel["rank_lo"].astype(int).astype(str) + "-"
+                                + sel["rank_hi"].astype(int).astype(str)})
+            cols += [f"p_{t.name}", "rank 5-95 %"]
+        out += [_md_table(sel[cols + ["reason"]].assign(rank=sel["rank"].astype(int)))]
         out += [""]
     return "\n".join(out) + "\n"
+
+
+def _robustness_section(res) -> list[str]:
+    rb = res.robustness
+    if rb is None:
+        return ["## Robustness", "", "Not computed ([sensitivity] draws = 0).", ""]
+    towns = res.towns
+    first = res.cfg.tiers[0]
+    p = towns.loc[towns["tier"] == first.name, f"p_{first.name}"]
+    out = ["## Robustness", "",
+           f"Monte Carlo: {rb.draws} weight vectors drawn from a Dirichlet centred on the weights "
+           f"used (concentration {rb.concentration:g}, seed {rb.seed}); each re-scored and "
+           "re-selected under the same quotas. `p_<tier>` is the share of draws in which a town "
+           "lands in that tier; `rank_lo`-`rank_hi` its 5-95 % rank interval.", "",
+           f"Of the {len(p)} {first.label} towns, {int((p >= 0.9).sum())} stay in the tier in "
+           f"≥ 90 % of the draws, {int(((p >= 0.5) & (p < 0.9)).sum())} in 50-90 %, and "
+           f"{int((p < 0.5).sum())} in fewer than half (the least stable: "
+           + ", ".join(f"{n} {v:.0%}" for n, v in zip(
+               towns.loc[p.sort_values(kind='stable').index[:5], "name"],
+               p.sort_values(kind="stable")[:5]))
+           + ").", ""]
+    out_tier = towns.loc[(towns["tier"] != first.name) & (towns[f"p_{first.name}"] >= 0.25)]
+    if len(out_tier):
+        out += [f"Towns outside the {first.label} tier that reach it in ≥ 25 % of the draws: "
+                + ", ".join(f"{n} {v:.0%}" for n, v in zip(
+                    out_tier["name"], out_tier[f"p_{first.name}"])) + ".", ""]
+    oat = rb.oat.copy()
+    oat["step"] = (oat["step"] * 100).map(lambda v: f"{v:+.0f} %")
+    oat["weight"] = oat["weight"].map(lambda v: f"{v:.3f}")
+    out += ["One weight at a time (others rescaled to keep the sum 1): towns entering each "
+            "tier (as many leave).", "", _md_table(oat), ""]
+    return out
 
 
 def _weights_section(res) -> list[str]:
