@@ -299,7 +299,7 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
             gpkg[c] = gpkg[c].astype(int)
     files["towns.gpkg"] = io.atomic_write(
         out_dir / "towns.gpkg", lambda p: gpkg.to_file(p, layer="towns", driver="GPKG"))
-    m = maps.make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles)
+    m = maps.from_result(res, tiles=tiles)
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
     files["report.md"] = io.write_text(out_dir / "report.md", report.render(res))
     files["config_used.json"] = io.write_text(
