@@ -170,13 +170,22 @@ def popup_html(row: pd.Series, contrib_cols: list[tuple[str, str]], tiers) -> st
     return "".join(lines)
 
 
-def _simplified(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-    """County polygons simplified as a coverage (shared edges stay shared) in the metric
-    ``crs``, back in EPSG:4326 with coordinates rounded to 1e-4 degree (about 10 m)."""
+def simplify_coverage(gdf: gpd.GeoDataFrame, crs: pyproj.CRS,
+                      tolerance_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Polygons simplified as a coverage (shared edges stay shared, no gaps or slivers) with
+    ``tolerance_m`` metres in the metric ``crs``; returned in ``crs``."""
     m = gdf.to_crs(crs)
-    geoms = shapely.coverage_simplify(m.geometry.make_valid().to_numpy(), SIMPLIFY_M)
-    out = gdf.copy()
-    out.geometry = gpd.GeoSeries(geoms, index=gdf.index, crs=crs).to_crs(4326).set_precision(1e-4)
+    m.geometry = gpd.GeoSeries(
+        shapely.coverage_simplify(m.geometry.make_valid().to_numpy(), tolerance_m),
+        index=m.index, crs=crs)
+    return m
+
+
+def _simplified(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """:func:`simplify_coverage` back in EPSG:4326, coordinates rounded to 1e-4 degree
+    (about 10 m), for a compact web map."""
+    out = simplify_coverage(gdf, crs).to_crs(4326)
+    out.geometry = out.geometry.set_precision(1e-4)
     return out
 
 
@@ -260,7 +269,9 @@ def _legend(groups: list[dict], choro: list[str], has_metro: bool, has_border: b
 
     outlines = (line(METRO_STYLE, "长春都市圈 (metro area)") if has_metro else "") + \
         (line(BORDER_STYLE, "边境地区县 (border-area counties)") if has_border else "")
-    return ("<div id='map-legend' style='position:fixed;bottom:24px;left:12px;z-index:9999;"
+    return ("<style>.leaflet-control-search .search-input{width:170px}"
+            ".leaflet-control-search .search-tooltip{max-height:260px}</style>"
+            "<div id='map-legend' style='position:fixed;bottom:24px;left:12px;z-index:9999;"
             "background:rgba(255,255,255,0.93);padding:8px 10px;border:1px solid #999;"
             "border-radius:4px;font-size:12px;line-height:1.5;font-family:\"Noto Sans CJK SC\","
             "\"Microsoft YaHei\",\"PingFang SC\",sans-serif'>"

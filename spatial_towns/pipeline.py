@@ -18,7 +18,7 @@ import pandas as pd
 import pyproj
 from tqdm.auto import tqdm
 
-from . import _coords, criteria, datasets, errors, io, maps, report, scoring, selection
+from . import _coords, criteria, datasets, errors, io, maps, plot, report, scoring, selection
 from . import config as config_mod
 
 
@@ -276,7 +276,8 @@ OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "p
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> dict:
-    """Write candidates.csv, towns.gpkg, map.html, report.md and config_used.json."""
+    """Write candidates.csv, towns.gpkg, map.html, map_tiers.png/.pdf, criteria.png,
+    report.md and config_used.json."""
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
                                    if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]
@@ -301,6 +302,7 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
         out_dir / "towns.gpkg", lambda p: gpkg.to_file(p, layer="towns", driver="GPKG"))
     m = maps.from_result(res, tiles=tiles)
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
+    files.update(plot.write(res, out_dir))
     files["report.md"] = io.write_text(out_dir / "report.md", report.render(res))
     files["config_used.json"] = io.write_text(
         out_dir / "config_used.json",

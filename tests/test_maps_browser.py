@@ -90,25 +90,35 @@ window.addEventListener('load', function () {
       var first = document.querySelector('.town-marker');
       if (first) { first.click(); }
       r.popup = (document.querySelector('.leaflet-popup-content') || {}).textContent || '';
+      // Type a pinyin query into the search box (leaflet-search's own searchText).
+      var ctrl = Object.keys(window).filter(function (k) { return /searchControl$/.test(k); });
+      r.search_controls = ctrl.length;
+      if (ctrl.length) { window[ctrl[0]].searchText(window.__query); }
     } catch (err) {
       window.__errors.push('report failed: ' + err);
     }
-    r.errors = window.__errors;
-    var pre = document.createElement('pre');
-    pre.id = '__report';
-    pre.textContent = JSON.stringify(r);
-    document.body.appendChild(pre);
+    setTimeout(function () {
+      r.search_tips = Array.from(document.querySelectorAll('.search-tip'))
+        .map(function (t) { return t.textContent; });
+      r.errors = window.__errors;
+      var pre = document.createElement('pre');
+      pre.id = '__report';
+      pre.textContent = JSON.stringify(r);
+      document.body.appendChild(pre);
+    }, 1500);
   }, 500);
 });
 </script>"""
 
 
-def instrument(page: str) -> str:
-    """The page with the error capture first in <head> and the report script last."""
+def instrument(page: str, query: str) -> str:
+    """The page with the error capture first in <head> and the report script last; the
+    report types ``query`` into the search box."""
     head = page.index("<head>") + len("<head>")
     page = page[:head] + CAPTURE + page[head:]
     end = page.rindex("</body>")
-    return page[:end] + REPORT + page[end:]
+    return (page[:end] + f"<script>window.__query = {json.dumps(query)};</script>" + REPORT
+            + page[end:])
 
 
 def run_chromium(args: list[str], tmp_path, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -119,10 +129,11 @@ def run_chromium(args: list[str], tmp_path, timeout: int = 120) -> subprocess.Co
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def dom_report(html_path, tmp_path) -> dict:
+def dom_report(html_path, tmp_path, query: str = "") -> dict:
     """Load ``html_path`` (instrumented copy) in headless Chromium; the report as a dict."""
     test_copy = tmp_path / "map_instrumented.html"
-    test_copy.write_text(instrument(html_path.read_text(encoding="utf-8")), encoding="utf-8")
+    test_copy.write_text(instrument(html_path.read_text(encoding="utf-8"), query),
+                         encoding="utf-8")
     proc = run_chromium(["--dump-dom", test_copy.as_uri()], tmp_path)
     found = re.search(r'<pre id="__report">(.*?)</pre>', proc.stdout, re.S)
     assert found, f"no report in the DOM; chromium exit {proc.returncode}: {proc.stderr[-2000:]}"
@@ -130,9 +141,17 @@ def dom_report(html_path, tmp_path) -> dict:
     return json.loads(_html.unescape(found.group(1)))
 
 
+def _top(run):
+    return run.towns.sort_values("rank").iloc[0]
+
+
 @pytest.fixture(scope="module")
 def report(default_run, tmp_path_factory):
-    return dom_report(default_run.files["map.html"], tmp_path_factory.mktemp("chromium"))
+    from spatial_towns import maps
+
+    query = maps.pinyin([_top(default_run)["name"]])[0]
+    return dom_report(default_run.files["map.html"], tmp_path_factory.mktemp("chromium"),
+                      query=query)
 
 
 def test_no_javascript_errors(report):
@@ -167,3 +186,10 @@ def test_layers_and_controls(report, default_run):
     assert "示范镇等级" in report["legend"]
     assert report["legend_shown"] == [report["base_layers"][-1]]
     assert "得分" in report["popup"] and "排名" in report["popup"]
+
+
+def test_search_by_pinyin_finds_the_town(report, default_run):
+    top = _top(default_run)
+    assert report["search_controls"] == 1
+    assert any(tip.startswith(f"{top['name']}（{top['county_name']}）") for tip in
+               report["search_tips"]), report["search_tips"]
