@@ -155,11 +155,11 @@ def change_map(res) -> DualMap:
                        tooltip=folium.GeoJsonTooltip(fields=["county_name", "prefecture_name"],
                                                      aliases=["县(市、区)", "市(州)"])
                        ).add_to(side)
-        for tier in tiers:
+        for k, tier in enumerate(tiers):
             sub = t[t[col] == tier.name]
             fg = folium.FeatureGroup(name=f"{tier.label} ({tier.name}) · {len(sub)}")
             for _, row in sub.iterrows():
-                _dot(row, maps.TIER_COLOURS.get(tier.name, "#333"),
+                _dot(row, maps.tier_symbol(k)[1],
                      6 if tier is tiers[0] else 4).add_to(fg)
             fg.add_to(side)
         folium.map.Marker(

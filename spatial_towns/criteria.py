@@ -211,11 +211,21 @@ def compute(
                 f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over nodes within "
                 f"{acc.gravity_limit_min:g} min by road")
     else:
+        for col in ("time_rail_min", "time_expressway_min"):
+            out[col] = np.nan
+            methods[col] = "not computed: no road graph given"
         for col, (_, dist) in targets.items():
             minutes = dist.to_numpy() * acc.circuity_factor / acc.fallback_speed_kmh * 60.0
             put(col, minutes,
                 UNITS[col] + f" — FALLBACK (no road graph): straight line × "
                 f"{acc.circuity_factor} circuity at {acc.fallback_speed_kmh:g} km/h")
+    for col in [isochrone_column(m) for m in acc.isochrone_min] + ["gravity_access"]:
+        if col not in out:
+            # Named in the output even when not computable, so a config using them degrades
+            # with a stated reason (scoring drops or substitutes them) instead of failing.
+            out[col] = np.nan
+            methods[col] = ("not computed: needs a road graph and a population raster"
+                            " (--roads and --population)")
     if progress:
         progress("travel times")
 

@@ -1,23 +1,455 @@
-"""Interactive HTML map (folium) of a run: county choropleth and towns by tier.
+"""Interactive HTML map (folium) of a run, for planners' meetings.
 
-The map works without internet by default: no tile layer, the county boundaries are the
-basemap, and every Leaflet/Bootstrap script and stylesheet folium links to is inlined from the
-``folium-offline`` package, so one HTML file opens in a meeting room with no network.
+Layers: a county choropleth with a choice of indicator (best town score, mean town score,
+number of selected towns; radio buttons), towns by tier with distinct symbols, the Changchun
+metro-area and border-area outlines, optional road-network and isochrone layers, a layer
+control, search by town name (Chinese or pinyin), fullscreen, a metric scale bar and a legend.
+Popups give name, county, tier, score, rank, each criterion's contribution as a small bar
+chart and, when the run computed them, the tier probabilities and rank interval (stability).
+
+The map works without internet by default: no tile layer is shown, the county boundaries are
+the basemap, and every Leaflet / plugin script and stylesheet folium links to is inlined from
+the ``folium-offline`` package (:func:`inline_assets`), so one HTML file opens in a meeting room
+with no network. A tile layer may be added (``tiles=``) but is off by default.
+
+>>> from spatial_towns import config, maps, pipeline
+>>> res = pipeline.run(config.load(), output_dir=None)     # doctest: +SKIP
+>>> m = maps.from_result(res)                               # doctest: +SKIP
+>>> m                                                       # shows inline in Jupyter  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+from collections.abc import Sequence
 
 import branca
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
+import shapely
+from branca.element import MacroElement
+from folium import plugins
+from jinja2 import Template
 
-TIER_COLOURS = {"provincial": "#b2182b", "municipal": "#ef8a62", "county": "#2166ac"}
-OTHER_COLOURS = {"unselected": "#7f7f7f", "excluded": "#c7c7c7"}
+from . import _coords
+
+# Symbols by tier position (highest first): shape, fill colour, icon size in px.
+TIER_SYMBOLS = [("star", "#d7191c", 22), ("triangle", "#f28e2b", 16), ("square", "#2c7bb6", 12),
+                ("diamond", "#7b3294", 12), ("pentagon", "#1a9850", 12)]
+
+
+def tier_symbol(k: int) -> tuple[str, str, int]:
+    """(shape, fill colour, size px) of the ``k``-th tier (0 = highest)."""
+    return TIER_SYMBOLS[min(k, len(TIER_SYMBOLS) - 1)]
+
+
+OTHER_SYMBOLS = {"unselected": ("circle", "#8c8c8c", 8), "excluded": ("cross", "#b0b0b0", 7)}
+METRO_STYLE = {"color": "#6a3d9a", "weight": 3.5, "dashArray": "10 5", "fill": False}
+BORDER_STYLE = {"color": "#8c510a", "weight": 3.0, "dashArray": "3 5", "fill": False}
+
+# Choropleth indicators: column in ``counties`` -> (label, colour ramp name of branca.linear).
+INDICATORS = {
+    "best_score": ("县域最高得分 (best town score)", "YlGn_09"),
+    "mean_score": ("县域平均得分 (mean town score)", "YlGnBu_09"),
+    "n_selected": ("入选示范镇数 (towns selected)", "Purples_09"),
+}
+
+# Simplification tolerance for county outlines in the metric CRS (m): invisible at the
+# province-wide zooms the map is used at, and it cuts the file several-fold.
+SIMPLIFY_M = 300.0
+
+_SHAPES = {
+    "star": "<polygon points='10,0.8 12.7,7 19.5,7.4 14.3,11.8 16,18.9 10,15.1 4,18.9 5.7,11.8 "
+            "0.5,7.4 7.3,7'/>",
+    "triangle": "<polygon points='10,1.5 19,18 1,18'/>",
+    "square": "<rect x='2.5' y='2.5' width='15' height='15'/>",
+    "diamond": "<polygon points='10,1 19,10 10,19 1,10'/>",
+    "pentagon": "<polygon points='10,1 19,7.6 15.6,18.5 4.4,18.5 1,7.6'/>",
+    "circle": "<circle cx='10' cy='10' r='8.5'/>",
+    "cross": "<path d='M3,3 L17,17 M17,3 L3,17' stroke-width='4'/>",
+}
+
+
+def symbol_svg(shape: str, colour: str, size: int) -> str:
+    """Inline SVG of a marker symbol (``shape`` from :data:`TIER_SYMBOLS`), ``size`` px."""
+    if shape == "cross":
+        style = f"stroke='{colour}' fill='none'"
+    else:
+        style = f"fill='{colour}' stroke='#222' stroke-width='1.2'"
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{size}' height='{size}' "
+            f"viewBox='0 0 20 20'><g {style}>{_SHAPES[shape]}</g></svg>")
+
+
+def _tier_groups(tiers) -> list[dict]:
+    """Marker groups, highest tier first: key, title, shape, colour, size, shown, z-offset."""
+    groups = []
+    for k, t in enumerate(tiers):
+        shape, colour, size = tier_symbol(k)
+        groups.append(dict(key=t.name, title=f"{t.label}示范镇 ({t.name})", shape=shape,
+                           colour=colour, size=size, show=True, z=1000 - 100 * k))
+    for key, title, show in (("unselected", "未入选建制镇 (unselected)", True),
+                             ("excluded", "不参评 (excluded)", False)):
+        shape, colour, size = OTHER_SYMBOLS[key]
+        groups.append(dict(key=key, title=title, shape=shape, colour=colour, size=size,
+                           show=show, z=0))
+    return groups
+
+
+def _txt(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def pinyin(names: Sequence[str]) -> list[str]:
+    """Toneless pinyin of Chinese names, syllables joined (``兴隆镇`` -> ``xinglongzhen``).
+
+    Non-Chinese characters are kept as they are; used to search the map by pinyin.
+    """
+    from pypinyin import lazy_pinyin
+
+    return ["".join(lazy_pinyin(str(n))).lower() for n in names]
+
+
+def search_labels(towns: pd.DataFrame) -> pd.Series:
+    """One unique search label per town: ``name（county）pinyin``, code appended on clashes.
+
+    Leaflet-search keys its records by label, so two towns with one label would hide one.
+    """
+    county = towns["county_name"].map(_txt) if "county_name" in towns else ""
+    lab = (towns["name"].astype(str) + "（" + county + "）" + pd.Series(
+        pinyin(towns["name"]), index=towns.index))
+    dup = lab.duplicated(keep=False)
+    lab[dup] = lab[dup] + " " + towns.loc[dup, "code"].astype(str)
+    return lab
+
+
+def _tier_label(row: pd.Series, tier_labels: dict) -> str:
+    if row["tier"]:
+        return tier_labels.get(row["tier"], str(row["tier"]))
+    return "不参评" if row["status"] == "excluded" else "未入选"
+
+
+def _stability(row: pd.Series, tiers) -> str:
+    """Tier probabilities and rank interval, when the run computed them (columns
+    ``p_<tier>``, ``rank_lo``, ``rank_hi``); empty otherwise."""
+    parts = [f"{html.escape(t.label)} {row[f'p_{t.name}']:.0%}" for t in tiers
+             if f"p_{t.name}" in row.index and pd.notna(row[f"p_{t.name}"])]
+    out = ""
+    if parts:
+        out += "入选概率：" + "，".join(parts) + "<br>"
+    if {"rank_lo", "rank_hi"} <= set(row.index) and pd.notna(row["rank_lo"]) \
+            and pd.notna(row["rank_hi"]):
+        out += f"排名区间：{int(row['rank_lo'])}–{int(row['rank_hi'])}<br>"
+    return f"<div class='stability'>{out}</div>" if out else ""
+
+
+def popup_html(row: pd.Series, contrib_cols: list[tuple[str, str]], tiers) -> str:
+    """Popup HTML of one town: name, county, tier, score, rank, a bar per criterion's
+    contribution (points out of 100) and stability when present."""
+    labels = {t.name: t.label for t in tiers}
+    lines = [
+        f"<b style='font-size:14px'>{html.escape(str(row['name']))}</b> "
+        f"<small>{html.escape(str(row['code']))}</small><br>",
+        f"{html.escape(_txt(row.get('county_name')))}，"
+        f"{html.escape(_txt(row.get('prefecture_name')))}<br>",
+        f"等级：<b>{html.escape(_tier_label(row, labels))}</b><br>",
+    ]
+    if pd.notna(row.get("score")):
+        lines.append(f"得分：<b>{row['score']:.1f}</b> / 100，排名 {int(row['rank'])}<br>")
+        lines.append(_stability(row, tiers))
+        lines.append("<table class='contrib' style='font-size:11px'>")
+        for col, label in contrib_cols:
+            v = row.get(col)
+            if v is None or pd.isna(v):
+                continue
+            width = max(1, int(round(v * 3)))
+            lines.append(
+                f"<tr><td>{html.escape(label)}</td><td style='text-align:right'>{v:.1f}</td>"
+                f"<td><div style='background:#4575b4;height:8px;width:{width}px'></div></td></tr>"
+            )
+        lines.append("</table>")
+    if _txt(row.get("reason")):
+        lines.append(f"<i>{html.escape(str(row['reason']))}</i>")
+    return "".join(lines)
+
+
+def simplify_coverage(gdf: gpd.GeoDataFrame, crs: pyproj.CRS,
+                      tolerance_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Polygons simplified as a coverage (shared edges stay shared, no gaps or slivers) with
+    ``tolerance_m`` metres in the metric ``crs``; returned in ``crs``."""
+    m = gdf.to_crs(crs)
+    m.geometry = gpd.GeoSeries(
+        shapely.coverage_simplify(m.geometry.make_valid().to_numpy(), tolerance_m),
+        index=m.index, crs=crs)
+    return m
+
+
+def _simplified(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """:func:`simplify_coverage` back in EPSG:4326, coordinates rounded to 1e-4 degree
+    (about 10 m), for a compact web map."""
+    out = simplify_coverage(gdf, crs).to_crs(4326)
+    out.geometry = out.geometry.set_precision(1e-4)
+    return out
+
+
+class _MetricScale(MacroElement):
+    """Leaflet scale bar in metres/kilometres only."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, position: 'bottomright'})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
+class _IndicatorSwitch(MacroElement):
+    """On a choice of indicator (base layer), restyles the county layer with that
+    indicator's fill colour (feature property ``_fill_<column>``) and shows its legend."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on('baselayerchange', function (e) {
+            var keys = {{ this.keys_json }};
+            var col = keys[e.name];
+            if (col === undefined) { return; }
+            {{ this.layer.get_name() }}.setStyle(function (f) {
+                return {fillColor: f.properties['_fill_' + col]};
+            });
+            document.querySelectorAll('.choro-legend').forEach(function (d) {
+                d.style.display = (d.getAttribute('data-layer') === e.name) ? 'block' : 'none';
+            });
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer, keys: dict[str, str]):
+        super().__init__()
+        self.layer = layer
+        self.keys_json = json.dumps(keys, ensure_ascii=False)
+
+
+def _ramp(values: pd.Series, name: str):
+    v = values.dropna()
+    lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    return getattr(branca.colormap.linear, name).scale(lo, hi)
+
+
+def _choropleth_legend(col: str, title: str, cmap, shown: bool) -> str:
+    if col == "n_selected":
+        steps = range(int(cmap.vmin), int(cmap.vmax) + 1) if cmap.vmax - cmap.vmin < 12 else \
+            np.linspace(cmap.vmin, cmap.vmax, 6).round().astype(int)
+        body = "".join(
+            f"<span style='display:inline-block;text-align:center;width:20px'>"
+            f"<span style='display:block;height:10px;background:{cmap(s)};border:1px solid #999'>"
+            f"</span>{s}</span>" for s in steps)
+    else:
+        stops = ",".join(cmap(x) for x in np.linspace(cmap.vmin, cmap.vmax, 9))
+        body = (f"<div style='height:10px;width:160px;border:1px solid #999;"
+                f"background:linear-gradient(to right,{stops})'></div>"
+                f"<div style='width:162px;display:flex;justify-content:space-between'>"
+                f"<span>{cmap.vmin:.1f}</span><span>{cmap.vmax:.1f}</span></div>")
+    display = "block" if shown else "none"
+    return (f"<div class='choro-legend' data-layer='{html.escape(title, quote=True)}' "
+            f"style='display:{display};margin-top:6px'><b>{html.escape(title)}</b>{body}"
+            "<div><span style='display:inline-block;width:12px;height:10px;background:#f0f0f0;"
+            "border:1px solid #999'></span> 无参评镇 (no scored town)</div></div>")
+
+
+def _legend(groups: list[dict], choro: list[str], has_metro: bool, has_border: bool) -> str:
+    items = "".join(
+        f"<div class='legend-tier' data-tier='{g['key']}'><span style='display:inline-block;"
+        f"width:24px;text-align:center;vertical-align:middle'>"
+        f"{symbol_svg(g['shape'], g['colour'], g['size'])}</span>{html.escape(g['title'])}</div>"
+        for g in groups)
+
+    def line(style: dict, title: str) -> str:
+        return (f"<div><svg width='24' height='10'><line x1='0' y1='5' x2='24' y2='5' "
+                f"stroke='{style['color']}' stroke-width='{style['weight']}' "
+                f"stroke-dasharray='{style['dashArray']}'/></svg> {html.escape(title)}</div>")
+
+    outlines = (line(METRO_STYLE, "长春都市圈 (metro area)") if has_metro else "") + \
+        (line(BORDER_STYLE, "边境地区县 (border-area counties)") if has_border else "")
+    return ("<style>.leaflet-control-search .search-input{width:170px}"
+            ".leaflet-control-search .search-tooltip{max-height:260px}</style>"
+            "<div id='map-legend' style='position:fixed;bottom:24px;left:12px;z-index:9999;"
+            "background:rgba(255,255,255,0.93);padding:8px 10px;border:1px solid #999;"
+            "border-radius:4px;font-size:12px;line-height:1.5;font-family:\"Noto Sans CJK SC\","
+            "\"Microsoft YaHei\",\"PingFang SC\",sans-serif'>"
+            f"<b>示范镇等级 (tiers)</b>{items}{outlines}{''.join(choro)}</div>")
+
+
+def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
+             tiles: str | None = None, *, metro_counties: Sequence[str] = (),
+             crs: pyproj.CRS | None = None, indicator: str = "best_score",
+             roads: gpd.GeoDataFrame | None = None,
+             isochrones: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """Build the folium map.
+
+    Parameters
+    ----------
+    towns
+        Output towns (EPSG:4326) with ``code``, ``name``, ``county_name``, ``tier``,
+        ``status``, ``score``, ``rank``, ``reason`` and ``contrib_*`` columns; optional
+        stability columns ``p_<tier>``, ``rank_lo``, ``rank_hi``.
+    counties
+        County polygons (EPSG:4326) from :func:`county_summary`.
+    tiers
+        Tier configs (labels and order, highest first).
+    used
+        The scored criteria (:func:`spatial_towns.scoring.resolve`).
+    tiles
+        A folium tile name (e.g. ``"OpenStreetMap"``) added as an overlay, off by default;
+        ``None`` (default) keeps the map fully offline.
+    metro_counties
+        County codes of the Changchun metro area (outlined).
+    crs
+        The run's metric CRS, used to simplify outlines (tolerance :data:`SIMPLIFY_M` m);
+        default: an Albers equal-area fitted to ``counties``.
+    indicator
+        Choropleth shown first: ``"best_score"``, ``"mean_score"`` or ``"n_selected"``;
+        the others are one click away in the layer control.
+    roads
+        Optional road lines (any CRS), drawn as a layer off by default.
+    isochrones
+        Optional polygons (any CRS), e.g. the area reachable within the isochrone time of
+        each selected town, with an optional ``name`` column for the tooltip.
+
+    Returns
+    -------
+    folium.Map
+    """
+    if indicator not in INDICATORS:
+        raise ValueError(f"indicator must be one of {list(INDICATORS)}, not {indicator!r}")
+    crs = crs or _coords.auto_albers(tuple(counties.to_crs(4326).total_bounds))
+    counties = _simplified(counties.to_crs(4326), crs)
+    minx, miny, maxx, maxy = counties.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
+                   control_scale=False, zoomSnap=0.25)
+    # Leaflet and jQuery (folium's popups build their HTML with it) are needed; folium's
+    # default Bootstrap / Font Awesome / awesome-markers would add ~1.2 MB to every offline
+    # file and make it load web fonts it cannot reach offline.
+    m.default_js = [js for js in m.default_js if js[0] in ("leaflet", "jquery")]
+    m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
+    if tiles:
+        folium.TileLayer(tiles, name=f"底图 {tiles} (online)", show=False, overlay=True,
+                         control=True).add_to(m)
+
+    cols = ["county_code", "county_name", "prefecture_name", "n_selected", "geometry"]
+    base = counties[cols].copy()
+    for c in ("best_score", "mean_score"):
+        base[c + "_txt"] = counties[c].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}")
+    base["flags"] = [" ".join(f for f, on in (("都市圈", m_), ("边境", b_)) if on)
+                     for m_, b_ in zip(counties["county_code"].isin(list(metro_counties)),
+                                       counties.get("border_area", pd.Series(0, index=counties.index)) == 1)]
+    # One county layer restyled by the indicator radio buttons (empty base layers), so the
+    # polygons are embedded once rather than once per indicator.
+    legends, keys = [], {}
+    for col, (title, ramp) in INDICATORS.items():
+        cmap = _ramp(counties[col], ramp)
+        base[f"_fill_{col}"] = ["#f0f0f0" if pd.isna(v) else cmap(v) for v in counties[col]]
+        folium.FeatureGroup(name=title, overlay=False, show=(col == indicator)).add_to(m)
+        legends.append(_choropleth_legend(col, title, cmap, col == indicator))
+        keys[title] = col
+    first = f"_fill_{indicator}"
+    county_layer = folium.GeoJson(
+        base.to_json(), name="县域 (counties)", control=False,
+        style_function=lambda f: {"fillColor": f["properties"][first], "color": "#555",
+                                  "weight": 0.8, "fillOpacity": 0.7,
+                                  "className": "county-polygon"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["county_name", "prefecture_name", "best_score_txt", "mean_score_txt",
+                    "n_selected", "flags"],
+            aliases=["县(市、区)", "市(州)", "最高得分", "平均得分", "入选镇数", "重点区域"]),
+    )
+    county_layer.add_to(m)
+    metro = counties[counties["county_code"].isin(list(metro_counties))]
+    if len(metro):
+        folium.GeoJson(
+            gpd.GeoDataFrame(geometry=[metro.geometry.union_all()], crs=4326).to_json(),
+            name="长春都市圈 (metro area)",
+            style_function=lambda f: {**METRO_STYLE, "className": "outline-metro"},
+            interactive=False).add_to(m)
+    border = counties[counties.get("border_area", pd.Series(0, index=counties.index)) == 1]
+    if len(border):
+        folium.GeoJson(
+            border[["county_name", "geometry"]].to_json(), name="边境地区县 (border-area counties)",
+            style_function=lambda f: {**BORDER_STYLE, "className": "outline-border"},
+            tooltip=folium.GeoJsonTooltip(fields=["county_name"], aliases=["边境地区县"]),
+        ).add_to(m)
+
+    if roads is not None and len(roads):
+        folium.GeoJson(
+            roads.to_crs(4326)[["geometry"]].to_json(), name="道路网 (road network)", show=False,
+            style_function=lambda f: {"color": "#636363", "weight": 1.0, "opacity": 0.8,
+                                      "className": "road-line"},
+            interactive=False).add_to(m)
+    if isochrones is not None and len(isochrones):
+        iso = isochrones.to_crs(4326)
+        iso = iso[["name", "geometry"]] if "name" in iso else iso[["geometry"]]
+        folium.GeoJson(
+            iso.to_json(), name="等时圈 (isochrones)", show=True,
+            style_function=lambda f: {"color": "#0868ac", "weight": 1.2, "fillColor": "#43a2ca",
+                                      "fillOpacity": 0.15, "className": "isochrone"},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["等时圈"]) if "name" in iso
+            else None).add_to(m)
+
+    contrib = [(f"contrib_{u.name}", u.label) for u in used if u.column]
+    groups = _tier_groups(tiers)
+    located = towns[towns.geometry.notna() & ~towns.geometry.is_empty]
+    labels = search_labels(located)
+    # Sub-groups of one parent group, so that the search box indexes every shown town.
+    everyone = folium.FeatureGroup(name="towns", control=False).add_to(m)
+    tier_names = {t.name for t in tiers}
+    for g in groups:
+        if g["key"] in tier_names:
+            sub = located[located["tier"] == g["key"]]
+        elif g["key"] == "unselected":
+            sub = located[(located["status"] == "eligible") & (located["tier"] == "")]
+        else:
+            sub = located[located["status"] == "excluded"]
+        fg = plugins.FeatureGroupSubGroup(everyone, name=f"{g['title']} · {len(sub)}",
+                                          show=g["show"])
+        fg.add_to(m)
+        icon_html = symbol_svg(g["shape"], g["colour"], g["size"])
+        half = g["size"] / 2
+        for idx, row in sub.iterrows():
+            folium.Marker(
+                location=[row.geometry.y, row.geometry.x],
+                icon=folium.DivIcon(html=icon_html, icon_size=(g["size"], g["size"]),
+                                    icon_anchor=(half, half),
+                                    class_name=f"town-marker town-{g['key']}"),
+                tooltip=html.escape(str(row["name"])),
+                popup=folium.Popup(popup_html(row, contrib, tiers), max_width=340),
+                search=labels[idx], zIndexOffset=g["z"],
+            ).add_to(fg)
+    plugins.Search(layer=everyone, search_label="search", search_zoom=11,
+                   placeholder="搜索镇名/拼音", position="topright").add_to(m)
+    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(m)
+    m.add_child(_MetricScale())
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.add_child(_IndicatorSwitch(county_layer, keys))
+    m.get_root().html.add_child(folium.Element(
+        _legend(groups, legends, has_metro=len(metro) > 0, has_border=len(border) > 0)))
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def from_result(res, tiles: str | None = None, indicator: str = "best_score",
+                roads: gpd.GeoDataFrame | None = None,
+                isochrones: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """:func:`make_map` of a :class:`~spatial_towns.pipeline.RunResult` (its towns,
+    counties, tiers, criteria, metro counties and metric CRS)."""
+    return make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles,
+                    metro_counties=res.cfg.focus.metro_counties, crs=res.crs,
+                    indicator=indicator, roads=roads, isochrones=isochrones)
+
 
 _SCRIPT = re.compile(r'<script src="(https?://[^"]+)"></script>')
 _CSS = re.compile(r'<link rel="stylesheet" href="(https?://[^"]+)"/>')
@@ -26,8 +458,10 @@ _CSS = re.compile(r'<link rel="stylesheet" href="(https?://[^"]+)"/>')
 def inline_assets(page: str) -> str:
     """Replace CDN ``<script src>`` and stylesheet links with inline copies.
 
-    Assets come from ``offlinefolium`` (the folium-offline package); a URL it does not carry
-    is left as a link, so nothing is silently lost.
+    Assets come from ``offlinefolium`` (the folium-offline package, which ships Leaflet and
+    the folium plugins' scripts, including leaflet-search, leaflet.fullscreen and
+    leaflet.featuregroup.subgroup); a URL it does not carry is left as a link, so nothing is
+    silently lost (and the offline test fails).
     """
     from offlinefolium.elements import _res
 
@@ -42,120 +476,12 @@ def inline_assets(page: str) -> str:
     return _CSS.sub(css, _SCRIPT.sub(js, page))
 
 
-def _txt(value) -> str:
-    return "" if value is None or pd.isna(value) else str(value)
+def save(m: folium.Map, path=None, offline: bool = True) -> str:
+    """Render ``m`` to HTML text (assets inlined when ``offline``) and return it.
 
-
-def _popup(row: pd.Series, contrib_cols: list[tuple[str, str]], tier_labels: dict) -> str:
-    name = html.escape(str(row["name"]))
-    tier = tier_labels.get(row["tier"], "未入选") if row["tier"] else (
-        "不参评" if row["status"] == "excluded" else "未入选")
-    lines = [
-        f"<b style='font-size:14px'>{name}</b> <small>{html.escape(str(row['code']))}</small><br>",
-        f"{html.escape(_txt(row.get('county_name')))}，"
-        f"{html.escape(_txt(row.get('prefecture_name')))}<br>",
-        f"等级：<b>{tier}</b><br>",
-    ]
-    if pd.notna(row.get("score")):
-        lines.append(f"得分：<b>{row['score']:.1f}</b> / 100，排名 {int(row['rank'])}<br>")
-        lines.append("<table style='font-size:11px'>")
-        for col, label in contrib_cols:
-            v = row.get(col)
-            if pd.isna(v):
-                continue
-            width = max(1, int(round(v * 3)))
-            lines.append(
-                f"<tr><td>{html.escape(label)}</td><td style='text-align:right'>{v:.1f}</td>"
-                f"<td><div style='background:#4575b4;height:8px;width:{width}px'></div></td></tr>"
-            )
-        lines.append("</table>")
-    if _txt(row.get("reason")):
-        lines.append(f"<i>{html.escape(str(row['reason']))}</i>")
-    return "".join(lines)
-
-
-def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
-             tiles: str | None = None) -> folium.Map:
-    """Build the folium map.
-
-    Parameters
-    ----------
-    towns
-        Output towns (EPSG:4326) with ``tier``, ``status``, ``score``, ``rank``, ``reason`` and
-        ``contrib_*`` columns.
-    counties
-        County polygons (EPSG:4326) with ``best_score`` and ``n_selected``.
-    tiers
-        Tier configs (for labels and order); ``used``: the scored criteria.
-    tiles
-        A folium tile name (e.g. ``"OpenStreetMap"``) added as a switchable base layer, off
-        by default; ``None`` (default) keeps the map fully offline.
+    ``path`` is accepted for symmetry with writers and ignored: the caller writes the text
+    (atomically, via :func:`spatial_towns.io.write_text`).
     """
-    minx, miny, maxx, maxy = counties.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
-                   control_scale=True, prefer_canvas=True)
-    if tiles:
-        folium.TileLayer(tiles, name=tiles, show=False, overlay=False).add_to(m)
-    scores = counties["best_score"].dropna()
-    cmap = branca.colormap.linear.YlGn_09.scale(
-        float(scores.min()) if len(scores) else 0.0, float(scores.max()) if len(scores) else 1.0)
-    cmap.caption = "县域最高得分 (best town score in county)"
-    cgj = counties[["county_code", "county_name", "prefecture_name", "best_score",
-                    "n_selected", "geometry"]].copy()
-    cgj["best_score_txt"] = cgj["best_score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}")
-    folium.GeoJson(
-        cgj.drop(columns=["best_score"]).assign(_fill=[
-            "#f0f0f0" if pd.isna(v) else cmap(v) for v in cgj["best_score"]]),
-        name="县域得分 (counties)",
-        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#555",
-                                  "weight": 0.8, "fillOpacity": 0.75},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["county_name", "prefecture_name", "best_score_txt", "n_selected"],
-            aliases=["县(市、区)", "市(州)", "最高得分", "入选镇数"]),
-    ).add_to(m)
-    cmap.add_to(m)
-
-    labels = {t.name: t.label for t in tiers}
-    contrib = [(f"contrib_{u.name}", u.label) for u in used if u.column]
-    groups = [(t.name, f"{t.label}示范镇 ({t.name})", TIER_COLOURS.get(t.name, "#000"), 7, True)
-              for t in tiers]
-    groups += [("unselected", "未入选建制镇 (unselected)", OTHER_COLOURS["unselected"], 3, True),
-               ("excluded", "不参评 (excluded)", OTHER_COLOURS["excluded"], 2, False)]
-    located = towns[towns.geometry.notna()]
-    for key, title, colour, radius, show in groups:
-        if key in labels:
-            sub = located[located["tier"] == key]
-        elif key == "unselected":
-            sub = located[(located["status"] == "eligible") & (located["tier"] == "")]
-        else:
-            sub = located[located["status"] == "excluded"]
-        fg = folium.FeatureGroup(name=f"{title} · {len(sub)}", show=show)
-        for _, row in sub.iterrows():
-            folium.CircleMarker(
-                location=[row.geometry.y, row.geometry.x], radius=radius, color="#222",
-                weight=0.6, fill=True, fill_color=colour, fill_opacity=0.9,
-                tooltip=str(row["name"]),
-                popup=folium.Popup(_popup(row, contrib, labels), max_width=320),
-            ).add_to(fg)
-        fg.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend(groups)))
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return m
-
-
-def _legend(groups) -> str:
-    items = "".join(
-        f"<div><span style='display:inline-block;width:{2 * r + 2}px;height:{2 * r + 2}px;"
-        f"border-radius:50%;background:{c};border:1px solid #222;margin-right:6px'></span>"
-        f"{html.escape(t)}</div>" for _, t, c, r, _ in groups)
-    return ("<div id='tier-legend' style='position:fixed;bottom:24px;left:12px;z-index:9999;"
-            "background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
-            f"font-size:12px'><b>示范镇等级 (tiers)</b>{items}</div>")
-
-
-def save(m: folium.Map, path, offline: bool = True) -> str:
-    """Render ``m`` to HTML text (assets inlined when ``offline``) and return it."""
     page = m.get_root().render()
     if "<meta charset" not in page.lower():
         page = page.replace("<head>", '<head><meta charset="utf-8">', 1)
@@ -178,11 +504,21 @@ def _stable_ids(page: str) -> str:
 
 
 def county_summary(towns: pd.DataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Add ``best_score`` and ``n_selected`` per county to ``counties``."""
+    """Add per-county indicators to ``counties``.
+
+    ``best_score`` and ``mean_score`` (of the county's scored towns, points out of 100; NaN
+    when none is scored), ``n_selected`` (towns in any tier) and, when the towns carry it,
+    ``border_area`` (1 if the county's towns are flagged as border area; a county property
+    copied to each town by :mod:`spatial_towns.criteria`).
+    """
     g = towns.groupby("county_code")
-    best = g["score"].max()
-    nsel = g["tier"].apply(lambda s: int((s != "").sum()))
     out = counties.copy()
-    out["best_score"] = out["county_code"].map(best).astype(float)
+    out["best_score"] = out["county_code"].map(g["score"].max()).astype(float)
+    out["mean_score"] = out["county_code"].map(g["score"].mean()).astype(float)
+    nsel = g["tier"].apply(lambda s: int((s != "").sum()))
     out["n_selected"] = out["county_code"].map(nsel).fillna(0).astype(int)
+    if "border_area" in towns:
+        flag = pd.to_numeric(towns["border_area"], errors="coerce").groupby(towns["county_code"]).max()
+        out["border_area"] = out["county_code"].map(flag).fillna(0).astype(int)
     return out
+

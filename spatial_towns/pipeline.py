@@ -19,7 +19,7 @@ import pandas as pd
 import pyproj
 from tqdm.auto import tqdm
 
-from . import (_coords, criteria, datasets, errors, io, maps, network, report, scoring,
+from . import (_coords, criteria, datasets, errors, io, maps, network, plot, report, scoring,
                selection, sensitivity, transforms)
 from . import config as config_mod
 
@@ -319,7 +319,8 @@ OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "p
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> dict:
-    """Write candidates.csv, towns.gpkg, map.html, report.md and config_used.json."""
+    """Write candidates.csv, towns.gpkg, map.html, map_tiers.png/.pdf, criteria.png,
+    report.md and config_used.json."""
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
                                    if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]
@@ -342,8 +343,9 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
             gpkg[c] = gpkg[c].astype(int)
     files["towns.gpkg"] = io.atomic_write(
         out_dir / "towns.gpkg", lambda p: gpkg.to_file(p, layer="towns", driver="GPKG"))
-    m = maps.make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles)
+    m = maps.from_result(res, tiles=tiles)
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
+    files.update(plot.write(res, out_dir))
     files["report.md"] = io.write_text(out_dir / "report.md", report.render(res))
     files["config_used.json"] = io.write_text(
         out_dir / "config_used.json",

@@ -1,0 +1,155 @@
+import json
+import re
+from html.parser import HTMLParser
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point
+
+from spatial_towns import maps
+
+
+class _Links(HTMLParser):
+    """Every URL a page would fetch by itself: script src, link href, img/iframe src."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script" and a.get("src"):
+            self.urls.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.urls.append(a["href"])
+        if tag in ("img", "iframe") and a.get("src"):
+            self.urls.append(a["src"])
+
+
+def remote_urls(page: str) -> list[str]:
+    p = _Links()
+    p.feed(page)
+    return [u for u in p.urls if re.match(r"(https?:)?//", u)]
+
+
+def js(text: str) -> str:
+    """``text`` as it appears inside a JSON string in folium's script."""
+    return json.dumps(text)[1:-1]
+
+
+@pytest.fixture(scope="module")
+def page(default_run):
+    return default_run.files["map.html"].read_text(encoding="utf-8")
+
+
+def test_map_html_loads_nothing_from_the_internet(page):
+    assert remote_urls(page) == []
+    # the assets really are inline: Leaflet and the plugins' code is in the page
+    for marker in ("Leaflet 1.9", "L.Control.Search", "fullscreen", "L.FeatureGroup.SubGroup"):
+        assert marker.lower() in page.lower(), marker
+    assert page.count("<script") > 3 and '<meta charset="utf-8">' in page.lower()
+
+
+def test_remote_urls_detects_links():
+    bad = ('<html><head><script src="https://cdn.x/leaflet.js"></script>'
+           '<link href="http://cdn.x/a.css" rel="stylesheet"></head>'
+           '<body><script>var s = "<script src=\\"http://in-a-string\\">";</script></body></html>')
+    assert remote_urls(bad) == ["https://cdn.x/leaflet.js", "http://cdn.x/a.css"]
+
+
+def test_map_has_chinese_labels_layers_and_controls(page, default_run):
+    for text in ("省级示范镇", "市级示范镇", "县级示范镇", "长春都市圈", "边境地区县",
+                 "县域最高得分", "县域平均得分", "入选示范镇数", "搜索镇名/拼音"):
+        assert text in page, text                      # legend, placeholder
+    for text in ("省级示范镇 (provincial) · 30", "长春都市圈 (metro area)",
+                 "县域平均得分 (mean town score)"):
+        assert js(text) in page, text                  # layer control
+    assert "imperial: false" in page          # metric scale bar only
+    assert "L.control.fullscreen" in page and "L.Control.Search(" in page
+    # the search index carries pinyin: the top town's pinyin label is in the page
+    top = default_run.towns.sort_values("rank").iloc[0]
+    assert maps.pinyin([top["name"]])[0] in page
+
+
+def test_county_summary_indicators(default_run):
+    c = default_run.counties
+    t = default_run.towns
+    assert {"best_score", "mean_score", "n_selected", "border_area"} <= set(c.columns)
+    assert int(c["n_selected"].sum()) == int((t["tier"] != "").sum())
+    row = c.dropna(subset=["best_score"]).iloc[0]
+    scores = t.loc[t["county_code"] == row["county_code"], "score"].dropna()
+    assert row["best_score"] == pytest.approx(scores.max())
+    assert row["mean_score"] == pytest.approx(scores.mean())
+    assert row["mean_score"] <= row["best_score"]
+    # border counties are those whose towns carry the (county-level) border flag
+    flagged = set(t.loc[t["border_area"] == 1, "county_code"])
+    assert set(c.loc[c["border_area"] == 1, "county_code"]) == flagged and flagged
+
+
+def test_pinyin_and_unique_search_labels():
+    assert maps.pinyin(["兴隆镇", "二道白河镇", "Town 7"]) == ["xinglongzhen",
+                                                             "erdaobaihezhen", "town 7"]
+    towns = pd.DataFrame({"code": ["1", "2", "3"], "name": ["兴隆镇", "兴隆镇", "兴隆镇"],
+                          "county_name": ["榆树市", "榆树市", "农安县"]})
+    labels = maps.search_labels(towns)
+    assert labels.is_unique
+    assert labels.tolist() == ["兴隆镇（榆树市）xinglongzhen 1", "兴隆镇（榆树市）xinglongzhen 2",
+                               "兴隆镇（农安县）xinglongzhen"]
+
+
+def test_popup_shows_breakdown_and_stability_only_when_present(default_run):
+    res = default_run
+    contrib = [(f"contrib_{u.name}", u.label) for u in res.used if u.column]
+    row = res.towns.sort_values("rank").iloc[0].copy()
+    assert "入选概率" in maps.popup_html(row, contrib, res.cfg.tiers)  # the run has them
+    row = row.drop(["p_provincial", "p_municipal", "p_county", "rank_lo", "rank_hi"])
+    plain = maps.popup_html(row, contrib, res.cfg.tiers)
+    assert "省级" in plain and "排名 1" in plain and "入选概率" not in plain
+    assert plain.count("background:#4575b4") == sum(
+        pd.notna(row[c]) for c, _ in contrib)
+    row["p_provincial"], row["p_municipal"], row["p_county"] = 0.82, 0.15, 0.03
+    row["rank_lo"], row["rank_hi"] = 1, 4
+    stable = maps.popup_html(row, contrib, res.cfg.tiers)
+    assert "入选概率：省级 82%，市级 15%，县级 3%" in stable and "排名区间：1–4" in stable
+
+
+def _small(res):
+    """One prefecture's towns and counties, to keep map-building tests quick."""
+    pref = res.towns.loc[res.towns["tier"] == "provincial", "prefecture_code"].iloc[0]
+    return (res.towns[res.towns["prefecture_code"] == pref],
+            res.counties[res.counties["prefecture_code"] == pref])
+
+
+def test_optional_road_and_isochrone_layers_and_tiles_off_by_default(default_run):
+    """Hand-made (synthetic) road lines and isochrone discs around two selected towns."""
+    res = default_run
+    towns, counties = _small(res)
+    sel = towns[towns["tier"] != ""].head(2)
+    xy = sel.to_crs(res.crs).geometry
+    iso = gpd.GeoDataFrame({"name": sel["name"].to_numpy()},
+                           geometry=[Point(p.x, p.y).buffer(15_000) for p in xy], crs=res.crs)
+    roads = gpd.GeoDataFrame(geometry=[LineString([(p.x - 20_000, p.y), (p.x + 20_000, p.y)])
+                                       for p in xy], crs=res.crs)
+    m = maps.make_map(towns, counties, res.cfg.tiers, res.used, tiles="OpenStreetMap",
+                      metro_counties=res.cfg.focus.metro_counties, crs=res.crs,
+                      indicator="n_selected", roads=roads, isochrones=iso)
+    page = maps.save(m)
+    # layer-control names are JSON in the script (non-ASCII escaped)
+    assert js("道路网 (road network)") in page and js("等时圈 (isochrones)") in page
+    assert sel["name"].iloc[0] in page
+    assert remote_urls(page) == []            # a tile layer is not a script or stylesheet
+    tile = re.search(r"var (tile_layer_\w+) = L\.tileLayer", page).group(1)
+    assert f"{tile}.addTo(" not in page       # present, but off until switched on
+    roads_var = re.search(r"(geo_json_\w+)_add\(\{.{0,200}LineString", page, re.S)
+    assert roads_var and f"{roads_var.group(1)}.addTo(" not in page   # roads off by default
+    # indicator chosen: its legend is the one displayed
+    assert re.search(r"class='choro-legend' data-layer='入选示范镇数[^']*' style='display:block",
+                     page)
+
+
+def test_bad_indicator_is_a_clear_error(default_run):
+    towns, counties = _small(default_run)
+    with pytest.raises(ValueError, match="indicator must be one of"):
+        maps.make_map(towns, counties, default_run.cfg.tiers, default_run.used,
+                      indicator="median")
