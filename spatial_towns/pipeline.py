@@ -19,6 +19,7 @@ import pyproj
 from tqdm.auto import tqdm
 
 from . import _coords, criteria, datasets, errors, io, maps, report, scoring, selection
+from . import types as types_mod
 from . import config as config_mod
 
 
@@ -37,6 +38,10 @@ class Inputs:
     stations_frame: str | None = None
     roads: str | None = None
     population: str | None = None
+    industry: str | None = None
+    industry_frame: str | None = None
+    tourism: str | None = None
+    tourism_frame: str | None = None
     province_code: str = "220000"
     census: bool = True
 
@@ -55,6 +60,8 @@ class RunResult:
     provenance: dict
     output_dir: Path | None = None
     files: dict = field(default_factory=dict)
+    type_assessed: dict = field(default_factory=dict)
+    clustering: types_mod.Clustering | None = None
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
@@ -191,6 +198,12 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     towns, layers = _ingest(inputs, cfg)
     crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
     towns = assign_counties(towns.sort_values("code").reset_index(drop=True), layers.counties)
+    thematic = {}
+    for kind in ("industry", "tourism"):
+        path = getattr(inputs, kind)
+        if path:
+            thematic[kind] = io.read_thematic(path, kind, getattr(inputs, f"{kind}_frame"))
+            layers.provenance[kind] = f"{path} ({len(thematic[kind])} features)"
     step("ingest")
 
     table, methods = criteria.compute(towns, layers, cfg, crs)
@@ -229,9 +242,17 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     out.loc[eligible, "reason"] = sel_reason[eligible]
     out = pd.concat([out, table, scored], axis=1)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
+    typed = types_mod.classify(out, cfg, crs, industry=thematic.get("industry"),
+                               tourism=thematic.get("tourism"), roads=layers.roads)
+    for col in types_mod.TYPE_COLUMNS:
+        out[col] = typed[col]
+    clustering = types_mod.cluster(out, cfg) if eligible.sum() > cfg.types.cluster_k_min else None
+    if clustering is not None:
+        out["cluster"] = clustering.labels
     counties = maps.county_summary(out, layers.counties)
     res = RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
-                    cfg=cfg, crs=crs, provenance=layers.provenance)
+                    cfg=cfg, crs=crs, provenance=layers.provenance,
+                    type_assessed=typed.attrs["assessed"], clustering=clustering)
     if layers.population is not None:
         layers.population.close()
     if output_dir is not None:
@@ -272,7 +293,8 @@ def _check_writable(out_dir: Path) -> None:
 
 
 OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "prefecture_code",
-                        "prefecture_name", "status", "tier", "score", "rank", "reason"]
+                        "prefecture_name", "status", "tier", "dev_type_label", "score", "rank",
+                        "reason", "dev_type", "dev_type_reason"]
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> dict:
@@ -301,7 +323,10 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
         out_dir / "towns.gpkg", lambda p: gpkg.to_file(p, layer="towns", driver="GPKG"))
     m = maps.make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles)
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
-    files["report.md"] = io.write_text(out_dir / "report.md", report.render(res))
+    files["report.md"] = io.write_text(
+        out_dir / "report.md",
+        report.render(res) + "\n" + types_mod.report_section(res.towns, res.cfg, res.type_assessed,
+                                                             res.clustering))
     files["config_used.json"] = io.write_text(
         out_dir / "config_used.json",
         json.dumps(res.cfg.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
