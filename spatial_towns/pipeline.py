@@ -225,11 +225,21 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     status[lacks] = "excluded"
     eligible = status == "eligible"
     scored = scoring.score(table, eligible, used)
+    # Development types come before the selection so that type quotas can constrain it.
+    typed = types_mod.classify(
+        gpd.GeoDataFrame(pd.concat([towns, table], axis=1), geometry="geometry",
+                         crs=_coords.WGS84),
+        cfg, crs, industry=thematic.get("industry"), tourism=thematic.get("tourism"),
+        roads=layers.roads)
+    if cfg.types.quotas:
+        types_mod.check_quota_inputs(pd.concat([towns, typed], axis=1).assign(status=status),
+                                     cfg, typed.attrs["assessed"])
     step("score")
 
     sel_in = towns.loc[eligible, ["code", "name", "county_code", "county_name",
                                   "prefecture_code", "prefecture_name"]].copy()
     sel_in["score"] = scored.loc[eligible, "score"]
+    sel_in["dev_type"] = typed.loc[eligible, "dev_type"]
     model = selection.TierSelection.from_frame(sel_in.set_index("code"), cfg.tiers)
     result = model.solve()
     step("select")
@@ -242,8 +252,6 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     out.loc[eligible, "reason"] = sel_reason[eligible]
     out = pd.concat([out, table, scored], axis=1)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
-    typed = types_mod.classify(out, cfg, crs, industry=thematic.get("industry"),
-                               tourism=thematic.get("tourism"), roads=layers.roads)
     for col in types_mod.TYPE_COLUMNS:
         out[col] = typed[col]
     clustering = types_mod.cluster(out, cfg) if eligible.sum() > cfg.types.cluster_k_min else None

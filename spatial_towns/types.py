@@ -517,7 +517,12 @@ def report_section(towns: pd.DataFrame, cfg: config_mod.Config, assessed: dict[s
             _md(type_counts(towns, cfg, by="prefecture_name", tier=first.name)), ""]
     if cfg.types.quotas:
         q = check_quotas(towns, cfg)
-        out += ["### Type quotas", "", _md(q.set_index("tier")), ""]
+        out += ["### Type quotas", ""]
+        short = q[~q["ok"]]
+        if len(short):
+            out += ["> **Type quotas NOT met** in the selection: " + ", ".join(
+                f"{r.tier} {r.label} {r.selected}/{r.quota}" for r in short.itertuples()), ""]
+        out += [_md(q.set_index("tier")), ""]
     if clustering is not None:
         score = "silhouette" if clustering.method == "kmeans" else "BIC"
         sc = ", ".join(f"k={k}: {v:.3f}" for k, v in clustering.scores.items())

@@ -219,3 +219,32 @@ def test_default_run_has_types_in_outputs(default_run):
     assert "Clusters (rows) against rule-based types" in report
     fg = types.type_layer(towns)
     assert sum(fg.type_counts.values()) == int((towns["tier"] != "").sum())
+
+
+def test_cli_run_with_thematic_layer_and_quota_error(tmp_path):
+    """Three real town seats through the CLI with a hand-made industrial park next to
+    范家屯镇 (synthetic layer); a quota on a type with no layer fails with exit code 4."""
+    from hostile_cases import GOOD_ROWS, SMALL_TIERS, run_case
+
+    towns = tmp_path / "towns.csv"
+    towns.write_text("code,name,lon,lat\n" + GOOD_ROWS, encoding="utf-8")
+    park = tmp_path / "parks.csv"
+    park.write_text("name,lon,lat\n测试园区,125.081,43.621\n", encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(SMALL_TIERS, encoding="utf-8")
+    base = ["--towns", str(towns), "--towns-frame", "EPSG:4326", "--config", str(cfg)]
+    code, msg = run_case(base + ["--industry", str(park), "--industry-frame", "EPSG:4326"],
+                         tmp_path / "out")
+    assert code == 0, msg
+    csv = pd.read_csv(tmp_path / "out" / "jilin-default" / "candidates.csv",
+                      encoding="utf-8-sig")
+    gpkg = gpd.read_file(tmp_path / "out" / "jilin-default" / "towns.gpkg")
+    fjt = gpkg.set_index("name").loc["范家屯镇"]
+    assert "industry_led" in fjt["dev_type_candidates"]
+    assert set(csv.columns) >= {"dev_type", "dev_type_label", "dev_type_reason"}
+    report = (tmp_path / "out" / "jilin-default" / "report.md").read_text(encoding="utf-8")
+    assert "industrial site within 3 km (1 features" in report
+    cfg.write_text(SMALL_TIERS + "[types.quotas.provincial]\nculture_tourism = 1\n",
+                   encoding="utf-8")
+    code, msg = run_case(base, tmp_path / "out2")
+    assert code == 4 and "文化旅游型" in msg and "could not be assessed" in msg
