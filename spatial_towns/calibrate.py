@@ -51,7 +51,8 @@ def read_designated(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``row`` (1-based line in the file's data), ``code``, ``name``, ``county``, ``tier``.
+        ``row`` (1-based line in the file's data), ``code``, ``name``, ``county``, ``tier``,
+        then the file's other columns as text.
     """
     path = Path(path)
     if not path.exists():
@@ -74,6 +75,10 @@ def read_designated(path: str | Path) -> pd.DataFrame:
         "county": df[county].fillna("").astype(str).str.strip() if county else "",
         "tier": df[tier].fillna("designated").astype(str).str.strip() if tier else "designated",
     })
+    used = {c for c in (code, name, county, tier) if c}
+    for c in df.columns:
+        if c not in used and c not in out.columns:
+            out[c] = df[c].fillna("").astype(str).to_numpy()
     if out.empty:
         raise errors.InputDataError(f"{path}: no designated towns in the file")
     blank = (out["code"] == "") & (out["name"] == "")
@@ -378,6 +383,8 @@ class WeightCalibration:
 
     def solve(self) -> CalibrationResult:
         """Fit, cross-validate (nested: C chosen inside each outer fold), bootstrap."""
+        import sklearn.linear_model  # noqa: F401  (load its thread pools before limiting them)
+
         with threadpoolctl.threadpool_limits(1):
             return self._solve()
 
@@ -478,7 +485,14 @@ def config_toml(result: CalibrationResult, cfg: config_mod.Config, source: str) 
 def report(result: CalibrationResult, matches: pd.DataFrame, source: str) -> str:
     """Markdown report of a calibration."""
     w = result.weights
-    out = ["# spatial_towns calibration report", "",
+    synthetic = matches.drop(columns=["how"], errors="ignore").astype(str).apply(
+        lambda col: col.str.contains("SYNTHETIC")).any().any()
+    out = ["# spatial_towns calibration report", ""]
+    if synthetic:
+        out += ["> **SYNTHETIC designations**: the file marks its rows as synthetic (made by a "
+                "rule, not by the province); the weights below recover that rule, not real "
+                "planning practice.", ""]
+    out += [
            f"Designations: `{source}` — {len(matches)} rows, "
            f"{int(matches['matched'].sum())} matched, {int((~matches['matched']).sum())} unmatched.",
            "",

@@ -103,7 +103,7 @@ class Types:
     cluster_k_min: int = 2
     cluster_k_max: int = 8
     seed: int = 0
-    quotas: dict = field(default_factory=dict)
+    quotas: dict = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,7 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     reason = pd.Series("", index=idx, dtype=object)
     default_note = "no type rule met"
     if not_assessed:
-        default_note += f"; {'/'.join(not_assessed)} not assessed (no input)"
+        default_note += f"; {'/'.join(not_assessed)} not assessed for want of a layer"
     reason[located] = f"{label(DEFAULT_TYPE)}: default ({default_note})"
     reason[~located] = "not typed: no seat coordinates"
     cands = pd.Series("", index=idx, dtype=object)
@@ -320,7 +320,11 @@ def cluster(towns: pd.DataFrame, cfg: config_mod.Config, columns: list[str] | No
             f"found {len(X_df)}")
     X = X_df.to_numpy()
     # One BLAS/OpenMP thread: on a few hundred towns threads only add overhead, and on a busy
-    # 2-core CI runner OpenMP oversubscription made KMeans ~50x slower.
+    # 2-core CI runner OpenMP oversubscription made KMeans ~50x slower. sklearn is imported
+    # first so that its OpenMP runtime is loaded and the limit applies to it.
+    import sklearn.cluster  # noqa: F401
+    import sklearn.mixture  # noqa: F401
+
     with threadpoolctl.threadpool_limits(1):
         return _cluster_fit(towns, X_df, X, columns, t)
 

@@ -71,7 +71,8 @@ def test_tolerant_matching_on_the_real_lists(default_run, tmp_path):
         ",四平市铁东区山门镇,铁东区,municipal\n"  # prefixed 2023 form
         ",圣水镇,柳河县,municipal\n"          # renamed 圣水河子镇, code kept
         ",不存在镇,公主岭市,municipal\n"      # nowhere
-        "999999999,,,municipal\n",            # code in neither list
+        "999999999,,,municipal\n"             # code in neither list
+        ",头道镇,,municipal\n",               # two counties have a 头道镇
         encoding="utf-8")
     d = calibrate.read_designated(p)
     m = calibrate.match(d, default_run.towns).set_index("row")
@@ -86,7 +87,8 @@ def test_tolerant_matching_on_the_real_lists(default_run, tmp_path):
     assert names[8] == "圣水河子镇"
     assert not m.loc[9, "matched"] and "不存在镇" in m.loc[9, "how"]
     assert not m.loc[10, "matched"] and "neither" in m.loc[10, "how"]
-    assert len(m) == 10  # nothing dropped
+    assert not m.loc[11, "matched"] and m.loc[11, "how"].startswith("ambiguous: 2 towns")
+    assert len(m) == 11  # nothing dropped
     assert "DUPLICATE" in m.loc[1, "how"]  # rows 1 and 4 are the same town
 
 
@@ -121,4 +123,5 @@ def test_cli_calibrate_writes_an_adoptable_config(default_run, tmp_path, monkeyp
     assert config.load().criteria == default_run.cfg.criteria
     report = (out / "calibration.md").read_text(encoding="utf-8")
     assert "cross-validated ROC AUC" in report and "30 matched" in report
+    assert "SYNTHETIC designations" in report
     assert "SYNTHETIC" not in capsys.readouterr().err
