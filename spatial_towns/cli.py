@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import calibrate, config, errors, io, pipeline
 
@@ -92,8 +93,6 @@ def _calibrate(args) -> None:
     matches = calibrate.match(designated, res.towns)
     fit = calibrate.WeightCalibration.from_run(res, matches, tier=args.tier, seed=args.seed,
                                                n_boot=args.bootstrap).solve()
-    from pathlib import Path
-
     out = Path(args.output) / cfg.run_name / "calibrate"
     pipeline._check_writable(out)
     src = str(args.designated)

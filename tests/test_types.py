@@ -214,8 +214,10 @@ def test_default_run_has_types_in_outputs(default_run):
     gpkg = gpd.read_file(out / "towns.gpkg", layer="towns")
     assert len(gpkg) == len(towns) and "dev_type_reason" in gpkg.columns
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert "## Development types" in report and "could not" not in report.lower() or True
-    assert "工业主导型 industry_led, 文化旅游型 culture_tourism" in report
+    assert "## Development types" in report
+    assert ("**Not assessed** (input missing, type not guessed): 工业主导型 industry_led, "
+            "文化旅游型 culture_tourism") in report
+    assert "### 省级 (provincial) towns per prefecture and type" in report
     assert "Clusters (rows) against rule-based types" in report
     fg = types.type_layer(towns)
     assert sum(fg.type_counts.values()) == int((towns["tier"] != "").sum())
