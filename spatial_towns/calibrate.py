@@ -130,7 +130,8 @@ def match(designated: pd.DataFrame, towns: pd.DataFrame,
     ignoring 镇/乡/街道 suffixes, parenthesised notes and prefixes; a renamed town (name in the
     2023 list whose code is in the run); finally a unique town of the county whose core name
     contains the given one or is contained in it (马鞍镇 ↔ 马鞍山镇). Nothing is dropped:
-    rows that match no town, or several, get ``code`` NA and a reason in ``how``.
+    rows that match no town, or several, get ``town_code`` NA and a reason in ``how``; a code
+    match whose row also gives a different name is kept and flagged in ``how``.
 
     Returns
     -------
@@ -160,6 +161,7 @@ def match(designated: pd.DataFrame, towns: pd.DataFrame,
     by_c9 = dict(zip(t["c9"], t.index))
     t23 = townships_2023.assign(code=townships_2023["code"].astype(str).str[:9])
     by23 = t23.set_index("code")
+
     def in_county(county: str) -> pd.Series:
         if not county:
             return pd.Series(True, index=t.index)
@@ -197,6 +199,12 @@ def match(designated: pd.DataFrame, towns: pd.DataFrame,
         code9 = r["code"][:9] if r["code"] else ""
         if code9 and code9 in by_c9:
             hit, how = [by_c9[code9]], "code"
+            known = {t.at[hit[0], "key"]}
+            if code9 in by23.index:
+                known.add(name_key(by23.loc[code9, "name"]))
+            if r["name"] and name_key(r["name"]) not in known:
+                how += (f" (CHECK: the row names {r['name']}, the code is "
+                        f"{t.at[hit[0], 'name']})")
         elif code9 and code9 in by23.index:
             n23, a23 = by23.loc[code9, "name"], by23.loc[code9, "areaCode"]
             hit, how = by_name(n23, a23)

@@ -72,7 +72,8 @@ def test_tolerant_matching_on_the_real_lists(default_run, tmp_path):
         ",圣水镇,柳河县,municipal\n"          # renamed 圣水河子镇, code kept
         ",不存在镇,公主岭市,municipal\n"      # nowhere
         "999999999,,,municipal\n"             # code in neither list
-        ",头道镇,,municipal\n",               # two counties have a 头道镇
+        ",头道镇,,municipal\n"                # two counties have a 头道镇
+        "220112100,鹿乡镇,双阳区,municipal\n",  # code and name disagree
         encoding="utf-8")
     d = calibrate.read_designated(p)
     m = calibrate.match(d, default_run.towns).set_index("row")
@@ -88,7 +89,8 @@ def test_tolerant_matching_on_the_real_lists(default_run, tmp_path):
     assert not m.loc[9, "matched"] and "不存在镇" in m.loc[9, "how"]
     assert not m.loc[10, "matched"] and "neither" in m.loc[10, "how"]
     assert not m.loc[11, "matched"] and m.loc[11, "how"].startswith("ambiguous: 2 towns")
-    assert len(m) == 11  # nothing dropped
+    assert names[12] == "齐家镇" and "CHECK: the row names 鹿乡镇" in m.loc[12, "how"]
+    assert len(m) == 12  # nothing dropped
     assert "DUPLICATE" in m.loc[1, "how"]  # rows 1 and 4 are the same town
 
 
