@@ -5,7 +5,7 @@ Shows the road-network columns (time_*_min, pop_within_<T>min, gravity_access, s
 network_flag) in ``towns.gpkg`` and the map popup. The roads and people are NOT real: the
 seeded generator in ``generate_graph.py`` lays a province-sized mesh over Jilin's extent.
 
-    python benchmarks/synthetic_run.py --nodes 60000 --workdir /tmp/syn
+    python benchmarks/synthetic_run.py --nodes 60000 --config examples/roads.toml
 """
 
 from __future__ import annotations
@@ -48,13 +48,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workdir", default="outputs/synthetic-inputs")
     ap.add_argument("--output", default="outputs")
+    ap.add_argument("--config", default=None,
+                    help="config TOML (e.g. examples/roads.toml, which scores the road criteria)")
     args = ap.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     roads, raster = write_inputs(work, args.nodes, args.seed)
     print(f"SYNTHETIC inputs written in {time.perf_counter() - t0:.1f} s: {roads}, {raster}")
-    cfg = config.load(overrides={"run_name": "SYNTHETIC-roads-demo"})
+    cfg = config.load(args.config, overrides={"run_name": "SYNTHETIC-roads-demo"})
     for label in ("first run (prepares and caches the graph)", "second run (cache reused)"):
         t0 = time.perf_counter()
         res = pipeline.run(cfg, pipeline.Inputs(roads=str(roads), population=str(raster)),

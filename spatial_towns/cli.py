@@ -1,4 +1,4 @@
-"""Command-line interface: ``spatial-towns run`` and ``spatial-towns assess``.
+"""Command-line interface: ``spatial-towns run``, ``assess``, ``calibrate`` and ``fetch-roads``.
 
 Exit codes: 0 success; 1 other spatial_towns error; 2 bad configuration; 3 bad input data
 (incl. CRS); 4 quotas cannot be met; 5 outputs cannot be written.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from . import assessment, config, errors, pipeline
+from . import assessment, calibrate, config, errors, io, pipeline
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--stations-frame", help="coordinate frame of --stations")
     r.add_argument("--roads", help="road network: osmnx GraphML, OSM XML or OSM PBF")
     r.add_argument("--population", help="population raster (GeoTIFF)")
+    r.add_argument("--industry", help="industrial parks / landuse=industrial (vector, CSV or .pbf)")
+    r.add_argument("--industry-frame", help="coordinate frame of --industry")
+    r.add_argument("--tourism", help="scenic/heritage sites / tourism=* (vector, CSV or .pbf)")
+    r.add_argument("--tourism-frame", help="coordinate frame of --tourism")
     r.add_argument("--output", default="outputs", help="parent output folder (default: outputs)")
     r.add_argument("--run-name", help="name of the run folder (default from config)")
     r.add_argument("--tiles", help="optional online tile layer for the map, e.g. OpenStreetMap")
@@ -56,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--output", default="outputs",
                    help="parent output folder; files go to <output>/assessment-<year>/")
     a.add_argument("--quiet", action="store_true", help="no summary")
+    c = sub.add_parser("calibrate", help="fit the criterion weights past designations reveal")
+    c.add_argument("--designated", required=True,
+                   help="CSV of designated towns: code, or name with county; optional tier")
+    c.add_argument("--tier", help="use only rows of this tier (default: all rows)")
+    c.add_argument("--config", help="TOML config of the run whose criteria are calibrated")
+    c.add_argument("--output", default="outputs", help="parent output folder (default: outputs)")
+    c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    c.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
+    c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 
@@ -87,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
                 seats=args.seats, seats_frame=args.seats_frame,
                 stations=args.stations, stations_frame=args.stations_frame,
                 roads=args.roads, population=args.population,
+                industry=args.industry, industry_frame=args.industry_frame,
+                tourism=args.tourism, tourism_frame=args.tourism_frame,
             )
             res = pipeline.run(cfg, inputs, output_dir=args.output, progress=not args.quiet,
                                tiles=args.tiles)
@@ -114,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nwrote {len(res.files)} files:")
                 for name, path in res.files.items():
                     print(f"  {name}: {path}")
+        elif args.command == "calibrate":
+            _calibrate(args)
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -124,6 +142,37 @@ def main(argv: list[str] | None = None) -> int:
               "with the command and re-run with --debug for the traceback", file=sys.stderr)
         return 1
     return 0
+
+
+def _calibrate(args) -> None:
+    designated = calibrate.read_designated(args.designated)
+    cfg = config.load(args.config)
+    res = pipeline.run(cfg, output_dir=None, progress=not args.quiet)
+    matches = calibrate.match(designated, res.towns)
+    fit = calibrate.WeightCalibration.from_run(res, matches, tier=args.tier, seed=args.seed,
+                                               n_boot=args.bootstrap).solve()
+    out = Path(args.output) / cfg.run_name / "calibrate"
+    pipeline._check_writable(out)
+    src = str(args.designated)
+    files = {
+        "calibration.md": io.write_text(out / "calibration.md",
+                                        calibrate.report(fit, matches, src)),
+        "calibrated_config.toml": io.write_text(out / "calibrated_config.toml",
+                                                calibrate.config_toml(fit, cfg, src)),
+        "matches.csv": io.atomic_write(out / "matches.csv", lambda p: matches.to_csv(
+            p, index=False, encoding="utf-8-sig")),
+    }
+    if not args.quiet:
+        w = fit.weights[["weight", "ci_low", "ci_high", "current"]]
+        print(w.to_string(float_format=lambda v: f"{v:.3f}"))
+        print(f"\ncross-validated ROC AUC {fit.cv_auc:.3f}, top-{fit.k} hit rate "
+              f"{fit.cv_topk_hit:.3f}; current weights: AUC {fit.baseline_auc:.3f}")
+        um = matches[~matches["matched"]]
+        for r in um.itertuples():
+            print(f"unmatched row {r.row}: {r.name or r.code} {r.county} — {r.how}")
+        print(f"\nwrote {len(files)} files to {out} (the run's own config is unchanged):")
+        for name in files:
+            print(f"  {name}")
 
 
 if __name__ == "__main__":  # pragma: no cover

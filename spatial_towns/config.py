@@ -135,6 +135,43 @@ class Access:
     gravity_limit_min: float = 60.0
 
 
+# Development types (发展类型) of the provincial plan, in rule precedence order: a town that
+# meets several rules gets the first; comprehensive service is the default.
+DEV_TYPES: dict[str, str] = {
+    "border_prosperity": "兴边富民型",
+    "metro_satellite": "都市卫星型",
+    "industry_led": "工业主导型",
+    "culture_tourism": "文化旅游型",
+    "commerce_logistics": "商贸流通型",
+    "comprehensive_service": "综合服务型",
+}
+
+
+@dataclass(frozen=True)
+class Types:
+    """Thresholds of the rule-based development types and the type quotas per tier.
+
+    Distances in km, times in minutes. ``quotas[tier][type]`` is the minimum number of towns
+    of that type in that tier (minimums summing to the tier's ``count`` make the mix exact).
+    """
+
+    metro_changchun_min: float = 45.0
+    metro_prefecture_min: float = 20.0
+    border_use_county: bool = True
+    border_dist_km: float = 20.0
+    rail_station_km: float = 3.0
+    expressway_km: float = 5.0
+    centrality_quantile: float = 0.9
+    industry_radius_km: float = 3.0
+    tourism_radius_km: float = 5.0
+    precedence: tuple[str, ...] = tuple(k for k in DEV_TYPES if k != "comprehensive_service")
+    cluster_method: str = "kmeans"
+    cluster_k_min: int = 2
+    cluster_k_max: int = 8
+    seed: int = 0
+    quotas: dict = field(default_factory=dict, hash=False)
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The yearly assessment rules (plan 六(三) 严格考核考评); see :mod:`.assessment`.
@@ -173,6 +210,7 @@ class Config:
     weighting: Weighting = field(default_factory=Weighting)
     aggregation: Aggregation = field(default_factory=Aggregation)
     sensitivity: Sensitivity = field(default_factory=Sensitivity)
+    types: Types = field(default_factory=Types)
     source: str = "default"
     assessment: Assessment = field(default_factory=Assessment)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
@@ -227,7 +265,8 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 _KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers",
-              "weighting", "aggregation", "assessment", "sensitivity"}
+              "weighting", "aggregation", "assessment", "sensitivity",
+              "types"}
 
 
 def _thresholds(value, source: str) -> tuple[float, ...]:
@@ -335,6 +374,7 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
         weighting=weighting,
         aggregation=aggregation,
         sensitivity=_sensitivity(_table(raw, "sensitivity", source), source),
+        types=_types(raw.get("types", {}), tiers, source),
         source=source,
         assessment=_assessment(raw.get("assessment", {}), source),
         raw=copy.deepcopy(raw),
@@ -596,6 +636,85 @@ def _assessment(a: dict, source: str) -> Assessment:
     if out.spatial_weight + sum(c.weight for c in inds) <= 0:
         raise errors.ConfigError(f"{where}: all assessment weights are zero")
     return out
+
+
+def _types(t: dict, tiers: tuple[Tier, ...], source: str) -> Types:
+    where = f"[types] in {source}"
+    if not isinstance(t, dict):
+        raise errors.ConfigError(f"{where} must be a table")
+    fields = Types.__dataclass_fields__
+    unknown = set(t) - set(fields)
+    if unknown:
+        raise errors.ConfigError(f"unknown key(s) {sorted(unknown)} in {where}; allowed: "
+                                 f"{sorted(fields)}")
+    kw: dict[str, Any] = {}
+    try:
+        for k, v in t.items():
+            if k in ("quotas", "precedence", "cluster_method"):
+                continue
+            default = fields[k].default
+            if isinstance(default, bool):
+                if not isinstance(v, bool):
+                    raise ValueError(f"{k} must be true or false, got {v!r}")
+                kw[k] = v
+            elif isinstance(default, int):
+                kw[k] = int(v)
+            else:
+                kw[k] = float(v)
+    except (TypeError, ValueError) as exc:
+        raise errors.ConfigError(f"{where}: {exc}") from None
+    for k in ("metro_changchun_min", "metro_prefecture_min", "border_dist_km", "rail_station_km",
+              "expressway_km", "industry_radius_km", "tourism_radius_km"):
+        if kw.get(k, 0.0) < 0:
+            raise errors.ConfigError(f"{where}: {k} = {kw[k]} must be >= 0")
+    if not 0.0 < kw.get("centrality_quantile", 0.9) < 1.0:
+        raise errors.ConfigError(f"{where}: centrality_quantile must be between 0 and 1")
+    if not 2 <= kw.get("cluster_k_min", 2) <= kw.get("cluster_k_max", 8):
+        raise errors.ConfigError(f"{where}: need 2 <= cluster_k_min <= cluster_k_max")
+    method = str(t.get("cluster_method", "kmeans"))
+    if method not in ("kmeans", "gmm"):
+        raise errors.ConfigError(f"{where}: cluster_method {method!r} is not 'kmeans' or 'gmm'")
+    kw["cluster_method"] = method
+    rule_types = [k for k in DEV_TYPES if k != "comprehensive_service"]
+    if "precedence" in t:
+        prec = [str(p) for p in t["precedence"]]
+        if sorted(prec) != sorted(rule_types):
+            raise errors.ConfigError(
+                f"{where}: precedence must list each of {rule_types} exactly once "
+                f"(comprehensive_service is the default, not ranked); got {prec}")
+        kw["precedence"] = tuple(prec)
+    quotas = t.get("quotas", {})
+    if not isinstance(quotas, dict):
+        raise errors.ConfigError(f"{where}: quotas must be a table of [types.quotas.<tier>]")
+    by_name = {tr.name: tr for tr in tiers}
+    clean: dict[str, dict[str, int]] = {}
+    for tier_name, mix in quotas.items():
+        if tier_name not in by_name:
+            raise errors.ConfigError(
+                f"[types.quotas.{tier_name}] in {source}: no tier named {tier_name!r} "
+                f"(tiers: {list(by_name)})")
+        if not isinstance(mix, dict):
+            raise errors.ConfigError(f"[types.quotas.{tier_name}] in {source} must be a table")
+        bad = set(mix) - set(DEV_TYPES)
+        if bad:
+            raise errors.ConfigError(
+                f"[types.quotas.{tier_name}] in {source}: unknown type(s) {sorted(bad)}; "
+                f"types: {list(DEV_TYPES)}")
+        row: dict[str, int] = {}
+        for typ, n in mix.items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise errors.ConfigError(
+                    f"[types.quotas.{tier_name}] {typ} = {n!r} in {source}: must be an integer "
+                    ">= 0")
+            row[typ] = n
+        tier = by_name[tier_name]
+        if tier.count is not None and sum(row.values()) > tier.count:
+            raise errors.ConfigError(
+                f"[types.quotas.{tier_name}] in {source}: type minimums sum to "
+                f"{sum(row.values())} but the tier has exactly {tier.count} towns")
+        clean[tier_name] = row
+    kw["quotas"] = clean
+    return Types(**kw)
 
 
 def as_plain(obj: Any) -> Any:

@@ -9,7 +9,9 @@ The input contract every module relies on:
 - seats: prefecture and county seats, points with ``code``, ``name``, ``level``;
 - stations: railway station points with an optional ``station`` type;
 - roads: an osmnx ``MultiDiGraph`` (:func:`read_roads`);
-- population: an open rasterio dataset (:func:`read_population`).
+- population: an open rasterio dataset (:func:`read_population`);
+- thematic layers for development types (:func:`read_thematic`): industrial parks or OSM
+  ``landuse=industrial`` areas, and scenic / heritage sites or OSM ``tourism=*`` features.
 
 Every vector loader takes ``frame``: the coordinate frame of the file's coordinates, an EPSG
 string or ``"GCJ-02"`` for Amap/Baidu-derived data. A file that carries its own CRS is used as
@@ -306,6 +308,137 @@ def read_stations(path: str | Path, frame: str | None = None, layer: str | None 
     if "name" in gdf.columns:
         out["name"] = gdf["name"].values
     return out[out.geometry.notna()].reset_index(drop=True)
+
+
+THEMATIC_KINDS = {
+    "industry": "industrial parks / landuse=industrial",
+    "tourism": "scenic or heritage sites / tourism=*",
+}
+_THEMATIC_NAME = ("name", "名称", "name:zh")
+_THEMATIC_CATEGORY = ("category", "kind", "type", "grade", "landuse", "tourism", "historic",
+                      "类别", "等级")
+
+
+def read_thematic(path: str | Path, kind: str, frame: str | None = None,
+                  layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a thematic layer used by the development types.
+
+    Schema (any OGR format, GeoParquet, an OSM ``.pbf`` extract, or a CSV):
+
+    - geometry: points, lines or polygons (an industrial park may be a point or its outline);
+      a CSV has ``lon``/``lat`` columns (or ``lng``/``longitude``/``x``, ``latitude``/``y``,
+      经度/纬度) and needs ``frame`` (``EPSG:4326`` or ``GCJ-02``);
+    - ``name`` (optional; also 名称, ``name:zh``): shown in the type reason;
+    - ``category`` (optional; also ``kind``, ``type``, ``grade``, ``landuse``, ``tourism``,
+      ``historic``, 类别, 等级): e.g. 省级开发区, 4A景区, ``industrial``, ``attraction``.
+
+    For a ``.pbf`` file the features are taken from OSM: ``landuse=industrial`` (kind
+    ``industry``) or any ``tourism=*`` / ``historic=*`` (kind ``tourism``), see
+    :func:`read_osm_pbf_thematic`.
+
+    Parameters
+    ----------
+    path
+        The file.
+    kind
+        ``"industry"`` or ``"tourism"``.
+    frame
+        Coordinate frame when the file has none (required for CSV).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name``, ``category`` and geometry in EPSG:4326; features with no geometry raise an
+        error naming them.
+    """
+    if kind not in THEMATIC_KINDS:
+        raise errors.InputDataError(f"thematic layer kind {kind!r} is not one of "
+                                    f"{list(THEMATIC_KINDS)}")
+    path = Path(path)
+    what = f"{kind} ({THEMATIC_KINDS[kind]})"
+    if path.suffix.lower() == ".pbf":
+        return read_osm_pbf_thematic(path, kind)
+    gdf = _read_vector(path, layer, frame, what)
+    cols = {c.lower(): c for c in gdf.columns}
+    name = next((cols[a.lower()] for a in _THEMATIC_NAME if a.lower() in cols), None)
+    cat = next((cols[a.lower()] for a in _THEMATIC_CATEGORY if a.lower() in cols), None)
+    out = gpd.GeoDataFrame(
+        {"name": (gdf[name].astype("string").fillna("") if name else ""),
+         "category": (gdf[cat].astype("string").fillna("") if cat else "")},
+        geometry=gdf.geometry.values, crs=_coords.WGS84).reset_index(drop=True)
+    if out.empty:
+        raise errors.InputDataError(f"{path}: the {what} layer has no features")
+    empty = out.geometry.isna() | out.geometry.is_empty
+    if empty.any():
+        rows = list(out.index[empty][:5] + 1)
+        raise errors.InputDataError(
+            f"{path}: {int(empty.sum())} {kind} feature(s) without geometry (rows {rows}, "
+            f"e.g. {out.loc[empty, 'name'].iloc[0]!r}); give each a location or remove it")
+    invalid = ~out.is_valid
+    if invalid.any():
+        out.loc[invalid, "geometry"] = shapely.make_valid(out.geometry[invalid].values)
+    out.attrs["path"] = str(path)
+    out.attrs["frame"] = gdf.attrs.get("frame")
+    out.attrs["kind"] = kind
+    return out
+
+
+def read_osm_pbf_thematic(path: str | Path, kind: str) -> gpd.GeoDataFrame:
+    """Read OSM features for a thematic layer from a ``.pbf`` extract with pyosmium.
+
+    ``industry``: ways and multipolygons tagged ``landuse=industrial``; ``tourism``: nodes and
+    areas tagged ``tourism=*`` or ``historic=*`` (category = the tag value). OSM is WGS84.
+    """
+    try:
+        import osmium
+    except ImportError:  # pragma: no cover - optional
+        raise errors.InputDataError(
+            f"{path}: reading OSM .pbf needs the 'osmium' package (pip install osmium)") from None
+    path = Path(path)
+    if not path.exists():
+        raise errors.InputDataError(f"{kind} file not found: {path}")
+    keys = ("landuse",) if kind == "industry" else ("tourism", "historic")
+    wkb = osmium.geom.WKBFactory()
+    rows: list[tuple[str, str, object]] = []
+    broken = 0
+    try:
+        fp = osmium.FileProcessor(str(path)).with_areas().with_filter(
+            osmium.filter.KeyFilter(*keys))
+        for obj in fp:
+            tags = obj.tags
+            if kind == "industry":
+                if tags.get("landuse") != "industrial" or not obj.is_area():
+                    continue
+                cat = "industrial"
+            else:
+                cat = tags.get("tourism") or tags.get("historic")
+                if not cat:
+                    continue
+            try:
+                if obj.is_node():
+                    geom = shapely.from_wkb(wkb.create_point(obj.location))
+                elif obj.is_area():
+                    geom = shapely.from_wkb(wkb.create_multipolygon(obj))
+                else:
+                    continue  # open ways: tourism areas are mapped as closed ways (areas)
+            except RuntimeError:  # broken OSM geometry (e.g. unclosed ring): counted, reported
+                broken += 1
+                continue
+            name = tags.get("name:zh") or tags.get("name") or ""
+            rows.append((name, cat, geom))
+    except errors.SpatialTownsError:
+        raise
+    except Exception as exc:
+        raise errors.InputDataError(f"{path}: cannot read the OSM extract ({exc})") from None
+    if not rows:
+        raise errors.InputDataError(
+            f"{path}: no {'landuse=industrial areas' if kind == 'industry' else 'tourism=* or historic=* features'} "
+            "in the OSM extract")
+    names, cats, geoms = zip(*rows)
+    out = gpd.GeoDataFrame({"name": list(names), "category": list(cats)}, geometry=list(geoms),
+                           crs=_coords.WGS84)
+    out.attrs.update(path=str(path), frame=_coords.WGS84, kind=kind, broken_geometries=broken)
+    return out
 
 
 def read_roads(path: str | Path):

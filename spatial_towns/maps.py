@@ -36,7 +36,7 @@ from branca.element import MacroElement
 from folium import plugins
 from jinja2 import Template
 
-from . import _coords
+from . import _coords, types
 
 # Symbols by tier position (highest first): shape, fill colour, icon size in px.
 TIER_SYMBOLS = [("star", "#d7191c", 22), ("triangle", "#f28e2b", 16), ("square", "#2c7bb6", 12),
@@ -289,7 +289,8 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
              tiles: str | None = None, *, metro_counties: Sequence[str] = (),
              crs: pyproj.CRS | None = None, indicator: str = "best_score",
              roads: gpd.GeoDataFrame | None = None,
-             isochrones: gpd.GeoDataFrame | None = None) -> folium.Map:
+             isochrones: gpd.GeoDataFrame | None = None,
+             extra_layers: Sequence = (), extra_html: Sequence[str] = ()) -> folium.Map:
     """Build the folium map.
 
     Parameters
@@ -320,6 +321,9 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     isochrones
         Optional polygons (any CRS), e.g. the area reachable within the isochrone time of
         each selected town, with an optional ``name`` column for the tooltip.
+    extra_layers, extra_html
+        More folium layers (listed in the layer control) and HTML snippets (e.g. their
+        legends), e.g. :func:`spatial_towns.types.type_layer`.
 
     Returns
     -------
@@ -433,6 +437,11 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
                    placeholder="搜索镇名/拼音", position="topright").add_to(m)
     plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(m)
     m.add_child(_MetricScale())
+    # Layers must exist before the LayerControl is rendered, or they never show.
+    for layer in extra_layers:
+        layer.add_to(m)
+    for snippet in extra_html:
+        m.get_root().html.add_child(folium.Element(snippet))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_IndicatorSwitch(county_layer, keys))
     m.get_root().html.add_child(folium.Element(
@@ -445,10 +454,16 @@ def from_result(res, tiles: str | None = None, indicator: str = "best_score",
                 roads: gpd.GeoDataFrame | None = None,
                 isochrones: gpd.GeoDataFrame | None = None) -> folium.Map:
     """:func:`make_map` of a :class:`~spatial_towns.pipeline.RunResult` (its towns,
-    counties, tiers, criteria, metro counties and metric CRS)."""
+    counties, tiers, criteria, metro counties and metric CRS), with the development-type
+    layer (off by default) when the run has ``dev_type``."""
+    layers, snippets = [], []
+    if "dev_type" in res.towns:
+        layers.append(types.type_layer(res.towns))
+        snippets.append(types.type_legend_html())
     return make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles,
                     metro_counties=res.cfg.focus.metro_counties, crs=res.crs,
-                    indicator=indicator, roads=roads, isochrones=isochrones)
+                    indicator=indicator, roads=roads, isochrones=isochrones,
+                    extra_layers=layers, extra_html=snippets)
 
 
 _SCRIPT = re.compile(r'<script src="(https?://[^"]+)"></script>')

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from . import (_coords, criteria, datasets, errors, io, maps, network, plot, report, scoring,
                selection, sensitivity, transforms)
+from . import types as types_mod
 from . import config as config_mod
 
 
@@ -39,6 +40,10 @@ class Inputs:
     stations_frame: str | None = None
     roads: str | None = None
     population: str | None = None
+    industry: str | None = None
+    industry_frame: str | None = None
+    tourism: str | None = None
+    tourism_frame: str | None = None
     province_code: str = "220000"
     census: bool = True
 
@@ -59,6 +64,8 @@ class RunResult:
     files: dict = field(default_factory=dict)
     weighting: object = None  # scoring.weights.WeightsUsed: method, weights, AHP consistency
     robustness: sensitivity.Robustness | None = None  # None when [sensitivity] draws = 0
+    type_assessed: dict = field(default_factory=dict)
+    clustering: types_mod.Clustering | None = None
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
@@ -200,6 +207,12 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     towns, layers = _ingest(inputs, cfg)
     crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
     towns = assign_counties(towns.sort_values("code").reset_index(drop=True), layers.counties)
+    thematic = {}
+    for kind in ("industry", "tourism"):
+        path = getattr(inputs, kind)
+        if path:
+            thematic[kind] = io.read_thematic(path, kind, getattr(inputs, f"{kind}_frame"))
+            layers.provenance[kind] = f"{path} ({len(thematic[kind])} features)"
     step("ingest")
 
     table, methods = criteria.compute(towns, layers, cfg, crs)
@@ -227,6 +240,15 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     eligible = status == "eligible"
     used, weighting = scoring.weigh(table, eligible, used, cfg.weighting)
     scored = scoring.score(table, eligible, used, cfg.aggregation)
+    # Development types come before the selection so that type quotas can constrain it.
+    typed = types_mod.classify(
+        gpd.GeoDataFrame(pd.concat([towns, table], axis=1), geometry="geometry",
+                         crs=_coords.WGS84),
+        cfg, crs, industry=thematic.get("industry"), tourism=thematic.get("tourism"),
+        roads=layers.roads)
+    if cfg.types.quotas:
+        types_mod.check_quota_inputs(pd.concat([towns, typed], axis=1).assign(status=status),
+                                     cfg, typed.attrs["assessed"])
     step("score")
 
     sel_in = towns.loc[eligible, ["code", "name", "county_code", "county_name",
@@ -234,7 +256,9 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     sel_in["score"] = scored.loc[eligible, "score"]
     metric = towns.loc[eligible].geometry.to_crs(crs)
     sel_in["x_m"], sel_in["y_m"] = metric.x, metric.y
-    model = selection.TierSelection.from_frame(sel_in.set_index("code"), cfg.tiers)
+    sel_in["dev_type"] = typed.loc[eligible, "dev_type"]
+    model = selection.TierSelection.from_frame(sel_in.set_index("code"), cfg.tiers,
+                                               type_quotas=cfg.types.quotas or None)
     result = model.solve()
     robust = None
     if cfg.sensitivity.draws:
@@ -253,10 +277,16 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         for col in stab.columns:
             out[col] = stab[col].to_numpy()
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
+    for col in types_mod.TYPE_COLUMNS:
+        out[col] = typed[col]
+    clustering = types_mod.cluster(out, cfg) if eligible.sum() > cfg.types.cluster_k_min else None
+    if clustering is not None:
+        out["cluster"] = clustering.labels
     counties = maps.county_summary(out, layers.counties)
     res = RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
                     cfg=cfg, crs=crs, provenance=layers.provenance, weighting=weighting,
-                    robustness=robust)
+                    robustness=robust, type_assessed=typed.attrs["assessed"],
+                    clustering=clustering)
     if layers.population is not None:
         layers.population.close()
     if output_dir is not None:
@@ -315,7 +345,8 @@ def _check_writable(out_dir: Path) -> None:
 
 
 OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "prefecture_code",
-                        "prefecture_name", "status", "tier", "score", "rank", "reason"]
+                        "prefecture_name", "status", "tier", "dev_type_label", "score", "rank",
+                        "reason", "dev_type", "dev_type_reason"]
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> dict:
@@ -346,7 +377,10 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
     m = maps.from_result(res, tiles=tiles)
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
     files.update(plot.write(res, out_dir))
-    files["report.md"] = io.write_text(out_dir / "report.md", report.render(res))
+    files["report.md"] = io.write_text(
+        out_dir / "report.md",
+        report.render(res) + "\n" + types_mod.report_section(res.towns, res.cfg, res.type_assessed,
+                                                             res.clustering))
     files["config_used.json"] = io.write_text(
         out_dir / "config_used.json",
         json.dumps(res.cfg.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
