@@ -121,6 +121,8 @@ class Focus:
     border_countries: tuple[str, ...]
     border_county_km: float
     key_assisted_counties: tuple[str, ...] = ()
+    key_node_towns: tuple[str, ...] = ()
+    periphery_min: float = 45.0
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,8 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             key_assisted_counties=tuple(
                 str(c) for c in raw["focus"].get("key_assisted_counties", [])
             ),
+            key_node_towns=tuple(str(c) for c in raw["focus"].get("key_node_towns", [])),
+            periphery_min=float(raw["focus"].get("periphery_min", 45.0)),
         )
         acc = raw["access"]
         access = Access(

@@ -35,6 +35,8 @@ UNITS = {
     "in_metro": "1 if the town's county is in the metro area list",
     "border_area": "1 if the town's county touches the international border",
     "key_assisted": "1 if the town's county is a provincial key assisted county",
+    "key_node": "1 if the town is a key node town of the spatial plan (focus.key_node_towns)",
+    "city_periphery": "1 if the town is within focus.periphery_min minutes of a prefecture seat",
     "snap_km": "km from the town to its road-graph node",
     "pop_within_<T>min": "persons reachable by road within T minutes (access.isochrone_min)",
     "gravity_access": "persons weighted by exp(-beta x minutes) by road",
@@ -149,6 +151,10 @@ def compute(
         UNITS["key_assisted"] + (f" ({len(cfg.focus.key_assisted_counties)} listed)"
                                  if cfg.focus.key_assisted_counties else " (list empty)"))
 
+    put("key_node", loc["code"].isin(cfg.focus.key_node_towns).to_numpy(),
+        UNITS["key_node"] + (f" ({len(cfg.focus.key_node_towns)} listed)"
+                             if cfg.focus.key_node_towns else " (list empty)"))
+
     st = None
     if layers.stations is not None and not layers.stations.empty:
         st = layers.stations[layers.stations["station"].isin(acc.station_types)]
@@ -219,6 +225,10 @@ def compute(
             put(col, minutes,
                 UNITS[col] + f" — FALLBACK (no road graph): straight line × "
                 f"{acc.circuity_factor} circuity at {acc.fallback_speed_kmh:g} km/h")
+    t_pref = out.loc[located, "time_prefecture_min"]
+    put("city_periphery",
+        np.where(t_pref.isna(), np.nan, t_pref <= cfg.focus.periphery_min),
+        UNITS["city_periphery"] + f" ({cfg.focus.periphery_min:g} min, as time_prefecture_min)")
     for col in [isochrone_column(m) for m in acc.isochrone_min] + ["gravity_access"]:
         if col not in out:
             # Named in the output even when not computable, so a config using them degrades

@@ -149,7 +149,11 @@ def _stability(row: pd.Series, tiers) -> str:
 
 def popup_html(row: pd.Series, contrib_cols: list[tuple[str, str]], tiers) -> str:
     """Popup HTML of one town: name, county, tier, score, rank, a bar per criterion's
-    contribution (points out of 100) and stability when present."""
+    contribution (points out of 100) and stability when present.
+
+    ``contrib_cols`` holds ``(contrib column, label)`` or ``(contrib column, label, raw
+    column)``; with the raw column the town's own value (minutes, km, persons) is shown too.
+    """
     labels = {t.name: t.label for t in tiers}
     lines = [
         f"<b style='font-size:14px'>{html.escape(str(row['name']))}</b> "
@@ -162,13 +166,17 @@ def popup_html(row: pd.Series, contrib_cols: list[tuple[str, str]], tiers) -> st
         lines.append(f"得分：<b>{row['score']:.1f}</b> / 100，排名 {int(row['rank'])}<br>")
         lines.append(_stability(row, tiers))
         lines.append("<table class='contrib' style='font-size:11px'>")
-        for col, label in contrib_cols:
+        for col, label, *raw in contrib_cols:
             v = row.get(col)
             if v is None or pd.isna(v):
                 continue
             width = max(1, int(round(v * 3)))
+            own = row.get(raw[0]) if raw else None
+            own_txt = "" if own is None or pd.isna(own) else (
+                f"{own:,.0f}" if abs(own) >= 1000 else f"{own:.1f}")
             lines.append(
-                f"<tr><td>{html.escape(label)}</td><td style='text-align:right'>{v:.1f}</td>"
+                f"<tr><td>{html.escape(label)}</td><td style='text-align:right;color:#555'>"
+                f"{own_txt}</td><td style='text-align:right'>{v:.1f}</td>"
                 f"<td><div style='background:#4575b4;height:8px;width:{width}px'></div></td></tr>"
             )
         lines.append("</table>")
@@ -205,6 +213,31 @@ class _MetricScale(MacroElement):
             .addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
+
+
+class _LegendWithLayer(MacroElement):
+    """Shows the legend element ``element_id`` only while the overlay ``layer`` is on."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var el = document.getElementById({{ this.element_id_json }});
+            if (!el) { return; }
+            el.style.display = {{ this._parent.get_name() }}.hasLayer(
+                {{ this.layer.get_name() }}) ? 'block' : 'none';
+            {{ this._parent.get_name() }}.on('overlayadd overlayremove', function (e) {
+                if (e.layer === {{ this.layer.get_name() }}) {
+                    el.style.display = e.type === 'overlayadd' ? 'block' : 'none';
+                }
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer, element_id: str):
+        super().__init__()
+        self.layer = layer
+        self.element_id_json = json.dumps(element_id)
 
 
 class _IndicatorSwitch(MacroElement):
@@ -290,7 +323,8 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
              crs: pyproj.CRS | None = None, indicator: str = "best_score",
              roads: gpd.GeoDataFrame | None = None,
              isochrones: gpd.GeoDataFrame | None = None,
-             extra_layers: Sequence = (), extra_html: Sequence[str] = ()) -> folium.Map:
+             extra_layers: Sequence = (), extra_html: Sequence[str] = (),
+             legend_toggles: Sequence[tuple] = ()) -> folium.Map:
     """Build the folium map.
 
     Parameters
@@ -324,6 +358,8 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     extra_layers, extra_html
         More folium layers (listed in the layer control) and HTML snippets (e.g. their
         legends), e.g. :func:`spatial_towns.types.type_layer`.
+    legend_toggles
+        ``(layer, element id)`` pairs: the HTML element is shown only while the layer is on.
 
     Returns
     -------
@@ -404,7 +440,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["等时圈"]) if "name" in iso
             else None).add_to(m)
 
-    contrib = [(f"contrib_{u.name}", u.label) for u in used if u.column]
+    contrib = [(f"contrib_{u.name}", u.label, u.column) for u in used if u.column]
     groups = _tier_groups(tiers)
     located = towns[towns.geometry.notna() & ~towns.geometry.is_empty]
     labels = search_labels(located)
@@ -442,6 +478,8 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         layer.add_to(m)
     for snippet in extra_html:
         m.get_root().html.add_child(folium.Element(snippet))
+    for layer, element_id in legend_toggles:
+        m.add_child(_LegendWithLayer(layer, element_id))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_IndicatorSwitch(county_layer, keys))
     m.get_root().html.add_child(folium.Element(
@@ -456,14 +494,15 @@ def from_result(res, tiles: str | None = None, indicator: str = "best_score",
     """:func:`make_map` of a :class:`~spatial_towns.pipeline.RunResult` (its towns,
     counties, tiers, criteria, metro counties and metric CRS), with the development-type
     layer (off by default) when the run has ``dev_type``."""
-    layers, snippets = [], []
+    layers, snippets, toggles = [], [], []
     if "dev_type" in res.towns:
         layers.append(types.type_layer(res.towns))
         snippets.append(types.type_legend_html())
+        toggles.append((layers[-1], "type-legend"))
     return make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles,
                     metro_counties=res.cfg.focus.metro_counties, crs=res.crs,
                     indicator=indicator, roads=roads, isochrones=isochrones,
-                    extra_layers=layers, extra_html=snippets)
+                    extra_layers=layers, extra_html=snippets, legend_toggles=toggles)
 
 
 _SCRIPT = re.compile(r'<script src="(https?://[^"]+)"></script>')

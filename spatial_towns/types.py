@@ -482,7 +482,7 @@ def type_legend_html() -> str:
         f"<div><span style='display:inline-block;width:12px;height:12px;border-radius:50%;"
         f"background:{c};border:1px solid #222;margin-right:6px'></span>"
         f"{html.escape(label(k))} {k}</div>" for k, c in TYPE_COLOURS.items())
-    return ("<div id='type-legend' style='position:fixed;bottom:24px;right:12px;z-index:9999;"
+    return ("<div id='type-legend' style='position:fixed;bottom:48px;right:12px;z-index:9999;"
             "background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
             f"font-size:12px'><b>发展类型 (development types)</b>{items}</div>")
 

@@ -172,3 +172,15 @@ def test_no_motorway_no_expressway_time():
     assert tab["time_expressway_min"].isna().all()
     assert methods["time_expressway_min"] == "not computed: the road graph has no motorway"
     assert methods["time_rail_min"].startswith("not computed")
+
+
+def test_focus_key_node_and_city_periphery():
+    cfg = config.load(overrides={"focus": {"key_node_towns": ["a"], "periphery_min": 10.0}})
+    tab, methods = criteria.compute(_towns(), _layers(), cfg, CRS)
+    assert tab["key_node"].tolist()[:2] == [1.0, 0.0] and np.isnan(tab.loc[2, "key_node"])
+    expected = (tab["time_prefecture_min"] <= 10.0).astype(float).where(tab["time_prefecture_min"].notna())
+    np.testing.assert_array_equal(tab["city_periphery"], expected)
+    assert tab.loc[0, "city_periphery"] == 1.0 and tab.loc[1, "city_periphery"] == 0.0
+    assert "1 listed" in methods["key_node"] and "10 min" in methods["city_periphery"]
+    empty, m2 = criteria.compute(_towns(), _layers(), config.load(), CRS)
+    assert "list empty" in m2["key_node"] and (empty["key_node"].dropna() == 0).all()
