@@ -79,7 +79,6 @@ class Update:
     weights: dict[str, float]
     sizes: dict[str, int]
     seconds: float
-    method: str = ""
     notes: list[str] = field(default_factory=list)
 
     @property
