@@ -36,6 +36,17 @@ def _default_schedule(fn: Callable[[], None]) -> None:
     loop.call_soon(fn)
 
 
+def _fit_zoom(minx: float, miny: float, maxx: float, maxy: float, width_px: int,
+              height_px: int) -> float:
+    """Web Mercator zoom at which the lon/lat box fills the map, to a quarter level."""
+    def merc_y(lat: float) -> float:
+        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+    zx = np.log2(width_px * 360.0 / (256.0 * max(maxx - minx, 1e-6)))
+    zy = np.log2(height_px * 2 * np.pi / (256.0 * max(merc_y(maxy) - merc_y(miny), 1e-9)))
+    return float(np.floor(4 * (min(zx, zy) - 0.15)) / 4)
+
+
 class Explorer(w.VBox):
     """What-if explorer: weight sliders, aggregation, tier quotas, map, tier table, changes.
 
@@ -283,21 +294,23 @@ class Explorer(w.VBox):
         self.towns_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
                                               point_style={"radius": 3}, name="towns")
         # No tile layer: the county outlines are the basemap, so the map works offline.
-        self.map = ipyleaflet.Map(center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=6,
-                                  layers=(self.counties_layer, self.towns_layer),
+        # The zoom is set from the bounds here (fit_bounds needs a rendered view).
+        self.map = ipyleaflet.Map(center=((miny + maxy) / 2, (minx + maxx) / 2),
+                                  zoom=_fit_zoom(minx, miny, maxx, maxy, 720, 580),
+                                  zoom_snap=0.25, layers=(self.counties_layer, self.towns_layer),
                                   scroll_wheel_zoom=True,
-                                  layout=w.Layout(width="720px", height="560px"))
-        self.map.fit_bounds([[miny, minx], [maxy, maxx]])
+                                  layout=w.Layout(width="720px", height="580px"))
         legend = {f"{t.label} {t.name}": maps.TIER_COLOURS.get(t.name, "#000")
                   for t in self.core.start.tiers}
         legend.update({"未入选 unselected": maps.OTHER_COLOURS["unselected"],
                        "不参评 excluded": maps.OTHER_COLOURS["excluded"],
-                       "ring: entered / up": UP_COLOUR, "ring: left / down": DOWN_COLOUR})
-        self.map.add(ipyleaflet.LegendControl(legend, title="towns", position="bottomleft"))
+                       "ring: entered a higher tier": UP_COLOUR,
+                       "ring: moved down / dropped": DOWN_COLOUR})
+        self.map.add(ipyleaflet.LegendControl(legend, title="towns", position="bottomright"))
         self.hover = w.HTML("<small>hover a town</small>")
         self.map.add(ipyleaflet.WidgetControl(widget=self.hover, position="topright"))
         self.towns_layer.on_hover(self._on_hover)
-        self.map.add(ipyleaflet.ScaleControl(position="bottomright", imperial=False))
+        self.map.add(ipyleaflet.ScaleControl(position="bottomleft", imperial=False))
 
     def _on_hover(self, feature=None, **_) -> None:
         p = (feature or {}).get("properties", {})
@@ -328,7 +341,7 @@ class Explorer(w.VBox):
             style = {"radius": r, "color": "#222", "weight": 0.5, "fillColor": fill,
                      "fillOpacity": 0.9, "opacity": 0.8}
             if change[i]:
-                style.update(radius=9, weight=3, opacity=1.0,
+                style.update(radius=7, weight=2.5, opacity=1.0,
                              color=UP_COLOUR if change[i] == "up" else DOWN_COLOUR)
             feats.append({"type": "Feature",
                           "geometry": {"type": "Point", "coordinates": [lon, lat]},
