@@ -8,6 +8,7 @@ feature's style in ``properties.style``: one message per layer, not one widget p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import time
@@ -73,7 +74,7 @@ class Explorer(w.VBox):
         self.tier_html = w.HTML()
         self.changes_html = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
         controls = w.VBox(self._control_rows, layout=w.Layout(width="430px"))
-        right = w.VBox([self.map, self.status])
+        right = w.VBox([self.map, self.legend, self.status])
         title = w.HTML(
             f"<h3 style='margin:4px 0'>What-if: run '{html.escape(core.cfg.run_name)}'</h3>"
             "<small>Move a weight, change the aggregation or a tier quota: scores, tiers and "
@@ -236,11 +237,20 @@ class Explorer(w.VBox):
         self.status.value = (f"<span style='color:#b2182b'><b>not updated:</b> "
                              f"{html.escape(str(exc))}</span>")
 
+    @contextlib.contextmanager
+    def batch(self):
+        """Change several controls as one step: one update request when the block ends."""
+        self._hold = True
+        try:
+            yield self
+        finally:
+            self._hold = False
+        self.request()
+
     def reset(self) -> None:
         """Set every control back to the run's values (one update)."""
         start = self.core.start
-        self._hold = True
-        try:
+        with self.batch():
             for col, s in self.sliders.items():
                 s.value = start.weight_dict().get(col, 0.0)
             self.aggregation.value = start.aggregation
@@ -249,9 +259,6 @@ class Explorer(w.VBox):
             for t in start.tiers:
                 for f, b in self.quota[t.name].items():
                     b.value = getattr(t, f) or 0
-        finally:
-            self._hold = False
-        self.request()
 
     def save(self) -> None:
         """Save the current scenario (config TOML + run folder) and check the re-run."""
@@ -300,13 +307,20 @@ class Explorer(w.VBox):
                                   zoom_snap=0.25, layers=(self.counties_layer, self.towns_layer),
                                   scroll_wheel_zoom=True,
                                   layout=w.Layout(width="720px", height="580px"))
-        legend = {f"{t.label} {t.name}": maps.TIER_COLOURS.get(t.name, "#000")
-                  for t in self.core.start.tiers}
-        legend.update({"未入选 unselected": maps.OTHER_COLOURS["unselected"],
-                       "不参评 excluded": maps.OTHER_COLOURS["excluded"],
-                       "ring: entered a higher tier": UP_COLOUR,
-                       "ring: moved down / dropped": DOWN_COLOUR})
-        self.map.add(ipyleaflet.LegendControl(legend, title="towns", position="bottomright"))
+        # The legend sits under the map (a control on it would hide part of the province).
+        dot = ("<span style='display:inline-block;width:{d}px;height:{d}px;border-radius:50%;"
+               "background:{fill};border:{bw}px solid {ring};vertical-align:middle;"
+               "margin:0 4px 0 10px'></span>")
+        items = [(f"{t.label} {t.name}", maps.TIER_COLOURS.get(t.name, "#000"), "#222", 1, 10)
+                 for t in self.core.start.tiers]
+        items += [("未入选 unselected", maps.OTHER_COLOURS["unselected"], "#222", 1, 6),
+                  ("不参评 excluded", maps.OTHER_COLOURS["excluded"], "#222", 1, 4),
+                  ("entered a higher tier", "#fff", UP_COLOUR, 3, 12),
+                  ("moved down / dropped", "#fff", DOWN_COLOUR, 3, 12)]
+        self.legend = w.HTML("<small>" + "".join(
+            dot.format(d=d, fill=fill, ring=ring, bw=bw) + html.escape(label)
+            for label, fill, ring, bw, d in items)
+            + "; counties: best town score (light → dark green)</small>")
         self.hover = w.HTML("<small>hover a town</small>")
         self.map.add(ipyleaflet.WidgetControl(widget=self.hover, position="topright"))
         self.towns_layer.on_hover(self._on_hover)
@@ -379,28 +393,45 @@ class Explorer(w.VBox):
         self.counties_layer.data = {"type": "FeatureCollection", "features": feats}
 
     def _render_tables(self, up: whatif.Update) -> None:
-        tab = up.tier_table()
-        tab["min_score"] = tab["min_score"].round(1)
+        # Plain numpy and hand-built rows: pandas crosstab/to_html would double the render time.
         t = up.towns
-        sel = t[t["tier"] != ""]
-        by_pref = pd.crosstab(sel["prefecture_name"], sel["tier"]).reindex(
-            columns=[x.name for x in up.scenario.tiers], fill_value=0)
-        self.tier_html.value = ("<b>Tiers</b> (entering / leaving vs the run)"
-                                + tab.to_html(border=0) + "<b>Per 市/州</b>"
-                                + by_pref.to_html(border=0))
+        tier, before = t["tier"].to_numpy(), t["tier_start"].to_numpy()
+        score = t["score"].to_numpy()
+        names, county = t["name"].to_numpy(), t["county_name"].to_numpy()
+        pref = t["prefecture_name"].to_numpy()
+        tiers = up.scenario.tiers
+        labels = {x.name: x.label for x in tiers}
+        td = "<td style='padding:1px 8px;text-align:right'>{}</td>"
+        th = "<th style='padding:1px 8px'>{}</th>"
+        rows = ["<tr>" + "".join(th.format(h) for h in
+                                 ("tier", "size", "entering", "leaving", "lowest score")) + "</tr>"]
         parts = ["<b>What changed vs the run</b>"]
-        labels = {x.name: x.label for x in up.scenario.tiers}
-        for x in up.scenario.tiers:
-            ent, lea = up.entering(x.name), up.leaving(x.name)
+        for x in tiers:
+            now, was = tier == x.name, before == x.name
+            ent, lea = np.flatnonzero(now & ~was), np.flatnonzero(was & ~now)
+            low = f"{np.nanmin(score[now]):.1f}" if now.any() else "—"
+            rows.append("<tr>" + th.format(f"{x.label} {x.name}") + "".join(
+                td.format(v) for v in (int(now.sum()), len(ent), len(lea), low)) + "</tr>")
             parts.append(f"<div style='margin-top:6px'><b>{x.label} {x.name}</b>: "
                          f"{len(ent)} in, {len(lea)} out</div>")
-            for codes, sign, colour in ((ent, "+", UP_COLOUR), (lea, "−", DOWN_COLOUR)):
-                items = []
-                for c in t.loc[codes].sort_values("score", ascending=False).itertuples():
-                    where = labels.get(c.tier_start if sign == "+" else c.tier, "") or "—"
-                    items.append(f"{html.escape(str(c.name))} ({html.escape(str(c.county_name))},"
-                                 f" {c.score:.1f}; {'from' if sign == '+' else 'now'} {where})")
+            for idx, sign, colour, other in ((ent, "+", UP_COLOUR, before),
+                                             (lea, "−", DOWN_COLOUR, tier)):
+                idx = idx[np.argsort(-np.nan_to_num(score[idx], nan=-1.0), kind="stable")]
+                items = [f"{html.escape(str(names[i]))} ({html.escape(str(county[i]))}, "
+                         f"{score[i]:.1f}; {'from' if sign == '+' else 'now'} "
+                         f"{labels.get(other[i], '') or '—'})" for i in idx]
                 if items:
                     parts.append(f"<div style='color:{colour};font-size:12px'>{sign} "
                                  + "; ".join(items) + "</div>")
+        sel = tier != ""
+        counts = pd.Series(1, index=pd.MultiIndex.from_arrays([pref[sel], tier[sel]])) \
+            .groupby(level=[0, 1]).size().unstack(fill_value=0) \
+            .reindex(columns=[x.name for x in tiers], fill_value=0)
+        prow = ["<tr>" + th.format("市/州") + "".join(th.format(x.label) for x in tiers) + "</tr>"]
+        for p_name, r in counts.iterrows():
+            prow.append("<tr>" + th.format(html.escape(str(p_name)))
+                        + "".join(td.format(int(v)) for v in r.to_numpy()) + "</tr>")
+        self.tier_html.value = ("<b>Tiers</b> (entering / leaving vs the run)<table>"
+                                + "".join(rows) + "</table><b>Per 市/州</b><table>"
+                                + "".join(prow) + "</table>")
         self.changes_html.value = "".join(parts)
