@@ -402,7 +402,7 @@ class Explorer(w.VBox):
         tiers = up.scenario.tiers
         labels = {x.name: x.label for x in tiers}
         td = "<td style='padding:1px 8px;text-align:right'>{}</td>"
-        th = "<th style='padding:1px 8px'>{}</th>"
+        th = "<th style='padding:1px 8px;white-space:nowrap'>{}</th>"
         rows = ["<tr>" + "".join(th.format(h) for h in
                                  ("tier", "size", "entering", "leaving", "lowest score")) + "</tr>"]
         parts = ["<b>What changed vs the run</b>"]
