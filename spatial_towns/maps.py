@@ -48,7 +48,13 @@ def tier_symbol(k: int) -> tuple[str, str, int]:
     return TIER_SYMBOLS[min(k, len(TIER_SYMBOLS) - 1)]
 
 
+def tier_colours(tiers) -> dict[str, str]:
+    """Fill colour by tier name (tiers highest first), as drawn on the maps."""
+    return {t.name: tier_symbol(k)[1] for k, t in enumerate(tiers)}
+
+
 OTHER_SYMBOLS = {"unselected": ("circle", "#8c8c8c", 8), "excluded": ("cross", "#b0b0b0", 7)}
+OTHER_COLOURS = {k: v[1] for k, v in OTHER_SYMBOLS.items()}
 METRO_STYLE = {"color": "#6a3d9a", "weight": 3.5, "dashArray": "10 5", "fill": False}
 BORDER_STYLE = {"color": "#8c510a", "weight": 3.0, "dashArray": "3 5", "fill": False}
 

@@ -49,6 +49,23 @@ class Inputs:
 
 
 @dataclass
+class RunState:
+    """A run's intermediate state, kept so that new weights, aggregation or quotas can be
+    evaluated without recomputing criteria (:mod:`spatial_towns.whatif`).
+
+    ``table`` is the criteria table (index like ``RunResult.towns``); ``base_eligible`` the
+    towns eligible by kind and location, before missing values and hard constraints;
+    ``model`` the run's selection model (its constraint matrix is cached); ``inputs`` the
+    input layers of the run.
+    """
+
+    table: pd.DataFrame
+    base_eligible: pd.Series
+    model: selection.TierSelection
+    inputs: Inputs
+
+
+@dataclass
 class RunResult:
     """What a run produced. ``towns`` has every input town (selected, unselected, excluded)."""
 
@@ -66,6 +83,8 @@ class RunResult:
     robustness: sensitivity.Robustness | None = None  # None when [sensitivity] draws = 0
     type_assessed: dict = field(default_factory=dict)
     clustering: types_mod.Clustering | None = None
+    # What re-scoring needs without recomputing criteria (the what-if explorer).
+    _state: RunState | None = field(default=None, repr=False, compare=False)
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
@@ -220,14 +239,11 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
 
     status, reason = _eligibility(towns, cfg)
     eligible = status == "eligible"
+    base_eligible = eligible
     used = scoring.resolve(table, eligible, cfg.criteria)
-    missing = pd.Series("", index=towns.index, dtype=object)
-    for u in used:
-        if u.column:
-            gap = eligible & table[u.column].isna()
-            missing[gap] = missing[gap] + f"{u.column} "
+    missing = lacking(table, eligible, used)
     lacks = missing != ""
-    reason[lacks] = "excluded: no value for " + missing[lacks].str.strip()
+    reason[lacks] = "excluded: no value for " + missing[lacks]
     if "network_flag" in table:
         flagged = lacks & (table["network_flag"].fillna("") != "")
         reason[flagged] = reason[flagged] + " (" + table.loc[flagged, "network_flag"] + ")"
@@ -286,7 +302,9 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     res = RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
                     cfg=cfg, crs=crs, provenance=layers.provenance, weighting=weighting,
                     robustness=robust, type_assessed=typed.attrs["assessed"],
-                    clustering=clustering)
+                    clustering=clustering,
+                    _state=RunState(table=table, base_eligible=base_eligible, model=model,
+                                    inputs=inputs))
     if layers.population is not None:
         layers.population.close()
     if output_dir is not None:
@@ -294,6 +312,17 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     step("report")
     bar.close()
     return res
+
+
+def lacking(table: pd.DataFrame, eligible: pd.Series, used: list) -> pd.Series:
+    """Scored columns (space-separated) each eligible town has no value for; ``""`` when it
+    has them all. Such a town cannot be scored and is excluded with that reason."""
+    missing = pd.Series("", index=table.index, dtype=object)
+    for u in used:
+        if u.column:
+            gap = eligible & table[u.column].isna()
+            missing[gap] = missing[gap] + f"{u.column} "
+    return missing.str.strip()
 
 
 def _robustness(model: selection.TierSelection, table: pd.DataFrame, eligible: pd.Series,
