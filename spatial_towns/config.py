@@ -132,7 +132,9 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-_KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers"}
+# "national" and "provinces" are read by spatial_towns.national (per-province settings).
+_KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers",
+              "national", "provinces"}
 
 
 def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
