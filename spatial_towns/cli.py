@@ -65,7 +65,7 @@ def _run_national(args) -> int:
         print(f"spatial-towns: province {r.province_code} {r.province_name} failed: {r.error}",
               file=sys.stderr)
     # Other provinces' outputs are written, but a failed province is an error of the run.
-    return errors.QuotaError.exit_code if len(failed) else 0
+    return max(res.exit_codes.values(), default=0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,13 @@ plan the top-level config encodes) gets:
   ``min_count = round(40 n / 60)``, county ``min_count = round(50 n / 60)``, with Jilin's
   per-unit minimums (2 per prefecture, 2 per prefecture, 1 per county).
 
+When these rule quotas cannot be met in a province (tiny prefectures such as 克拉玛依 with
+one 建制镇, or fewer eligible towns than the scaled sizes as in 西藏), the rule relaxes in
+stated steps until the selection is feasible: per-prefecture minimums 1, then 0 (the county
+minimum kept), then no per-unit minimums with the tier sizes halved (up to three times). Each
+step taken is written to the province's report and the national report. Quotas given
+explicitly (the template province, or a ``[provinces]`` override) are never relaxed.
+
 A province whose run fails (e.g. its quotas cannot be met) does not stop the others: its towns
 are listed in the national output as excluded with the error as the reason, and the failure is
 reported.
@@ -94,6 +101,9 @@ class NationalResult:
     files: dict = field(default_factory=dict)
     wall_s: float = 0.0
     worker_peak_mb: dict = field(default_factory=dict)
+    #: per province: criteria chunks, seconds in criteria tasks (sum) and in the province task
+    timings: pd.DataFrame | None = None
+    exit_codes: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,6 +278,35 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     return config_mod.from_dict(merged, source=f"{source} ({code})"), notes
 
 
+def _uses_rule(raw: dict, code: str) -> bool:
+    return (code != _national_settings(raw)["template_province"]
+            and "tiers" not in _override(raw, code))
+
+
+def _relaxed(cfg: config_mod.Config) -> list[tuple[str, config_mod.Config]]:
+    """The default rule's fallbacks when its quotas are infeasible in a province (tiny
+    prefectures, too few 建制镇), weakest last: per-prefecture minimums 1, then 0 (county
+    minimum kept), then no per-unit minimums with all tier sizes halved until they fit."""
+    out = []
+    raw = cfg.to_dict()
+    for ppm in (1, 0):
+        r = copy.deepcopy(raw)
+        for t in r["tiers"]:
+            if t.get("per_prefecture_min"):
+                t["per_prefecture_min"] = ppm
+        out.append((f"per-prefecture minimums lowered to {ppm}", r))
+    r = copy.deepcopy(raw)
+    for t in r["tiers"]:
+        t["per_prefecture_min"] = t["per_county_min"] = 0
+    for k in (1, 2, 3):
+        h = copy.deepcopy(r)
+        for t in h["tiers"]:
+            key = "count" if t.get("count") is not None else "min_count"
+            t[key] = max(1, int(t[key]) >> k)
+        out.append((f"no per-unit minimums, tier sizes divided by {2 ** k}", h))
+    return [(why, config_mod.from_dict(r, source=cfg.source)) for why, r in out]
+
+
 def province_config(raw: dict, code: str, national: str) -> tuple[config_mod.Config, list[str]]:
     """The configuration of one province and notes on how it was derived (see module doc)."""
     cfg, notes = _province_config_cached(json.dumps(raw, sort_keys=True, ensure_ascii=False),
@@ -289,6 +328,7 @@ def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...]
     """Ingest and criteria for the towns of ``code`` whose codes start with ``prefixes``
     (all towns when empty). Returns the towns, criteria table, methods and provenance, or an
     ``error`` entry with a spatial_towns error message."""
+    t0 = time.perf_counter()
     try:
         cfg, _ = province_config(raw, code, national)
         towns, layers = pipeline.ingest(_inputs(raw, code, national), cfg)
@@ -301,9 +341,10 @@ def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...]
         if layers.population is not None:
             layers.population.close()
         return {"towns": towns, "table": table, "methods": methods,
-                "provenance": layers.provenance}
+                "provenance": layers.provenance, "seconds": time.perf_counter() - t0}
     except errors.SpatialTownsError as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return {"error": f"{type(exc).__name__}: {exc}", "exit_code": exc.exit_code,
+                "seconds": time.perf_counter() - t0}
 
 
 def _merge_methods(parts: list[dict]) -> dict:
@@ -322,10 +363,14 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
     """Score and select one province from its criteria chunks; write its outputs to
     ``out_dir/provinces/<code>/`` when ``out_dir`` is given. Returns ``result`` (a
     :class:`~spatial_towns.pipeline.RunResult`) or ``error`` with the towns listed as excluded."""
-    failed = [p["error"] for p in parts if "error" in p]
+    t0 = time.perf_counter()
+    failed = [p for p in parts if "error" in p]
+    timing = {"chunks": len(parts), "criteria_s": sum(p["seconds"] for p in parts)}
     try:
         if failed:
-            raise errors.SpatialTownsError(failed[0])
+            exc = errors.SpatialTownsError(failed[0]["error"])
+            exc.exit_code = failed[0]["exit_code"]
+            raise exc
         cfg, notes = province_config(raw, code, national)
         towns = pd.concat([p["towns"] for p in parts], ignore_index=True)
         table = pd.concat([p["table"] for p in parts], ignore_index=True)
@@ -336,10 +381,21 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         crs = _coords.metric_crs(cfg.metric_crs, tuple(counties.total_bounds))
         prov = dict(parts[0]["provenance"])
         prov["province settings"] = "; ".join(notes)
-        res = pipeline.assemble(towns, table, _merge_methods(list(parts)), counties, cfg, crs, prov)
+        ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
+        for k, (why, c) in enumerate(ladder):
+            try:
+                res = pipeline.assemble(towns, table, _merge_methods(list(parts)), counties, c,
+                                        crs, prov)
+                break
+            except errors.QuotaError as exc:
+                if k == len(ladder) - 1:
+                    raise
+                prov["province settings"] += (f"; default quotas infeasible ({exc}): "
+                                              f"relaxed: {ladder[k + 1][0]}")
         if out_dir is not None:
             pipeline.write_outputs(res, Path(out_dir) / "provinces" / code)
-        return {"code": code, "name": name, "result": res}
+        timing["province_s"] = time.perf_counter() - t0
+        return {"code": code, "name": name, "result": res, "timing": timing}
     except errors.SpatialTownsError as exc:
         msg = str(exc) if failed else f"{type(exc).__name__}: {exc}"
         towns = datasets.national_towns(code, national)
@@ -347,8 +403,10 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         towns["status"] = "excluded"
         towns["tier"] = ""
         towns["reason"] = f"excluded: province run failed: {msg}"
-        return {"code": code, "name": name, "error": msg,
-                "towns": gpd.GeoDataFrame(towns, geometry="geometry", crs=_coords.WGS84)}
+        timing["province_s"] = time.perf_counter() - t0
+        return {"code": code, "name": name, "error": msg, "exit_code": exc.exit_code,
+                "towns": gpd.GeoDataFrame(towns, geometry="geometry", crs=_coords.WGS84),
+                "timing": timing}
 
 
 def _peak_rss_mb() -> float:
@@ -494,8 +552,9 @@ def _run_dask(parts, raw, national, out_dir, client, scheduler, n_workers, bar):
 def gather(outcomes: list[dict]) -> NationalResult:
     """One national frame (sorted by province code) and a per-province summary."""
     outcomes = sorted(outcomes, key=lambda o: o["code"])
-    frames, rows, results = [], [], {}
+    frames, rows, results, timings, codes = [], [], {}, [], {}
     for o in outcomes:
+        timings.append({"province_code": o["code"], "towns": 0, **o["timing"]})
         towns = o["result"].towns if "result" in o else o["towns"]
         towns = towns.copy()
         towns.insert(0, "province_name", o["name"])
@@ -516,6 +575,8 @@ def gather(outcomes: list[dict]) -> NationalResult:
             row["error"] = ""
         else:
             row["error"] = o["error"]
+            codes[o["code"]] = o["exit_code"]
+        timings[-1]["towns"] = len(towns)
         rows.append(row)
     cols: list[str] = []
     for f in frames:
@@ -528,7 +589,8 @@ def gather(outcomes: list[dict]) -> NationalResult:
             summary[c] = summary[c].fillna(0).astype(int)
         else:
             summary[c] = summary[c].fillna("").astype(str)
-    return NationalResult(towns=towns, provinces=summary, results=results)
+    return NationalResult(towns=towns, provinces=summary, results=results,
+                          timings=pd.DataFrame(timings), exit_codes=codes)
 
 
 def write_outputs(res: NationalResult, out_dir: Path, tiles: str | None = None) -> dict:

@@ -142,3 +142,29 @@ def test_province_override_and_bad_settings():
         national.province_config(raw, "640000", NATIONAL)
     with pytest.raises(errors.ConfigError, match="999999"):
         national.plan(NATIONAL, ["999999"])
+
+
+def test_jilin_in_a_national_run_equals_the_default_run(default_run):
+    res = national.run(config.load(), provinces=["220000"], national=NATIONAL, output_dir=None,
+                       serial=True, progress=False)
+    got = res.towns.drop(columns=["province_code", "province_name"])
+    assert_geodataframe_equal(got, default_run.towns, check_like=True)
+
+
+def test_infeasible_default_quotas_relax_in_stated_steps():
+    # 海南 (real data): provincial-direct counties count as prefectures with one or two 建制镇,
+    # so Jilin's 2-per-prefecture minimums cannot be met.
+    res = national.run(config.load(), provinces=["460000"], national=NATIONAL, output_dir=None,
+                       serial=True, progress=False)
+    r = res.results["460000"]
+    assert "default quotas infeasible" in r.provenance["province settings"]
+    assert "relaxed: per-prefecture minimums lowered to" in r.provenance["province settings"]
+    assert res.provinces.loc[0, "error"] == ""
+    raw = config.load().to_dict()  # explicit quotas are never relaxed
+    raw["provinces"] = {"460000": {"tiers": raw["tiers"]}}
+    res = national.run(config.from_dict(raw), provinces=["460000"], national=NATIONAL,
+                       output_dir=None, serial=True, progress=False)
+    assert res.provinces.loc[0, "error"].startswith("QuotaError")
+    assert res.exit_codes == {"460000": errors.QuotaError.exit_code}
+    assert (res.towns["status"] == "excluded").all()
+    assert res.towns["reason"].str.startswith("excluded: province run failed: QuotaError").all()
