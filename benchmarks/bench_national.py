@@ -36,6 +36,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
@@ -44,32 +47,71 @@ from geopandas.testing import assert_geodataframe_equal  # noqa: E402
 from spatial_towns import config, national  # noqa: E402
 
 
-def graph_cost(n_nodes: int) -> dict:
-    """Read + prepare cost of a SYNTHETIC GraphML road graph of about ``n_nodes`` nodes."""
+def save_graph(n_nodes: int, path: Path) -> None:
+    """Write a SYNTHETIC road graph of about ``n_nodes`` nodes as osmnx GraphML."""
     import osmnx as ox
 
     sys.path.insert(0, str(HERE))
     import generate_graph
 
+    ox.save_graphml(generate_graph.generate(n_nodes, 10, 42).G, path)
+
+
+def graph_cost(path: Path) -> dict:
+    """Read (``io.read_roads``) + prepare (``network.prepare``) a GraphML file, in a process
+    that did nothing else, so that its peak RSS is the worker's cost of one province graph."""
     from spatial_towns import io, network
 
-    reg = generate_graph.generate(n_nodes, 10, 42)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "synthetic.graphml"
-        ox.save_graphml(reg.G, path)
-        size_mb = path.stat().st_size / 1e6
-        del reg
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        t = time.perf_counter()
-        g = io.read_roads(path)
-        read_s = time.perf_counter() - t
-        t = time.perf_counter()
-        prep = network.prepare(g, g.graph["crs"])
-        prep_s = time.perf_counter() - t
-    return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges(), "graphml_mb": size_mb,
-            "read_s": read_s, "prepare_s": prep_s, "prepared_nodes": prep.n_nodes,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "peak_before_read_mb": base}
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    g = io.read_roads(path)
+    read_s = time.perf_counter() - t
+    t = time.perf_counter()
+    prep = network.prepare(g, g.graph["crs"])
+    prep_s = time.perf_counter() - t
+    return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges(),
+            "graphml_mb": round(path.stat().st_size / 1e6, 1), "read_s": round(read_s, 1),
+            "prepare_s": round(prep_s, 1), "prepared_nodes": prep.n_nodes,
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_before_read_mb": round(base)}
+
+
+def estimate(timings: pd.DataFrame, workers: int, total_nodes: float, read_s: float,
+             prep_s: float, engine_s: float, peak_gb: float, ref_nodes: float = 300_000,
+             ref_towns: int = 700) -> dict:
+    """Cluster estimate for a national run with road graphs, from measured per-province task
+    seconds (``timings``: serial run) and measured per-graph costs at ``ref_nodes``.
+
+    Assumptions (stated in the README): province graph nodes proportional to township rows;
+    GraphML read and preparation linear in nodes; engine time linear in nodes x towns / 700
+    (conservative: the bounded searches grow with towns, not with the whole graph); every
+    criteria chunk of a split province reads and prepares the whole province graph (as the
+    code does now); memory per worker linear in the nodes of the province it holds.
+    """
+    t = timings.copy()
+    t["nodes"] = total_nodes * t["towns"] / t["towns"].sum()
+    k = t["nodes"] / ref_nodes
+    per_chunk_fixed = k * (read_s + prep_s)
+    engine = engine_s * k * t["towns"] / ref_towns
+    tasks = []
+    for (_, r), fixed, eng in zip(t.iterrows(), per_chunk_fixed, engine):
+        for _ in range(int(r["chunks"])):
+            tasks.append(r["criteria_s_serial"] / r["chunks"] + fixed + eng / r["chunks"])
+    # Longest-processing-time-first list scheduling of the criteria tasks on the workers,
+    # then the (short, measured) province tasks.
+    load = np.zeros(workers)
+    for d in sorted(tasks, reverse=True):
+        load[np.argmin(load)] += d
+    crit = float(load.max())
+    prov = float(t["province_s_serial"].max())
+    total = float(sum(tasks) + t["province_s_serial"].sum())
+    mem = peak_gb * t["nodes"] / ref_nodes
+    big = t.loc[t["nodes"].idxmax()]
+    return {"total_cpu_s": round(total), "makespan_s": round(crit + prov),
+            "longest_task_s": round(max(tasks)), "largest_province": str(big["province_code"]),
+            "largest_nodes_M": round(float(big["nodes"]) / 1e6, 2),
+            "largest_worker_gb": round(float(mem.max()), 1),
+            "median_worker_gb": round(float(mem.median()), 1)}
 
 
 def main() -> None:
@@ -79,9 +121,32 @@ def main() -> None:
     ap.add_argument("--national", help="national seat table (default: ../shared/data/...)")
     ap.add_argument("--graph-nodes", type=int, default=0)
     ap.add_argument("--graph-only", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--graph-file", help=argparse.SUPPRESS)
+    ap.add_argument("--graph-read", help=argparse.SUPPRESS)
+    ap.add_argument("--save-timings", help="CSV of the per-province task seconds")
+    ap.add_argument("--estimate-from", help="only print the cluster estimate from a saved CSV")
+    ap.add_argument("--est-workers", type=int, default=32)
+    ap.add_argument("--est-nodes", type=float, default=20e6,
+                    help="assumed nodes of the national simplified drive graph")
+    ap.add_argument("--est-read-s", type=float, help="GraphML read s per 300k nodes "
+                    "(default: measured with --graph-nodes)")
+    ap.add_argument("--est-prep-s", type=float, default=3.5,
+                    help="prepare s per 300k nodes (bench_accessibility: 3.5)")
+    ap.add_argument("--est-engine-s", type=float, default=1.08,
+                    help="engine s for 300k nodes, 700 towns (bench_accessibility: 1.08)")
+    ap.add_argument("--est-peak-gb", type=float, default=1.39,
+                    help="worker peak GB per 300k-node graph (bench_accessibility: 1.39)")
     a = ap.parse_args()
+    if a.estimate_from:
+        tm = pd.read_csv(a.estimate_from, dtype={"province_code": str})
+        print(estimate(tm, a.est_workers, a.est_nodes, a.est_read_s, a.est_prep_s,
+                       a.est_engine_s, a.est_peak_gb))
+        return
     if a.graph_only:
-        print(json.dumps(graph_cost(a.graph_only)))
+        save_graph(a.graph_only, Path(a.graph_file))
+        return
+    if a.graph_read:
+        print(json.dumps(graph_cost(Path(a.graph_read))))
         return
     codes = a.provinces.split(",") if a.provinces else None
     cfg = config.load()
@@ -107,11 +172,23 @@ def main() -> None:
         tm = ser.timings.merge(par.timings, on=["province_code", "towns", "chunks"],
                                suffixes=("_serial", "_dask"))
         print(tm.round(2).to_string(index=False))
+        if a.save_timings:
+            tm.to_csv(a.save_timings, index=False)
         print(f"load average at end {os.getloadavg()}")
     if a.graph_nodes:
-        out = subprocess.run([sys.executable, __file__, "--graph-only", str(a.graph_nodes)],
-                             capture_output=True, text=True, check=True)
-        print("graph cost:", out.stdout.strip().splitlines()[-1])
+        with tempfile.TemporaryDirectory() as tmp:
+            gpath = Path(tmp) / "synthetic.graphml"
+            subprocess.run([sys.executable, __file__, "--graph-only", str(a.graph_nodes),
+                            "--graph-file", str(gpath)], check=True)
+            out = subprocess.run([sys.executable, __file__, "--graph-read", str(gpath)],
+                                 capture_output=True, text=True, check=True)
+        cost = json.loads(out.stdout.strip().splitlines()[-1])
+        print("graph cost (SYNTHETIC GraphML):", cost)
+        read = a.est_read_s or cost["read_s"] * 300_000 / cost["nodes"]
+        peak = cost["peak_mb"] / 1024 * 300_000 / cost["nodes"]
+        print(f"estimate ({a.est_workers} workers, {a.est_nodes / 1e6:g} M nodes):",
+              estimate(tm, a.est_workers, a.est_nodes, read, a.est_prep_s, a.est_engine_s,
+                       max(peak, a.est_peak_gb)))
 
 
 if __name__ == "__main__":

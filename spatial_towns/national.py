@@ -268,10 +268,11 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
                                  for t in merged["tiers"]))
     else:
         notes.append("tiers: [provinces] override")
-    label_core = (core_name if core_name not in _PLACEHOLDER_PREFECTURES
-                  else datasets.national_table(national).query(
-                      "level == 'province' and code.str[:6] == @code")["name"].iloc[0])
-    if "criteria" not in over and "metro_core" not in ofocus:
+    label_core = focus["metro_core"]
+    if label_core in _PLACEHOLDER_PREFECTURES:
+        t = datasets.national_table(national)
+        label_core = t.loc[(t["level"] == "province") & (t["code"].str[:6] == code), "name"].iloc[0]
+    if "criteria" not in over:
         for c in merged["criteria"]:
             if c["column"] in _CORE_LABELS:
                 c["label"] = _CORE_LABELS[c["column"]].format(core=label_core)

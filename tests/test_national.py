@@ -168,3 +168,18 @@ def test_infeasible_default_quotas_relax_in_stated_steps():
     assert res.exit_codes == {"460000": errors.QuotaError.exit_code}
     assert (res.towns["status"] == "excluded").all()
     assert res.towns["reason"].str.startswith("excluded: province run failed: QuotaError").all()
+
+
+def test_cli_runs_a_province_list(tmp_path, capsys):
+    from spatial_towns import cli
+
+    rc = cli.main(["run", "--provinces", "640000", "--serial", "--national", NATIONAL,
+                   "--output", str(tmp_path), "--quiet"])
+    assert rc == 0
+    out = tmp_path / "national"
+    assert {"towns.parquet", "candidates.csv", "provinces.csv", "map.html", "report.md"} <= {
+        p.name for p in out.iterdir()}
+    assert (out / "provinces" / "640000" / "report.md").exists()
+    rc = cli.main(["run", "--provinces", "640000,999999", "--serial", "--output", str(tmp_path)])
+    assert rc == errors.ConfigError.exit_code
+    assert "999999" in capsys.readouterr().err
