@@ -186,9 +186,10 @@ def main() -> None:
         print("graph cost (SYNTHETIC GraphML):", cost)
         read = a.est_read_s or cost["read_s"] * 300_000 / cost["nodes"]
         peak = cost["peak_mb"] / 1024 * 300_000 / cost["nodes"]
-        print(f"estimate ({a.est_workers} workers, {a.est_nodes / 1e6:g} M nodes):",
-              estimate(tm, a.est_workers, a.est_nodes, read, a.est_prep_s, a.est_engine_s,
-                       max(peak, a.est_peak_gb)))
+        if codes is None:  # the node split assumes every province is in the timings
+            print(f"estimate ({a.est_workers} workers, {a.est_nodes / 1e6:g} M nodes):",
+                  estimate(tm, a.est_workers, a.est_nodes, read, a.est_prep_s,
+                           a.est_engine_s, max(peak, a.est_peak_gb)))
 
 
 if __name__ == "__main__":
