@@ -224,7 +224,7 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     settings = _national_settings(raw)
     over = _override(raw, code)
     base = {k: v for k, v in raw.items() if k not in ("national", "provinces")}
-    base["run_name"] = f"{base.get('run_name', 'run')}-{code}"
+    base["run_name"] = f"national-{code}"
     notes = []
     if code == settings["template_province"]:
         merged = config_mod._merge(base, {k: v for k, v in over.items()
