@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import assessment, calibrate, config, errors, io, pipeline
+from . import assessment, calibrate, config, errors, io, national, pipeline
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     c.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    n = r.add_argument_group("national runs (spatial_towns.national, on Dask)")
+    n.add_argument("--scope", choices=["province", "national"], default="province",
+                   help="'national': every province of the national seat table")
+    n.add_argument("--provinces", help="comma-separated province codes, e.g. 220000,210000")
+    n.add_argument("--national", help="national Vonng/adcode seat table (default: "
+                   "../shared/data/vonng-adcode-china-towns/china_towns_2016.csv)")
+    n.add_argument("--scheduler", help="address of an existing Dask scheduler "
+                   "(default: a LocalCluster sized to this machine)")
+    n.add_argument("--workers", type=int, help="LocalCluster worker processes (default: CPUs)")
+    n.add_argument("--serial", action="store_true", help="run the partitions in this process")
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 
@@ -87,11 +97,33 @@ def _fetch_roads(args: argparse.Namespace) -> None:
     path = network.fetch_roads(counties.union_all(), out,
                                None if args.all_roads else network.MAJOR_ROADS_FILTER)
     print(f"wrote {path}; use it with: spatial-towns run --roads {path}")
+def _run_national(args) -> int:
+    cfg = config.load(args.config)
+    codes = [c.strip() for c in args.provinces.split(",") if c.strip()] if args.provinces else None
+    res = national.run(cfg, provinces=codes, national=args.national, output_dir=args.output,
+                       run_name=args.run_name or "national", scheduler=args.scheduler,
+                       serial=args.serial, n_workers=args.workers, progress=not args.quiet,
+                       tiles=args.tiles)
+    failed = res.provinces[res.provinces["error"] != ""]
+    if not args.quiet:
+        cols = [c for c in ("province_code", "province_name", "towns", "eligible", "provincial",
+                            "municipal", "county") if c in res.provinces.columns]
+        print(res.provinces[cols].to_string(index=False))
+        print(f"\n{len(res.provinces) - len(failed)} of {len(res.provinces)} provinces done in "
+              f"{res.wall_s:.1f} s; wrote {len(res.files)} files to {res.output_dir} "
+              "(per-province outputs in provinces/)")
+    for r in failed.itertuples():
+        print(f"spatial-towns: province {r.province_code} {r.province_name} failed: {r.error}",
+              file=sys.stderr)
+    # Other provinces' outputs are written, but a failed province is an error of the run.
+    return max(res.exit_codes.values(), default=0)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "run" and (args.scope == "national" or args.provinces):
+            return _run_national(args)
         if args.command == "run":
             overrides = {"run_name": args.run_name} if args.run_name else None
             cfg = config.load(args.config, overrides)

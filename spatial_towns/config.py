@@ -268,7 +268,8 @@ def _merge(base: dict, over: dict) -> dict:
 
 _KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers",
               "weighting", "aggregation", "assessment", "sensitivity",
-              "types"}
+              "types", "national", "provinces"}
+# "national" and "provinces" are read by spatial_towns.national (per-province settings).
 
 
 def _thresholds(value, source: str) -> tuple[float, ...]:

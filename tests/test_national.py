@@ -1,0 +1,185 @@
+"""National runs on Dask (spatial_towns.national).
+
+Real data: the national Vonng/adcode table in ../shared/data (skipped when absent). Three
+small provinces keep the Dask tests short: 北京 110000, 天津 120000, 宁夏 640000.
+"""
+
+import os
+import signal
+import threading
+import time
+
+import geopandas as gpd
+from geopandas.testing import assert_geodataframe_equal
+import pandas as pd
+import pytest
+
+from spatial_towns import config, datasets, errors, national
+
+try:
+    NATIONAL = str(datasets.national_seats_path())
+except errors.InputDataError:
+    NATIONAL = None
+
+pytestmark = pytest.mark.skipif(NATIONAL is None, reason="national seat table (../shared/data) absent")
+SMALL = ["110000", "120000", "640000"]
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial")
+    return national.run(config.load(), provinces=SMALL, national=NATIONAL, output_dir=out,
+                        serial=True, progress=False)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as lc:
+        with distributed.Client(lc) as client:
+            yield lc, client
+
+
+def _assert_same(a, b):
+    assert_geodataframe_equal(a.towns, b.towns, check_like=False)
+    pd.testing.assert_frame_equal(a.provinces, b.provinces)
+
+
+def test_every_town_of_each_province_is_in_the_output(serial_run):
+    towns = serial_run.towns
+    t = datasets.national_table(NATIONAL)
+    expected = t[(t["level"] == "town") & t["code"].str[:2].isin([c[:2] for c in SMALL])]
+    assert sorted(towns["code"]) == sorted(expected["code"])
+    assert towns["code"].is_unique and (towns["reason"].fillna("") != "").all()
+    assert list(serial_run.provinces["province_code"]) == SMALL
+    assert (serial_run.provinces["error"] == "").all()
+
+
+def test_provinces_get_their_own_core_quotas_and_honest_criteria(serial_run):
+    nx = serial_run.results["640000"]
+    assert nx.cfg.focus.metro_core == "银川市"  # capital of Ningxia, nearest its seat point
+    sel = nx.towns[nx.towns["tier"] != ""]
+    # 22 county-level units: Jilin's 30 provincial towns for 60 units, scaled, at least 2 per
+    # prefecture (5 prefectures).
+    assert (sel["tier"] == "provincial").sum() == max(round(30 * 22 / 60), 10)
+    assert set(sel["prefecture_name"]) == {"银川市", "石嘴山市", "吴忠市", "固原市", "中卫市"}
+    # no stations, census or raster for Ningxia: dropped with a note, never invented
+    dropped = {u.name for u in nx.used if not u.column}
+    assert {"dist_rail_km", "pop_within_km", "dist_border_km", "border_area"} <= dropped
+    assert nx.towns["dist_rail_km"].isna().all()
+    assert nx.methods["dist_rail_km"].startswith("not computed")
+    labels = {c.column: c.label for c in nx.cfg.criteria}
+    assert labels["time_changchun_min"] == "到银川市时间 (min)"
+
+
+def test_outputs_parquet_candidates_and_offline_map(serial_run):
+    files = serial_run.files
+    back = gpd.read_parquet(files["towns.parquet"])
+    assert len(back) == len(serial_run.towns) and back.crs.to_epsg() == 4326
+    page = files["map.html"].read_text(encoding="utf-8")
+    assert '<script src="http' not in page and "宁夏回族自治区" in page
+    for code in SMALL:  # drill-down targets exist
+        assert f"provinces/{code}/map.html" in page
+        assert (serial_run.output_dir / "provinces" / code / "candidates.csv").exists()
+
+
+def test_dask_two_workers_equals_serial(serial_run, cluster, tmp_path):
+    _, client = cluster
+    res = national.run(config.load(), provinces=SMALL, national=NATIONAL, output_dir=tmp_path,
+                       client=client, progress=False)
+    _assert_same(res, serial_run)
+    for name in ("towns.parquet", "candidates.csv", "map.html", "provinces.csv"):
+        assert res.files[name].read_bytes() == serial_run.files[name].read_bytes(), name
+    assert len(res.worker_peak_mb) == 2
+
+
+def test_a_worker_killed_mid_run_still_gives_the_serial_result(serial_run, cluster):
+    lc, client = cluster
+    pids = client.run(os.getpid)
+    box = {}
+    th = threading.Thread(target=lambda: box.update(res=national.run(
+        config.load(), provinces=SMALL, national=NATIONAL, output_dir=None, client=client,
+        progress=False)))
+    th.start()
+    victim = None
+    deadline = time.monotonic() + 60
+    while victim is None and time.monotonic() < deadline:
+        busy = {w: keys for w, keys in client.processing().items() if keys}
+        if busy:
+            victim = sorted(busy)[0]
+            os.kill(pids[victim], signal.SIGKILL)
+        else:
+            time.sleep(0.05)
+    th.join(timeout=300)
+    assert victim is not None, "no task ever started"
+    assert "res" in box, "the run did not complete after a worker was killed"
+    assert victim not in client.scheduler_info()["workers"]  # the killed worker is gone
+    _assert_same(box["res"], serial_run)
+
+
+def test_prefecture_split_gives_the_same_province_result(serial_run):
+    raw = config.load().to_dict()
+    raw["national"] = {"split_towns": 100}  # force the split of every province
+    parts = national.plan(NATIONAL, ["640000"], split_towns=100)
+    assert len(parts[0].chunks) == 5
+    split = national.run(config.from_dict(raw), provinces=["640000"], national=NATIONAL,
+                         output_dir=None, serial=True, progress=False)
+    whole = serial_run.towns[serial_run.towns["province_code"] == "640000"].reset_index(drop=True)
+    assert_geodataframe_equal(split.towns, whole)
+
+
+def test_province_override_and_bad_settings():
+    raw = config.load().to_dict()
+    raw["provinces"] = {"640000": {"tiers": [
+        {"name": "provincial", "label": "省级", "count": 5, "tier_weight": 2.0},
+        {"name": "county", "label": "县级", "min_count": 10, "tier_weight": 1.0}]}}
+    cfg, notes = national.province_config(raw, "640000", NATIONAL)
+    assert [t.name for t in cfg.tiers] == ["provincial", "county"] and cfg.tiers[0].count == 5
+    assert "tiers: [provinces] override" in notes
+    raw["provinces"] = {"640000": {"quota": 3}}
+    with pytest.raises(errors.ConfigError, match="quota"):
+        national.province_config(raw, "640000", NATIONAL)
+    with pytest.raises(errors.ConfigError, match="999999"):
+        national.plan(NATIONAL, ["999999"])
+
+
+def test_jilin_in_a_national_run_equals_the_default_run(default_run):
+    res = national.run(config.load(), provinces=["220000"], national=NATIONAL, output_dir=None,
+                       serial=True, progress=False)
+    got = res.towns.drop(columns=["province_code", "province_name"])
+    assert_geodataframe_equal(got, default_run.towns, check_like=True)
+
+
+def test_infeasible_default_quotas_relax_in_stated_steps():
+    # 海南 (real data): provincial-direct counties count as prefectures with one or two 建制镇,
+    # so Jilin's 2-per-prefecture minimums cannot be met.
+    res = national.run(config.load(), provinces=["460000"], national=NATIONAL, output_dir=None,
+                       serial=True, progress=False)
+    r = res.results["460000"]
+    assert "default quotas infeasible" in r.provenance["province settings"]
+    assert "relaxed: per-prefecture minimums lowered to" in r.provenance["province settings"]
+    assert res.provinces.loc[0, "error"] == ""
+    raw = config.load().to_dict()  # explicit quotas are never relaxed
+    raw["provinces"] = {"460000": {"tiers": raw["tiers"]}}
+    res = national.run(config.from_dict(raw), provinces=["460000"], national=NATIONAL,
+                       output_dir=None, serial=True, progress=False)
+    assert res.provinces.loc[0, "error"].startswith("QuotaError")
+    assert res.exit_codes == {"460000": errors.QuotaError.exit_code}
+    assert (res.towns["status"] == "excluded").all()
+    assert res.towns["reason"].str.startswith("excluded: province run failed: QuotaError").all()
+
+
+def test_cli_runs_a_province_list(tmp_path, capsys):
+    from spatial_towns import cli
+
+    rc = cli.main(["run", "--provinces", "640000", "--serial", "--national", NATIONAL,
+                   "--output", str(tmp_path), "--quiet"])
+    assert rc == 0
+    out = tmp_path / "national"
+    assert {"towns.parquet", "candidates.csv", "provinces.csv", "map.html", "report.md"} <= {
+        p.name for p in out.iterdir()}
+    assert (out / "provinces" / "640000" / "report.md").exists()
+    rc = cli.main(["run", "--provinces", "640000,999999", "--serial", "--output", str(tmp_path)])
+    assert rc == errors.ConfigError.exit_code
+    assert "999999" in capsys.readouterr().err
