@@ -210,6 +210,11 @@ def _simplified(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     return out
 
 
+def metric_scale() -> MacroElement:
+    """A Leaflet scale bar in metres/kilometres only (for any folium map)."""
+    return _MetricScale()
+
+
 class _MetricScale(MacroElement):
     """Leaflet scale bar in metres/kilometres only."""
 

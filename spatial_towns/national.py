@@ -640,7 +640,8 @@ def national_map(res: NationalResult, tiles: str | None = None) -> folium.Map:
     shapes["selected"] = shapes[tier_cols].sum(axis=1).astype(int) if tier_cols else 0
     minx, miny, maxx, maxy = shapes.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=4, tiles=None,
-                   control_scale=True, prefer_canvas=True)
+                   prefer_canvas=True)
+    m.add_child(maps.metric_scale())
     if tiles:
         folium.TileLayer(tiles, name=tiles, show=False, overlay=False).add_to(m)
     ok = shapes["error"] == ""
