@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyproj
 import scipy.sparse as sp
+import shapely
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
@@ -61,6 +62,9 @@ class PreparedGraph:
     expressway_access : numpy.ndarray
         Node indices where a car can get on or off an expressway (see
         :func:`expressway_access_nodes`); empty when the graph has no motorway.
+    major_edges : numpy.ndarray
+        (m, 2) node index pairs of the motorway, trunk and primary edges (each road once,
+        whatever its directions), for drawing the main roads on a map.
     """
 
     node_ids: np.ndarray
@@ -68,6 +72,7 @@ class PreparedGraph:
     crs: pyproj.CRS
     csr: sp.csr_matrix
     expressway_access: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    major_edges: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
     _tree: cKDTree | None = None
     _csr_t: sp.csr_matrix | None = None
 
@@ -126,8 +131,21 @@ def prepare(G, crs: pyproj.CRS) -> PreparedGraph:
     n = len(node_ids)
     csr = sp.csr_matrix((s[last], (r[last], c[last])), shape=(n, n))
     access = np.array([index[v] for v in expressway_access_nodes(G)], dtype=np.int64)
+    major = {tuple(sorted((index[u], index[v]))) for u, v, d in G.edges(data=True)
+             if _classes(d) & MAJOR_CLASSES}
+    major_arr = np.array(sorted(major), dtype=np.int64).reshape(-1, 2)
     return PreparedGraph(node_ids=node_ids, xy=np.column_stack([mx, my]), crs=crs, csr=csr,
-                         expressway_access=np.sort(access))
+                         expressway_access=np.sort(access), major_edges=major_arr)
+
+
+#: Road classes drawn as the main road network on maps.
+MAJOR_CLASSES = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link"}
+
+
+def _classes(d: dict) -> set:
+    hw = d.get("highway", "")
+    # osmnx simplification may merge ways into a list of classes.
+    return set(hw) if isinstance(hw, list) else {hw}
 
 
 _MOTORWAY = {"motorway", "motorway_link"}
@@ -143,9 +161,7 @@ def expressway_access_nodes(G) -> list:
     """
     classes: dict = {}
     for u, v, d in G.edges(data=True):
-        hw = d.get("highway", "")
-        # osmnx simplification may merge ways into a list of classes.
-        is_mw = any(h in _MOTORWAY for h in (hw if isinstance(hw, list) else [hw]))
+        is_mw = bool(_classes(d) & _MOTORWAY)
         for node in (u, v):
             classes.setdefault(node, set()).add(is_mw)
     return sorted(n for n, kinds in classes.items()
@@ -477,7 +493,7 @@ def assign_to_nodes(graph: PreparedGraph, xy: np.ndarray, values: np.ndarray,
 # On-disk cache of prepared graphs.
 # ---------------------------------------------------------------------------------------------
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 
 
 def cache_path(path: str | os.PathLike) -> Path:
@@ -525,7 +541,8 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
                     n = len(z["node_ids"])
                     csr = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
                     return PreparedGraph(node_ids=z["node_ids"], xy=z["xy"], crs=crs, csr=csr,
-                                         expressway_access=z["expressway_access"])
+                                         expressway_access=z["expressway_access"],
+                                         major_edges=z["major_edges"])
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # unreadable or from another version: rebuild below
     g = prepare(io.read_roads(path), crs)
@@ -538,11 +555,48 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, node_ids=g.node_ids, xy=g.xy, data=g.csr.data,
                      indices=g.csr.indices, indptr=g.csr.indptr,
-                     expressway_access=g.expressway_access, **key)
+                     expressway_access=g.expressway_access, major_edges=g.major_edges,
+                     **key)
         os.replace(tmp, cp)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
     return g
+
+
+def major_roads(graph: PreparedGraph) -> "gpd.GeoDataFrame":
+    """The motorway, trunk and primary edges as straight segments, in ``graph.crs``
+    (metres), with no attributes: a light layer for maps."""
+    import geopandas as gpd
+
+    xy = graph.xy
+    e = graph.major_edges
+    lines = shapely.linestrings(np.stack([xy[e[:, 0]], xy[e[:, 1]]], axis=1)) if len(e) else []
+    return gpd.GeoDataFrame(geometry=list(lines), crs=graph.crs)
+
+
+def isochrone_polygons(graph: PreparedGraph, town_nodes: np.ndarray, minutes: float,
+                       ratio: float = 0.3) -> list:
+    """Area reachable by road within ``minutes`` of each town node, as a polygon in
+    ``graph.crs``: the concave hull (shapely, ``ratio``) of the nodes reached, so it follows
+    the roads rather than a circle. A town reaching fewer than 3 nodes gets ``None``."""
+    towns = np.asarray(town_nodes, dtype=np.int64)
+    reached: list[list[np.ndarray]] = [[] for _ in towns]
+    for src, node, _ in bounded_times(graph, towns, minutes * 60.0):
+        order = np.argsort(src, kind="stable")
+        src, node = src[order], node[order]
+        cuts = np.flatnonzero(np.diff(src)) + 1
+        for s_, n_ in zip(np.split(src, cuts), np.split(node, cuts)):
+            if len(s_):
+                reached[s_[0]].append(n_)
+    out = []
+    for parts in reached:
+        nodes = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        if len(nodes) < 3:
+            out.append(None)
+            continue
+        hull = shapely.concave_hull(shapely.multipoints(graph.xy[nodes]), ratio=ratio)
+        out.append(hull if hull.geom_type == "Polygon" else hull.buffer(50.0))
+    return out
 
 
 def as_prepared(roads, crs: pyproj.CRS) -> PreparedGraph:

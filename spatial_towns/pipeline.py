@@ -88,6 +88,8 @@ class RunResult:
     clustering: types_mod.Clustering | None = None
     # What re-scoring needs without recomputing criteria (the what-if explorer).
     _state: RunState | None = field(default=None, repr=False, compare=False)
+    # Main roads and isochrones (metric CRS GeoDataFrames) for the map, when roads were given.
+    map_layers: dict = field(default_factory=dict, repr=False, compare=False)
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
@@ -262,11 +264,27 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         layers.population.close()
     res = assemble(towns, table, methods, layers.counties, cfg, crs, layers.provenance, step,
                    thematic=thematic, roads=layers.roads, inputs=inputs, progress=progress)
+    if layers.roads is not None:
+        res.map_layers = _road_layers(res, layers.roads)
     if output_dir is not None:
         write_outputs(res, out_dir, tiles=tiles)
     step("report")
     bar.close()
     return res
+
+
+def _road_layers(res: RunResult, roads) -> dict:
+    """Main roads and the top tier's isochrones (the threshold nearest 30 min) for the map."""
+    g = network.as_prepared(roads, res.crs)
+    minutes = min(res.cfg.access.isochrone_min, key=lambda m: (abs(m - 30.0), m))
+    top = res.towns[(res.towns["tier"] == res.cfg.tiers[0].name) & res.towns.geometry.notna()]
+    metric = top.geometry.to_crs(res.crs)
+    nodes, _ = network.snap(g, np.column_stack([metric.x, metric.y]))
+    polys = network.isochrone_polygons(g, nodes, minutes)
+    iso = gpd.GeoDataFrame(
+        {"name": [f"{n} · {minutes:g} 分钟车程 (min by road)" for n in top["name"]]},
+        geometry=polys, crs=res.crs)
+    return {"roads": network.major_roads(g), "isochrones": iso[iso.geometry.notna()]}
 
 
 def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
@@ -442,7 +460,8 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
             gpkg[c] = gpkg[c].astype(int)
     files["towns.gpkg"] = io.atomic_write(
         out_dir / "towns.gpkg", lambda p: gpkg.to_file(p, layer="towns", driver="GPKG"))
-    m = maps.from_result(res, tiles=tiles)
+    m = maps.from_result(res, tiles=tiles, roads=res.map_layers.get("roads"),
+                         isochrones=res.map_layers.get("isochrones"))
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
     files.update(plot.write(res, out_dir))
     files["report.md"] = io.write_text(

@@ -248,3 +248,25 @@ def test_prepare_cached_round_trip_and_invalidation(tmp_path):
     cache.write_bytes(b"not an npz")
     fifth = network.prepare_cached(src, CRS)
     assert (fifth.csr != third.csr).nnz == 0
+
+
+def test_major_roads_and_isochrone_polygons(graph):
+    """Hand-made fixture: the primary 1-2-3 and the motorway 4-5-6 are the main roads."""
+    import shapely
+
+    g = network.prepare(graph, CRS)
+    pairs = sorted(tuple(sorted(int(x) for x in g.node_ids[e])) for e in g.major_edges)
+    assert pairs == [(1, 2), (2, 3), (4, 5), (5, 6)]
+    roads = network.major_roads(g)
+    assert len(roads) == 4 and roads.crs == CRS
+    i1 = int(np.flatnonzero(g.node_ids == 1)[0])
+    i7 = int(np.flatnonzero(g.node_ids == 7)[0])
+    minutes = 8.0
+    polys = network.isochrone_polygons(g, np.array([i1, i7]), minutes)
+    t = network.time_to_nearest(network.PreparedGraph(g.node_ids, g.xy, g.crs, g.csr.T.tocsr()),
+                                np.array([i1]))  # times *from* node 1
+    reached = np.flatnonzero(t <= minutes * 60)
+    assert len(reached) >= 3
+    for k in reached:
+        assert polys[0].buffer(1.0).contains(shapely.Point(g.xy[k]))
+    assert polys[1] is None  # the isolated road has only 2 nodes

@@ -119,3 +119,29 @@ def test_spacing_and_pinned_from_config(tmp_path):
     xy = np.column_stack([prov.x, prov.y])
     d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     assert d[np.triu_indices(len(xy), 1)].min() >= 15_000
+
+
+def test_run_with_a_road_file_has_network_columns_and_map_layers(tmp_path):
+    """The hand-made tiny_roads.osm (synthetic roads near Changchun) through the whole run:
+    prepared once and cached beside the file, network columns in towns.gpkg, main roads and
+    provincial isochrones on the map."""
+    import shutil
+
+    from conftest import FIXTURES
+    from spatial_towns import network
+
+    roads = tmp_path / "roads.osm"
+    shutil.copy(FIXTURES / "tiny_roads.osm", roads)
+    cfg = config.load(overrides={"run_name": "roads", "sensitivity": {"draws": 0}})
+    res = pipeline.run(cfg, pipeline.Inputs(roads=str(roads)), output_dir=tmp_path, progress=False)
+    assert network.cache_path(roads).exists()
+    gpkg = pyogrio.read_dataframe(res.output_dir / "towns.gpkg")
+    for col in ("time_expressway_min", "snap_km", "network_flag", "time_changchun_min"):
+        assert col in gpkg.columns
+    assert "road graph" in res.methods["time_changchun_min"]
+    assert gpkg["time_expressway_min"].notna().any()
+    assert len(res.map_layers["roads"]) == 4
+    page = (res.output_dir / "map.html").read_text(encoding="utf-8")
+    assert not res.map_layers["isochrones"].empty
+    # Layer-control names are JSON-escaped in the page: match their ASCII part.
+    assert "(isochrones)" in page and "(road network)" in page
