@@ -256,6 +256,10 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         if path:
             thematic[kind] = io.read_thematic(path, kind, getattr(inputs, f"{kind}_frame"))
             layers.provenance[kind] = f"{path} ({len(thematic[kind])} features)"
+    if layers.roads is not None:
+        # Prepared once in the run's CRS (from the cache beside the file when it is fresh);
+        # the criteria, the development types and the map layers all reuse this graph.
+        layers.roads = network.as_prepared(layers.roads, crs)
     step("ingest")
 
     table, methods = criteria.compute(towns, layers, cfg, crs)
