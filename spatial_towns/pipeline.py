@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +17,23 @@ import pandas as pd
 import pyproj
 from tqdm.auto import tqdm
 
-from . import (_coords, criteria, datasets, errors, io, maps, network, plot, report, scoring,
-               selection, sensitivity, transforms)
-from . import types as types_mod
+from . import (
+    _coords,
+    criteria,
+    datasets,
+    errors,
+    io,
+    maps,
+    network,
+    plot,
+    report,
+    scoring,
+    selection,
+    sensitivity,
+    transforms,
+)
 from . import config as config_mod
+from . import types as types_mod
 
 
 @dataclass
@@ -65,7 +76,7 @@ class RunState:
     table: pd.DataFrame
     base_eligible: pd.Series
     model: selection.TierSelection
-    inputs: Inputs
+    inputs: Inputs | None
 
 
 @dataclass
@@ -265,7 +276,7 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     table, methods = criteria.compute(towns, layers, cfg, crs)
     step("criteria")
     if layers.population is not None:
-        layers.population.close()
+        layers.population.close()  # type: ignore[attr-defined]  # a rasterio dataset
     res = assemble(towns, table, methods, layers.counties, cfg, crs, layers.provenance, step,
                    thematic=thematic, roads=layers.roads, inputs=inputs, progress=progress)
     if layers.roads is not None:
@@ -391,17 +402,22 @@ def _robustness(model: selection.TierSelection, table: pd.DataFrame, eligible: p
                 cfg: config_mod.Config, progress: bool) -> sensitivity.Robustness:
     """Monte Carlo and one-at-a-time weight sensitivity of the run's selection."""
     weights = pd.Series({u.name: u.weight for u in used if u.column}, dtype=float)
+    # Criteria and transforms stay; only the weights move: transform once, re-weigh per draw.
+    scorer = scoring.Scorer.from_table(table, eligible, used, cfg.aggregation)
+    elig_codes = codes[eligible].to_numpy()
 
     def score_fn(w: pd.Series) -> pd.Series:
-        # Criteria and transforms stay; only the weights move.
-        u2 = [dataclasses.replace(u, weight=float(w.get(u.name, 0.0))) for u in used]
-        s = scoring.score(table, eligible, u2, cfg.aggregation)["score"]
-        return pd.Series(s.to_numpy(), index=codes.to_numpy())
+        return pd.Series(scorer.score(w).to_numpy(), index=elig_codes)
+
+    def score_many(w: pd.DataFrame) -> pd.DataFrame:
+        s = scorer.score_many(w)
+        s.columns = elig_codes
+        return s
 
     sc = cfg.sensitivity
     return sensitivity.analyse(model, score_fn, weights, result.tier, draws=sc.draws,
                                concentration=sc.concentration, seed=sc.seed, steps=sc.steps,
-                               progress=progress)
+                               progress=progress, score_many=score_many)
 
 
 def _eligibility(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Series, pd.Series]:

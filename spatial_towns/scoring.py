@@ -116,7 +116,7 @@ def weigh(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCrit
         a = np.asarray(w.pairwise, dtype=float)
         ahp_res = weights.ahp(a)
         weights.check_consistency(ahp_res, w.criteria, a)
-        raw = dict(zip(w.criteria, ahp_res.weights))
+        raw = dict(zip(w.criteria, ahp_res.weights, strict=True))
         new = {u.name: float(raw[u.name]) for u in live}
         note = (f"AHP principal eigenvector of a {len(w.criteria)} x {len(w.criteria)} pairwise "
                 f"matrix; CR = {ahp_res.cr:.3f} (<= {weights.MAX_CR})")
@@ -127,7 +127,7 @@ def weigh(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCrit
         norm = normalise(criteria_table, eligible, live).loc[eligible]
         fn = weights.entropy if w.method == "entropy" else weights.critic
         vals = fn(norm.to_numpy(dtype=float))
-        new = dict(zip(norm.columns, vals))
+        new = dict(zip(norm.columns, vals, strict=True))
         note = (f"{'entropy' if w.method == 'entropy' else 'CRITIC'} weights of the "
                 f"{int(eligible.sum())} eligible towns' transformed criteria")
     total = sum(new.values())
@@ -153,16 +153,7 @@ def score(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCrit
     a = agg or config_mod.Aggregation()
     norm = normalise(criteria_table, eligible, used)
     w = pd.Series({u.name: u.weight for u in used if u.column}, dtype=float)
-    sub = norm.loc[eligible]
-    if a.method == "wlc":
-        total, contrib = aggregation.wlc(sub, w)
-    elif a.method == "topsis":
-        total, contrib = aggregation.topsis(sub, w)
-    elif a.method == "owa":
-        total, contrib = aggregation.owa(sub, w, a.order_weights)
-    else:
-        raise errors.ConfigError(
-            f"unknown aggregation {a.method!r}; use one of {config_mod.AGGREGATION_METHODS}")
+    total, contrib = _aggregate(norm.loc[eligible], w, a)
     out = pd.DataFrame(index=criteria_table.index)
     for name in norm.columns:
         out[f"norm_{name}"] = norm[name]
@@ -170,3 +161,71 @@ def score(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCrit
     out["score"] = total.reindex(criteria_table.index).where(eligible)
     out["rank"] = out["score"].rank(ascending=False, method="min")
     return out
+
+
+def _aggregate(sub: pd.DataFrame, w: pd.Series,
+               a: config_mod.Aggregation) -> tuple[pd.Series, pd.DataFrame]:
+    if a.method == "wlc":
+        return aggregation.wlc(sub, w)
+    if a.method == "topsis":
+        return aggregation.topsis(sub, w)
+    if a.method == "owa":
+        return aggregation.owa(sub, w, a.order_weights)
+    raise errors.ConfigError(
+        f"unknown aggregation {a.method!r}; use one of {config_mod.AGGREGATION_METHODS}")
+
+
+@dataclass
+class Scorer:
+    """Scores of the eligible towns under many weight vectors, the criteria transformed once.
+
+    Only the weights move between calls (Monte Carlo draws, one-at-a-time steps), so the
+    transformed criteria are computed once by :meth:`from_table`. :meth:`score` returns
+    exactly (bit for bit) what :func:`score` gives those towns for the same weights, and
+    :meth:`score_many` exactly what :meth:`score` gives each row of a weight matrix.
+
+    Attributes
+    ----------
+    norm : pandas.DataFrame
+        Transformed criteria (0-1) of the eligible towns (index as the criteria table),
+        one column per scored criterion.
+    agg : Aggregation
+        How the criteria are combined.
+    """
+
+    norm: pd.DataFrame
+    agg: config_mod.Aggregation
+
+    @classmethod
+    def from_table(cls, criteria_table: pd.DataFrame, eligible: pd.Series,
+                   used: list[UsedCriterion],
+                   agg: config_mod.Aggregation | None = None) -> Scorer:
+        """Transform the eligible towns' criteria once (as :func:`score` does)."""
+        norm = normalise(criteria_table, eligible, used).loc[eligible]
+        return cls(norm=norm, agg=agg or config_mod.Aggregation())
+
+    def score(self, weights: pd.Series) -> pd.Series:
+        """Score (0-100) of every eligible town for ``weights`` (criterion name → weight;
+        criteria not in ``weights`` weigh 0)."""
+        w = weights.reindex(self.norm.columns, fill_value=0.0).astype(float)
+        return _aggregate(self.norm, w, self.agg)[0]
+
+    def score_many(self, weights: pd.DataFrame) -> pd.DataFrame:
+        """Scores for each row of ``weights`` (draws × criteria): draws × eligible towns.
+
+        WLC does all draws at once, adding the criteria's terms in the same order as
+        :func:`aggregation.wlc` so the floating-point result is identical; TOPSIS and OWA,
+        whose arithmetic is per town, go draw by draw on the cached criteria.
+        """
+        w = weights.reindex(columns=self.norm.columns, fill_value=0.0).astype(float)
+        if self.agg.method != "wlc":
+            rows = [self.score(w.iloc[d]).to_numpy() for d in range(len(w))]
+            return pd.DataFrame(np.array(rows).reshape(len(w), len(self.norm)),
+                                index=w.index, columns=self.norm.index)
+        z = self.norm.to_numpy(dtype=float)
+        wm = w.to_numpy(dtype=float)
+        total = np.zeros((len(wm), len(z)))
+        for j in range(z.shape[1]):
+            # (100 × w_j) × v_ij, then summed left to right: aggregation.wlc's operation order.
+            total = total + (100.0 * wm[:, j:j + 1]) * z[None, :, j]
+        return pd.DataFrame(total, index=w.index, columns=self.norm.index)

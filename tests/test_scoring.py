@@ -1,8 +1,9 @@
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
-
-from pathlib import Path
 
 from spatial_towns import config, errors, pipeline, report, scoring, selection
 
@@ -112,3 +113,25 @@ def test_pipeline_applies_hard_constraint_and_reports_method():
     text = report.render(res)
     assert "weighting: **critic**" in text and "aggregation: **topsis**" in text
     assert "≤ 480" in text and f"{int(hard.sum())} town(s) excluded by a hard constraint" in text
+
+
+@pytest.mark.parametrize("agg", [config.Aggregation(), config.Aggregation("topsis"),
+                                 config.Aggregation("owa", (0.4, 0.3, 0.2, 0.1))])
+def test_scorer_on_cached_criteria_equals_score_bit_for_bit(agg):
+    rng = np.random.default_rng(5)
+    t = pd.DataFrame(rng.gamma(2.0, 3.0, (60, 4)), columns=list("abcd"))
+    t.loc[[3, 17], "a"] = 1e6  # ineligible outliers must not move the bounds
+    elig = pd.Series(True, index=t.index)
+    elig[[3, 17, 40]] = False
+    crit = (_crit("a", "benefit", 3), _crit("b", "cost", 2), _crit("c", "benefit", 1),
+            _crit("d", "benefit", 1))
+    used = scoring.resolve(t, elig, crit)
+    scorer = scoring.Scorer.from_table(t, elig, used, agg)
+    draws = pd.DataFrame(rng.dirichlet(np.ones(4), size=25), columns=list("abcd"))
+    many = scorer.score_many(draws)
+    for d in range(len(draws)):
+        u2 = [dataclasses.replace(u, weight=float(draws.iloc[d][u.name])) for u in used]
+        direct = scoring.score(t, elig, u2, agg)["score"][elig]
+        np.testing.assert_array_equal(scorer.score(draws.iloc[d]).to_numpy(), direct.to_numpy())
+        np.testing.assert_array_equal(many.iloc[d].to_numpy(), direct.to_numpy())
+    assert list(many.columns) == list(t.index[elig])
