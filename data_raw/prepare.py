@@ -8,12 +8,15 @@ copied unchanged (coordinates stay in their source frame, GCJ-02 for the adcode 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 OUT = Path(__file__).resolve().parent
+TOWN_FACTS = "jilin_town_facts.csv"
 
 
 def main() -> None:
@@ -41,6 +44,222 @@ def main() -> None:
     (OUT / "jilin_railway_stations_osm_2025.geojson").write_text(
         json.dumps(gj, ensure_ascii=False), encoding="utf-8"
     )
+
+    town_facts().to_csv(OUT / TOWN_FACTS, index=False, encoding="utf-8", float_format="%.3f")
+
+
+# --------------------------------------------------------------------------- town facts
+# Town-level facts for the default criteria (issue #16), one row per 2016 township unit.
+# Every distance is measured in the metric CRS the pipeline uses by default ("auto": an
+# Albers equal-area conic fitted to Jilin), never in degrees.
+
+# ur_code classes of NBS 统计用城乡划分代码: 1xx urban (111 主城区, 112 城乡结合区, 121 镇中心区,
+# 122 镇乡结合区, 123 特殊区域), 210 乡中心区 (a 乡's centre; never under a 镇 here), 220 村庄.
+_URBAN_PREFIX = "1"
+_VILLAGE = "220"
+
+# Development zones whose catalogue point is not a usable location: the five points that the
+# source flags WRONG_GEOCODE (they lie in other provinces) and the rows geocoded only to a
+# county (区县) or a city (市). Each is placed at the seat of the unit named here instead —
+# the county or city in the zone's own name or address; a zone is an approximate location
+# (± the size of a county seat) either way.
+_DEVZONE_HOST_SEAT = {
+    "G222067": "延吉市",   # 延吉高新技术产业开发区, WRONG_GEOCODE (point in Xinjiang)
+    "S229047": "柳河县",   # 柳河工业集中区, WRONG_GEOCODE (Anhui)
+    "S227048": "江源区",   # 江源工业经济开发区, WRONG_GEOCODE (Guangdong)
+    "S229054": "龙井市",   # 龙井工业集中区, WRONG_GEOCODE (Hubei)
+    "S229055": "汪清县",   # 汪清工业集中区, WRONG_GEOCODE (Xinjiang)
+    "G223021": "珲春市",   # 吉林珲春出口加工区, county precision
+    "S227008": "榆树市",   # 长春榆树经济开发区, county precision
+    "S227039": "伊通满族自治县",  # county precision
+    "S227044": "二道江区",  # 吉林二道江经济开发区, county precision
+    "S229049": "抚松县",   # 吉林抚松工业园区, county precision
+    "S227027": "临江市",   # 吉林临江经济开发区, county precision
+    "S229036": "吉林市",   # 吉林化学工业循环经济示范区, city precision
+    "S227026": "白山市",   # 吉林白山经济开发区, city precision
+}
+
+# County census rows of development zones (no polygon of their own) → the zone of the 2018
+# catalogue they are; its point's county polygon is the host district their people are
+# counted in. Names differ slightly (吉林经济开发区 is the catalogue's 吉林经济技术开发区).
+# 220273 吉林中国新加坡食品区 is not in the catalogue and no layer here locates it: its
+# 37,164 residents stay out of every county density (stated in SOURCES.md).
+_CENSUS_ZONE = {
+    "220171": "G221009",  # 长春经济技术开发区
+    "220172": "G222065",  # 长春净月高新技术产业开发区
+    "220173": "G222010",  # 长春高新技术产业开发区
+    "220174": "G221071",  # 长春汽车经济技术开发区
+    "220271": "G221072",  # 吉林经济技术开发区
+    "220272": "G222011",  # 吉林高新技术产业开发区
+    "220771": "G221074",  # 松原经济技术开发区
+    "220871": "S227030",  # 吉林白城经济开发区
+}
+
+
+def _package():
+    """The package's own coordinate and boundary helpers (run from the repository root)."""
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from spatial_towns import _coords, datasets
+
+    return _coords, datasets
+
+
+def _nearest_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    dist, _ = cKDTree(b).query(a)
+    return dist / 1000.0
+
+
+def town_facts(shared: Path = SHARED) -> pd.DataFrame:
+    """Town-level facts of Jilin's 1,009 township units (2016 codes), for table criteria.
+
+    Columns: ``code`` (12-digit 2016 township code), ``name``, ``county_code`` (6-digit code
+    of the county polygon holding the seat, as the pipeline assigns it; for units without a
+    seat point the 2016 county, with 公主岭市 220381 → 220184), and
+
+    - ``urban_units``, ``villages``, ``village_level_units``: the unit's village-level units
+      (居委会/村委会) with an urban ur_code (1xx), with 220 村庄, and in all (NBS 2016);
+    - ``devzone_km``: km from the seat to the nearest national or provincial development
+      zone of the 2018 catalogue (62 zones; 13 placed at a named seat, see above);
+    - ``scenic5a_km``: km from the seat to the nearest national 5A tourist attraction
+      (7 of 9 located; BD-09 → WGS84);
+    - ``county_density_km2``: 2020 census residents per km² of the seat's county, with the
+      development zones' residents counted in their host district.
+
+    Distances are NaN for units without a seat point.
+    """
+    _coords, datasets = _package()
+    adcode = pd.read_csv(shared / "vonng-adcode-jilin" / "jilin_adcode_2016.csv", dtype=str)
+    towns = adcode[adcode["level"] == "town"].copy()
+    vil = adcode[adcode["level"] == "village"]
+    ur = vil["ur_code"].fillna("")
+    per = pd.DataFrame({"parent": vil["parent"],
+                        "urban_units": ur.str.startswith(_URBAN_PREFIX).astype(int),
+                        "villages": (ur == _VILLAGE).astype(int),
+                        "village_level_units": 1}).groupby("parent").sum()
+    towns = towns.join(per, on="code")
+    for col in ("urban_units", "villages", "village_level_units"):
+        towns[col] = towns[col].fillna(0).astype(int)
+
+    counties = datasets.counties()
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    seats = adcode[adcode["level"].isin(["city", "county"]) & adcode["longitude"].notna()]
+    seat_pts = _gcj_points(_coords, seats)
+    seat_xy = dict(zip(seats["name"], _xy(seat_pts, crs), strict=True))
+
+    lon = pd.to_numeric(towns["longitude"])
+    has = lon.notna().to_numpy()
+    town_pts = _gcj_points(_coords, towns[has])
+    txy = _xy(town_pts, crs)
+
+    zones = pd.read_csv(shared / "devzones-jilin-2018" / "jilin_development_zones_2018.tsv",
+                        sep="\t", dtype=str)
+    zone_xy = _devzone_xy(zones, seat_xy, counties, crs)
+    scenic = pd.read_csv(shared / "mct-5a-jilin" / "jilin_5a_scenic_areas.tsv", sep="\t",
+                         dtype=str).dropna(subset=["lon_bd09_pursuitPro"])
+    scenic_wgs = [_bd09_to_wgs84(float(x), float(y)) for x, y in
+                  zip(scenic["lon_bd09_pursuitPro"], scenic["lat_bd09_pursuitPro"], strict=True)]
+    scenic_xy = _xy(_points(scenic_wgs), crs)
+
+    out = pd.DataFrame({"code": towns["code"].to_numpy(), "name": towns["name"].to_numpy()})
+    county = _town_counties(towns, has, town_pts, counties)
+    out["county_code"] = county
+    for col in ("urban_units", "villages", "village_level_units"):
+        out[col] = towns[col].to_numpy()
+    for col, target in (("devzone_km", zone_xy), ("scenic5a_km", scenic_xy)):
+        v = np.full(len(out), np.nan)
+        v[has] = _nearest_km(txy, target)
+        out[col] = v
+    dens = _county_density(shared, zones, zone_xy, counties, crs)
+    out["county_density_km2"] = out["county_code"].map(dens)
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def _points(lonlat):
+    import geopandas as gpd
+
+    arr = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    return gpd.GeoSeries(gpd.points_from_xy(arr[:, 0], arr[:, 1]), crs="EPSG:4326")
+
+
+def _gcj_points(_coords, rows: pd.DataFrame):
+    arr = np.column_stack([pd.to_numeric(rows["longitude"]), pd.to_numeric(rows["latitude"])])
+    return _points(_coords.gcj02_to_wgs84(arr))
+
+
+def _xy(points, crs) -> np.ndarray:
+    g = points.to_crs(crs)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
+
+
+def _bd09_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    import prcoords
+
+    c = prcoords.bd_wgs_bored((lat, lon))  # BD-09 → GCJ-02 → WGS84, iterative inverse
+    return c.lon, c.lat
+
+
+def _devzone_xy(zones: pd.DataFrame, seat_xy: dict, counties, crs) -> np.ndarray:
+    """Metric points of the 62 zones: the catalogue point, or the named seat (see above)."""
+    xy = _xy(_points(np.column_stack([pd.to_numeric(zones["lon_wgs84"]),
+                                      pd.to_numeric(zones["lat_wgs84"])])), crs)
+    wrong = set(zones.loc[zones["flag"] == "WRONG_GEOCODE", "code"])
+    coarse = set(zones.loc[zones["geocode_precision"].isin(["区县", "市"]), "code"])
+    todo = wrong | coarse
+    if todo != set(_DEVZONE_HOST_SEAT):
+        raise SystemExit(f"devzones: rows to relocate changed: {sorted(todo ^ set(_DEVZONE_HOST_SEAT))}")
+    for i, code in enumerate(zones["code"]):
+        if code in _DEVZONE_HOST_SEAT:
+            xy[i] = seat_xy[_DEVZONE_HOST_SEAT[code]]
+    inside = counties.to_crs(crs).union_all().buffer(1000.0)
+    import shapely
+
+    out = ~shapely.contains_xy(inside, xy[:, 0], xy[:, 1])
+    if out.any():
+        raise SystemExit(f"devzones outside Jilin after relocation: {list(zones['name'][out])}")
+    return xy
+
+
+def _town_counties(towns: pd.DataFrame, has: np.ndarray, pts, counties) -> np.ndarray:
+    """County polygon holding each seat; for units without a point, the 2016 county code,
+    mapped by name to the current code where it changed (公主岭市 220381 → 220184)."""
+    import geopandas as gpd
+
+    by_name = dict(zip(counties["county_name"], counties["county_code"], strict=True))
+    names16 = towns["county"].map(by_name)
+    code16 = towns["adcode"].where(towns["adcode"].isin(set(counties["county_code"])), names16)
+    out = code16.to_numpy(dtype=object)
+    j = gpd.sjoin(gpd.GeoDataFrame(geometry=pts.values, crs="EPSG:4326"),
+                  counties[["county_code", "geometry"]], how="left", predicate="within")
+    j = j[~j.index.duplicated(keep="first")]
+    located = j["county_code"].to_numpy(dtype=object)
+    idx = np.flatnonzero(has)
+    for k, c in zip(idx, located, strict=True):
+        if isinstance(c, str):
+            out[k] = c
+    return out
+
+
+def _county_density(shared: Path, zones: pd.DataFrame, zone_xy: np.ndarray, counties, crs
+                    ) -> pd.Series:
+    """2020 residents per km² of each county polygon; zones' residents added to the host."""
+    import geopandas as gpd
+
+    pop = pd.read_csv(shared / "tudigong-census2020-jilin" / "jilin_county_population.csv",
+                      dtype=str)
+    people = pd.to_numeric(pop.set_index("CODE")["POPU"])
+    metric = counties.to_crs(crs)
+    code_of = dict(zip(zones["code"], range(len(zones)), strict=True))
+    for census_code, zone in _CENSUS_ZONE.items():
+        x, y = zone_xy[code_of[zone]]
+        hit = metric[metric.contains(gpd.points_from_xy([x], [y], crs=crs)[0])]
+        host = hit["county_code"].iloc[0]
+        people[host] = people.get(host, 0.0) + people.pop(census_code)
+    area = pd.Series(metric.area.to_numpy() / 1e6, index=metric["county_code"].to_numpy())
+    return (people.reindex(area.index) / area).round(3)
 
 
 if __name__ == "__main__":
