@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from spatial_towns import config, pipeline, whatif
+from spatial_towns import aggregation, config, pipeline, whatif
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     ow = None
     if args.aggregation == "owa":
-        ow = whatif.order_weights(wi.n_scored(), -0.5)
+        ow = aggregation.order_weights(wi.n_scored(), -0.5)
 
     if ow is not None:
         # OWA order weights have one entry per scored criterion: keep that set fixed.

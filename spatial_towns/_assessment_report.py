@@ -53,7 +53,7 @@ def render(res) -> str:
             f"assessed {prov.label} and {muni.label} towns:", ""]
     w = pd.DataFrame([{"indicator": u.label, "column": u.column, "direction": u.direction,
                        "weight": f"{u.weight:.3f}"} for u in res.used if u.column])
-    out += [report._md_table(w), ""]
+    out += [report.md_table(w), ""]
     streak = ("consecutive calendar years (a skipped year restarts the streak)"
               if a.streak == "calendar" else "consecutive assessments (gaps ignored)")
     repl = ("the best municipal town of the eliminated town's prefecture"
@@ -87,12 +87,12 @@ def render(res) -> str:
                         "spatial": r["spatial_score"],
                         "events": r["events"].map(lambda e: ", ".join(
                             x for x in e if x != "selected"))})
-    out += [report._md_table(tab), ""]
+    out += [report.md_table(tab), ""]
     ch = t[t["events"].map(lambda e: bool(set(e) & {"eliminated", "promoted", "backfilled",
                                                     "recoded", "renamed"}))]
     out += ["## Changes of tier and identity", ""]
     if len(ch):
-        out += [report._md_table(pd.DataFrame({
+        out += [report.md_table(pd.DataFrame({
             "code": ch.index, "name": ch["name"], "prefecture": ch["prefecture_name"],
             "before": ch["tier_before"].replace("", "—"), "after": ch["tier"].replace("", "—"),
             "reason": ch["reason"]})), ""]
@@ -100,7 +100,7 @@ def render(res) -> str:
         out += ["None.", ""]
     c = res.candidates.head(10)
     out += [f"## Best {muni.label} candidates (top 10 of {len(res.candidates)})", ""]
-    out += [report._md_table(pd.DataFrame({"code": c.index, "name": c["name"],
+    out += [report.md_table(pd.DataFrame({"code": c.index, "name": c["name"],
                                            "prefecture": c["prefecture_name"],
                                            "score": c["score"],
                                            "after": t.loc[c.index, "tier"]})), ""]
@@ -109,7 +109,7 @@ def render(res) -> str:
     pc = pd.DataFrame({"before": before, "after": after}).fillna(0).astype(int)
     pc["minimum"] = prov.per_prefecture_min
     pc["ok"] = (pc["after"] >= pc["minimum"]).map({True: "yes", False: "**NO**"})
-    out += [f"## {prov.label} towns per 市/州", "", report._md_table(pc.reset_index(
+    out += [f"## {prov.label} towns per 市/州", "", report.md_table(pc.reset_index(
         names="prefecture")), ""]
     tc = res.year_record["tier_counts"]
     out += ["## Ledger", "",
@@ -168,7 +168,7 @@ def change_map(res) -> DualMap:
                 f"background:white;padding:2px 6px;border:1px solid #999'>{title}</div>"))
         ).add_to(side)
     for ev, (colour, radius, label) in CHANGE_STYLE.items():
-        sub = t[t["events"].map(lambda e: ev in e)]
+        sub = t[t["events"].map(lambda e, ev=ev: ev in e)]
         fg = folium.FeatureGroup(name=f"{label} · {len(sub)}")
         for _, row in sub.iterrows():
             _dot(row, colour, radius, ring="#d73027" if ev == "eliminated" else "#222").add_to(fg)

@@ -12,8 +12,9 @@ import contextlib
 import html
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import branca
 import ipyleaflet
@@ -21,7 +22,10 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from . import errors, maps, whatif
+from . import aggregation, errors, maps
+
+if TYPE_CHECKING:  # the widget is handed a WhatIf; whatif imports this module, not the reverse
+    from . import whatif
 
 UP_COLOUR = "#00a651"     # ring: entered a higher tier / newly selected
 DOWN_COLOUR = "#9c27b0"   # ring: left for a lower tier / dropped out
@@ -181,7 +185,7 @@ class Explorer(w.VBox):
             if (self._owa_from_config and self.owa_tilt.value == 0.0 and len(start) == n):
                 order = start
             else:
-                order = whatif.order_weights(n, self.owa_tilt.value)
+                order = aggregation.order_weights(n, self.owa_tilt.value)
         return self.core.scenario(weights=weights, aggregation=method, order_weights=order,
                                   quotas=quotas)
 
@@ -346,7 +350,7 @@ class Explorer(w.VBox):
         county = t["county_name"].astype(object).where(t["county_name"].notna(), "").to_numpy()
         feats = []
         colours = maps.tier_colours(self.core.start.tiers)
-        for (lon, lat), i in zip(self._lonlat, self._located):
+        for (lon, lat), i in zip(self._lonlat, self._located, strict=True):
             if tier[i]:
                 fill, r = colours.get(tier[i], "#000"), 5
                 lab = labels.get(tier[i], tier[i])
@@ -385,7 +389,7 @@ class Explorer(w.VBox):
         cmap = branca.colormap.linear.YlGn_09.scale(float(vals.min()) if len(vals) else 0.0,
                                                      float(vals.max()) if len(vals) else 1.0)
         feats = []
-        for f, code in zip(self._county_features, self._county_codes):
+        for f, code in zip(self._county_features, self._county_codes, strict=True):
             b = best.get(code, np.nan)
             props = dict(f["properties"], best_score=None if pd.isna(b) else round(float(b), 1),
                          n_selected=int(nsel.get(code, 0)),

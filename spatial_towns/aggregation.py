@@ -98,3 +98,21 @@ def describe(method: str) -> str:
                 "first, weighted by criterion weight × order weight (renormalised), 0-100; "
                 "`contrib_<criterion>` are its terms."),
     }[method]
+
+
+def order_weights(n: int, tilt: float) -> tuple[float, ...]:
+    """Linear OWA order weights for ``n`` criteria, best value first.
+
+    ``tilt`` in [-1, 1]: 0 gives equal order weights (OWA = WLC); +1 puts weight
+    ``2(n-1-k)/(n-1)`` (before rescaling) on the k-th best value, an "OR"-leaning average;
+    -1 the mirror image, "AND"-leaning.
+    """
+    if not -1.0 <= tilt <= 1.0:
+        raise errors.ConfigError(f"OWA tilt {tilt} is outside [-1, 1]")
+    if n < 1:
+        raise errors.ConfigError("OWA needs at least one scored criterion")
+    if n == 1:
+        return (1.0,)
+    k = np.arange(n)
+    u = 1.0 + tilt * (n - 1 - 2 * k) / (n - 1)
+    return tuple(float(x) for x in u / u.sum())

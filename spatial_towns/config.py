@@ -249,18 +249,20 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> Confi
     source = "default"
     if path is not None:
         user = _read_toml(Path(path))
-        raw = _merge(raw, user)
+        raw = merge(raw, user)
         source = str(path)
     if overrides:
-        raw = _merge(raw, overrides)
+        raw = merge(raw, overrides)
     return from_dict(raw, source=source)
 
 
-def _merge(base: dict, over: dict) -> dict:
+def merge(base: dict, over: dict) -> dict:
+    """A deep copy of ``base`` with ``over`` laid on top: nested tables merge key by key,
+    any other value (lists included) replaces the base's."""
     out = copy.deepcopy(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -359,7 +361,7 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
     if not tiers:
         raise errors.ConfigError(f"no [[tiers]] in {source}: at least one is needed")
     weights = [t.tier_weight for t in tiers]
-    if any(a <= b for a, b in zip(weights, weights[1:])) or weights[-1] <= 0:
+    if any(a <= b for a, b in zip(weights, weights[1:], strict=False)) or weights[-1] <= 0:
         raise errors.ConfigError(
             f"tier_weight must be positive and strictly decreasing from the first tier to the "
             f"last in {source} (got {weights}); otherwise the selection could put a better town "

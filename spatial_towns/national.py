@@ -54,7 +54,6 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-from geopandas.testing import assert_geodataframe_equal
 import numpy as np
 import pandas as pd
 import shapely
@@ -227,7 +226,7 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     base["run_name"] = f"national-{code}"
     notes = []
     if code == settings["template_province"]:
-        merged = config_mod._merge(base, {k: v for k, v in over.items()
+        merged = config_mod.merge(base, {k: v for k, v in over.items()
                                           if k not in ("roads", "population")})
         notes.append("template province: top-level config used as written"
                      + (" with its [provinces] override" if over else ""))
@@ -256,7 +255,7 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     if "key_assisted_counties" not in ofocus:
         focus["key_assisted_counties"] = []
     focus.update(ofocus)
-    merged = config_mod._merge(base, {k: v for k, v in over.items()
+    merged = config_mod.merge(base, {k: v for k, v in over.items()
                                       if k not in ("roads", "population", "focus")})
     merged["focus"] = focus
     if "tiers" not in over:
@@ -384,7 +383,7 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         prov = dict(parts[0]["provenance"])
         prov["province settings"] = "; ".join(notes)
         ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
-        for k, (why, c) in enumerate(ladder):
+        for k, (_why, c) in enumerate(ladder):
             try:
                 res = pipeline.assemble(towns, table, _merge_methods(list(parts)), counties, c,
                                         crs, prov)
@@ -668,7 +667,7 @@ def national_map(res: NationalResult, tiles: str | None = None) -> folium.Map:
         return f"<b>{html.escape(r['province_name'])}</b> {r['province_code']}<br>{body}"
 
     gj = shapes[["province_code", "province_name", "selected", "geometry"]].copy()
-    gj["_fill"] = ["#d9d9d9" if not k else cmap(v) for k, v in zip(ok, shapes["selected"])]
+    gj["_fill"] = ["#d9d9d9" if not k else cmap(v) for k, v in zip(ok, shapes["selected"], strict=True)]
     gj["_popup"] = [popup(r) for _, r in shapes.iterrows()]
     folium.GeoJson(
         gj, name="省级汇总 (provinces)", zoom_on_click=True,
@@ -723,7 +722,7 @@ def render_report(res: NationalResult) -> str:
            f"- provinces: {len(s)} (completed {len(ok)}, failed {len(s) - len(ok)})",
            f"- township rows: {len(res.towns)}; eligible: {int(s['eligible'].sum())}; "
            f"selected: {int((res.towns['tier'].fillna('') != '').sum())}", "",
-           "## Per province", "", report._md_table(s), ""]
+           "## Per province", "", report.md_table(s), ""]
     failed = s[s["error"] != ""]
     if len(failed):
         out += ["## Failed provinces", ""]

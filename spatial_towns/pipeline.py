@@ -313,12 +313,46 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     same index) are what :func:`run` computes after ingest; :mod:`.national` computes them per
     partition and calls this once per province. ``thematic`` holds the industry / tourism
     layers and ``roads`` the road graph (path or graph) for the development types.
+
+    The steps, in order: :func:`_eligibility` (kind and location), :func:`_exclude_unscorable`
+    (missing values, hard constraints), :func:`_score`, :func:`_development_types`,
+    :func:`_select` (the joint tier ILP), :func:`_robustness` and :func:`_town_table`.
     """
     thematic = thematic or {}
     step = step or (lambda name: None)
     status, reason = _eligibility(towns, cfg)
+    base_eligible = status == "eligible"
+    used = _exclude_unscorable(table, status, reason, cfg)
     eligible = status == "eligible"
-    base_eligible = eligible
+    used, weighting, scored = _score(table, eligible, used, cfg)
+    # Development types come before the selection so that type quotas can constrain it.
+    typed = _development_types(towns, table, status, cfg, crs, thematic, roads)
+    step("score")
+
+    model, result = _select(towns, eligible, scored, typed, cfg, crs)
+    robust = None
+    if cfg.sensitivity.draws:
+        robust = _robustness(model, table, eligible, used, towns["code"], result, cfg, progress)
+    step("select")
+
+    out = _town_table(towns, table, scored, typed, status, reason, result, robust)
+    clustering = types_mod.cluster(out, cfg) if eligible.sum() > cfg.types.cluster_k_min else None
+    if clustering is not None:
+        out["cluster"] = clustering.labels
+    counties = maps.county_summary(out, counties)
+    return RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
+                     cfg=cfg, crs=crs, provenance=provenance, weighting=weighting,
+                     robustness=robust, type_assessed=typed.attrs["assessed"],
+                     clustering=clustering,
+                     _state=RunState(table=table, base_eligible=base_eligible, model=model,
+                                     inputs=inputs))
+
+
+def _exclude_unscorable(table: pd.DataFrame, status: pd.Series, reason: pd.Series,
+                        cfg: config_mod.Config) -> list:
+    """Exclude (in place, with the reason) eligible towns lacking a value of a scored
+    criterion or violating a hard constraint; return the criteria that will be scored."""
+    eligible = status == "eligible"
     used = scoring.resolve(table, eligible, cfg.criteria)
     missing = lacking(table, eligible, used)
     lacks = missing != ""
@@ -332,10 +366,20 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     hit = violated != ""
     reason[hit] = "excluded: " + violated[hit]
     status[hit] = "excluded"
-    eligible = status == "eligible"
+    return used
+
+
+def _score(table: pd.DataFrame, eligible: pd.Series, used: list,
+           cfg: config_mod.Config) -> tuple[list, object, pd.DataFrame]:
+    """Weights (fixed, AHP or entropy) and the aggregated 0-100 score of eligible towns."""
     used, weighting = scoring.weigh(table, eligible, used, cfg.weighting)
-    scored = scoring.score(table, eligible, used, cfg.aggregation)
-    # Development types come before the selection so that type quotas can constrain it.
+    return used, weighting, scoring.score(table, eligible, used, cfg.aggregation)
+
+
+def _development_types(towns: gpd.GeoDataFrame, table: pd.DataFrame, status: pd.Series,
+                       cfg: config_mod.Config, crs: pyproj.CRS, thematic: dict,
+                       roads) -> pd.DataFrame:
+    """Each town's development type (with its reason); checks the type quotas' inputs."""
     typed = types_mod.classify(
         gpd.GeoDataFrame(pd.concat([towns, table], axis=1), geometry="geometry",
                          crs=_coords.WGS84),
@@ -344,8 +388,13 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     if cfg.types.quotas:
         types_mod.check_quota_inputs(pd.concat([towns, typed], axis=1).assign(status=status),
                                      cfg, typed.attrs["assessed"])
-    step("score")
+    return typed
 
+
+def _select(towns: gpd.GeoDataFrame, eligible: pd.Series, scored: pd.DataFrame,
+            typed: pd.DataFrame, cfg: config_mod.Config, crs: pyproj.CRS
+            ) -> tuple[selection.TierSelection, selection.SelectionResult]:
+    """Build the joint tier selection over eligible towns and solve it."""
     sel_in = towns.loc[eligible, ["code", "name", "county_code", "county_name",
                                   "prefecture_code", "prefecture_name"]].copy()
     sel_in["score"] = scored.loc[eligible, "score"]
@@ -354,12 +403,15 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     sel_in["dev_type"] = typed.loc[eligible, "dev_type"]
     model = selection.TierSelection.from_frame(sel_in.set_index("code"), cfg.tiers,
                                                type_quotas=cfg.types.quotas or None)
-    result = model.solve()
-    robust = None
-    if cfg.sensitivity.draws:
-        robust = _robustness(model, table, eligible, used, towns["code"], result, cfg, progress)
-    step("select")
+    return model, model.solve()
 
+
+def _town_table(towns: gpd.GeoDataFrame, table: pd.DataFrame, scored: pd.DataFrame,
+                typed: pd.DataFrame, status: pd.Series, reason: pd.Series,
+                result: selection.SelectionResult,
+                robust: sensitivity.Robustness | None) -> gpd.GeoDataFrame:
+    """Every input town with its status, tier, reason, criteria, score, robustness and type."""
+    eligible = status == "eligible"
     out = towns.copy()
     out["status"] = status
     out["tier"] = out["code"].map(result.tier).fillna("")
@@ -374,16 +426,7 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
     for col in types_mod.TYPE_COLUMNS:
         out[col] = typed[col]
-    clustering = types_mod.cluster(out, cfg) if eligible.sum() > cfg.types.cluster_k_min else None
-    if clustering is not None:
-        out["cluster"] = clustering.labels
-    counties = maps.county_summary(out, counties)
-    return RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
-                     cfg=cfg, crs=crs, provenance=provenance, weighting=weighting,
-                     robustness=robust, type_assessed=typed.attrs["assessed"],
-                     clustering=clustering,
-                     _state=RunState(table=table, base_eligible=base_eligible, model=model,
-                                     inputs=inputs))
+    return out
 
 
 def lacking(table: pd.DataFrame, eligible: pd.Series, used: list) -> pd.Series:
@@ -455,6 +498,10 @@ OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "p
                         "reason", "dev_type", "dev_type_reason"]
 
 
+#: Columns of whole numbers that candidates.csv writes as integers.
+INTEGER_COLUMNS = ("rank", "rank_lo", "rank_hi")
+
+
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> dict:
     """Write candidates.csv, towns.gpkg, map.html, map_tiers.png/.pdf, criteria.png,
     report.md and config_used.json."""
@@ -469,6 +516,9 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
     sel.insert(0, "tier_label", sel["tier"].map({t.name: t.label for t in res.cfg.tiers}))
     sel["lon"] = sel.geometry.x.round(6)
     sel["lat"] = sel.geometry.y.round(6)
+    for col in INTEGER_COLUMNS:
+        if col in sel:  # whole numbers held as floats (NaN-able); written without decimals
+            sel[col] = sel[col].round().astype("Int64")
     files = {}
     files["candidates.csv"] = io.atomic_write(
         out_dir / "candidates.csv",

@@ -8,7 +8,8 @@ import pandas as pd
 from . import aggregation, transforms
 
 
-def _md_table(df: pd.DataFrame) -> str:
+def md_table(df: pd.DataFrame) -> str:
+    """A Markdown table of ``df`` (floats to one decimal, missing values blank)."""
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, row in df.iterrows():
@@ -45,7 +46,7 @@ def render(res) -> str:
             f"excluded: {int(status.get('excluded', 0))}; selected: {int((towns['tier'] != '').sum())}",
             ""]
     excl = towns.loc[towns["status"] == "excluded", "reason"].value_counts()
-    out += [_md_table(excl.rename_axis("exclusion reason").reset_index(name="towns")), ""]
+    out += [md_table(excl.rename_axis("exclusion reason").reset_index(name="towns")), ""]
     out += ["## Criteria", "", "| column | how | weight used |", "|---|---|---|"]
     weights = {u.column: u for u in res.used if u.column}
     for col, how in res.methods.items():
@@ -87,7 +88,7 @@ def render(res) -> str:
         if t.pinned:
             q.append(f"{len(t.pinned)} pinned")
         out.append(f"- {t.label} ({t.name}): {size} towns ({basis}; {', '.join(q) or 'no unit minimum'})")
-    out += ["", "### Tier counts per prefecture", "", _md_table(res.tier_counts().reset_index()), ""]
+    out += ["", "### Tier counts per prefecture", "", md_table(res.tier_counts().reset_index()), ""]
     by_reason = towns.loc[towns["tier"] != "", "reason"].str.contains("minimum").sum()
     out += [f"{by_reason} selected town(s) are in their tier because of a per-unit minimum "
             "rather than by score alone (see `reason`).", ""]
@@ -100,7 +101,7 @@ def render(res) -> str:
             sel = sel.assign(**{"rank 5-95 %": sel["rank_lo"].astype(int).astype(str) + "-"
                                 + sel["rank_hi"].astype(int).astype(str)})
             cols += [f"p_{t.name}", "rank 5-95 %"]
-        out += [_md_table(sel[cols + ["reason"]].assign(rank=sel["rank"].astype(int)))]
+        out += [md_table(sel[cols + ["reason"]].assign(rank=sel["rank"].astype(int)))]
         out += [""]
     return "\n".join(out) + "\n"
 
@@ -122,18 +123,18 @@ def _robustness_section(res) -> list[str]:
            f"{int((p < 0.5).sum())} in fewer than half (the least stable: "
            + ", ".join(f"{n} {v:.0%}" for n, v in zip(
                towns.loc[p.sort_values(kind='stable').index[:5], "name"],
-               p.sort_values(kind="stable")[:5]))
+               p.sort_values(kind="stable")[:5], strict=True))
            + ").", ""]
     out_tier = towns.loc[(towns["tier"] != first.name) & (towns[f"p_{first.name}"] >= 0.25)]
     if len(out_tier):
         out += [f"Towns outside the {first.label} tier that reach it in ≥ 25 % of the draws: "
                 + ", ".join(f"{n} {v:.0%}" for n, v in zip(
-                    out_tier["name"], out_tier[f"p_{first.name}"])) + ".", ""]
+                    out_tier["name"], out_tier[f"p_{first.name}"], strict=True)) + ".", ""]
     oat = rb.oat.copy()
     oat["step"] = (oat["step"] * 100).map(lambda v: f"{v:+.0f} %")
     oat["weight"] = oat["weight"].map(lambda v: f"{v:.3f}")
     out += ["One weight at a time (others rescaled to keep the sum 1): towns entering each "
-            "tier (as many leave).", "", _md_table(oat), ""]
+            "tier (as many leave).", "", md_table(oat), ""]
     return out
 
 
@@ -153,7 +154,7 @@ def _weights_section(res) -> list[str]:
         out += ["", "AHP pairwise judgements (row over column):", "",
                 "| | " + " | ".join(f"`{n}`" for n in names) + " |",
                 "|---|" + "---|" * len(names)]
-        for n, row in zip(names, cfg.weighting.pairwise):
+        for n, row in zip(names, cfg.weighting.pairwise, strict=False):
             cells = [f"{v:g}" if v >= 1 else f"1/{1 / v:g}" for v in row]
             out.append(f"| `{n}` | " + " | ".join(cells) + " |")
         out.append("")

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -154,7 +154,7 @@ class WhatIf:
         self.current: Update | None = None
 
     @classmethod
-    def from_result(cls, result: pipeline.RunResult) -> "WhatIf":
+    def from_result(cls, result: pipeline.RunResult) -> WhatIf:
         """The what-if model of a finished run (keeps a reference to its state)."""
         return cls(result)
 
@@ -404,24 +404,6 @@ class WhatIf:
         cfg = config_mod.load(path)
         res = pipeline.run(cfg, self.inputs, output_dir=out, progress=progress)
         return path, res
-
-
-def order_weights(n: int, tilt: float) -> tuple[float, ...]:
-    """Linear OWA order weights for ``n`` criteria, best value first.
-
-    ``tilt`` in [-1, 1]: 0 gives equal order weights (OWA = WLC); +1 puts weight
-    ``2(n-1-k)/(n-1)`` (before rescaling) on the k-th best value, an "OR"-leaning average;
-    -1 the mirror image, "AND"-leaning.
-    """
-    if not -1.0 <= tilt <= 1.0:
-        raise errors.ConfigError(f"what-if: OWA tilt {tilt} is outside [-1, 1]")
-    if n < 1:
-        raise errors.ConfigError("what-if: OWA needs at least one scored criterion")
-    if n == 1:
-        return (1.0,)
-    k = np.arange(n)
-    u = 1.0 + tilt * (n - 1 - 2 * k) / (n - 1)
-    return tuple(float(x) for x in u / u.sum())
 
 
 def _input_flags(inputs: pipeline.Inputs) -> str:

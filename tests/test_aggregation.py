@@ -22,7 +22,7 @@ def _scored(x, w, types, method, **agg):
     cols = [f"c{j}" for j in range(x.shape[1])]
     t = pd.DataFrame(x, columns=cols)
     crit = tuple(config.Criterion(column=c, direction="benefit" if k > 0 else "cost",
-                                  weight=float(wj)) for c, wj, k in zip(cols, w, types))
+                                  weight=float(wj)) for c, wj, k in zip(cols, w, types, strict=True))
     elig = pd.Series(True, index=t.index)
     used = scoring.resolve(t, elig, crit)
     return scoring.score(t, elig, used, config.Aggregation(method=method, **agg)), cols
@@ -81,3 +81,11 @@ def test_owa_order_weights_must_match_criteria():
 def test_bad_aggregation_config_is_specific(agg, fragment):
     with pytest.raises(errors.ConfigError, match=fragment):
         config.load(overrides={"aggregation": agg})
+
+
+def test_order_weights():
+    assert aggregation.order_weights(4, 0.0) == pytest.approx((0.25,) * 4)
+    u = aggregation.order_weights(5, 1.0)
+    assert sum(u) == pytest.approx(1.0) and u[0] > u[-1] == 0.0
+    with pytest.raises(errors.ConfigError):
+        aggregation.order_weights(3, 2.0)

@@ -6,8 +6,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from spatial_towns import config, errors, pipeline, whatif
-from spatial_towns import _whatif_widget
+from spatial_towns import _whatif_widget, config, errors, pipeline, whatif
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,7 @@ def test_diff_lists_exactly_the_towns_that_moved(wi):
     rank = {n: k for k, n in enumerate(tiers + [""])}
     moved = t["tier"] != t["tier_start"]
     assert set(up.changes.index) == set(t.index[moved])
-    for code, row in t[moved].iterrows():
+    for _code, row in t[moved].iterrows():
         assert row["change"] == ("up" if rank[row["tier"]] < rank[row["tier_start"]] else "down")
     assert (t.loc[~moved, "change"] == "").all()
     assert sum(up.tier_table()["entering"]) == int(moved.sum() - (t.loc[moved, "tier"] == "").sum())
@@ -95,14 +94,6 @@ def test_bad_scenarios_raise_specific_errors(wi):
         wi.update(quotas={"national": {"count": 3}})
     with pytest.raises(errors.QuotaError):
         wi.update(quotas={"provincial": {"count": 390}})
-
-
-def test_order_weights():
-    assert whatif.order_weights(4, 0.0) == pytest.approx((0.25,) * 4)
-    u = whatif.order_weights(5, 1.0)
-    assert sum(u) == pytest.approx(1.0) and u[0] > u[-1] == 0.0
-    with pytest.raises(errors.ConfigError):
-        whatif.order_weights(3, 2.0)
 
 
 def test_explorer_drops_stale_states(quick_run):
