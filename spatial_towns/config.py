@@ -164,6 +164,9 @@ class Types:
     rail_station_km: float = 3.0
     expressway_km: float = 5.0
     centrality_quantile: float = 0.9
+    centrality_limit_min: float = 60.0
+    centrality_max_sources: int = 200
+    centrality_exact_max_nodes: int = 20_000
     industry_radius_km: float = 3.0
     tourism_radius_km: float = 5.0
     precedence: tuple[str, ...] = tuple(k for k in DEV_TYPES if k != "comprehensive_service")
@@ -671,7 +674,8 @@ def _types(t: dict, tiers: tuple[Tier, ...], source: str) -> Types:
     except (TypeError, ValueError) as exc:
         raise errors.ConfigError(f"{where}: {exc}") from None
     for k in ("metro_changchun_min", "metro_prefecture_min", "border_dist_km", "rail_station_km",
-              "expressway_km", "industry_radius_km", "tourism_radius_km"):
+              "expressway_km", "industry_radius_km", "tourism_radius_km",
+              "centrality_limit_min", "centrality_max_sources", "centrality_exact_max_nodes"):
         if kw.get(k, 0.0) < 0:
             raise errors.ConfigError(f"{where}: {k} = {kw[k]} must be >= 0")
     if not 0.0 < kw.get("centrality_quantile", 0.9) < 1.0:

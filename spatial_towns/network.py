@@ -12,6 +12,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyproj
@@ -21,6 +22,9 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from . import errors
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # Default free-flow speeds (km/h) by OSM highway class when ``maxspeed`` is missing, after
 # China's design speeds (JTG B01-2014): expressway 100-120, class-I highway 80-100, class-II
@@ -283,6 +287,23 @@ def bounded_times(graph: PreparedGraph, sources: np.ndarray, limit_s: float,
         in seconds. A source appears in one block only; pairs not listed are farther than
         ``limit_s`` or unreachable.
     """
+    search_limit = np.nextafter(limit_s, np.inf) * (1 + 1e-12) if np.isfinite(limit_s) else 0
+    for pos, sub, csr, src_local in _search_blocks(graph, sources, limit_s, cell_frac):
+        d = csgraph.dijkstra(csr, directed=True, indices=src_local, limit=search_limit)
+        yield _pairs(d, pos, sub, limit_s)
+
+
+def _search_blocks(graph: PreparedGraph, sources: np.ndarray, limit_s: float,
+                   cell_frac: float = 1.0, block_cells: int | None = None):
+    """Blocks of sources and the subgraph holding every path of at most ``limit_s`` seconds
+    from them (see :func:`bounded_times`).
+
+    Yields ``(positions into sources, sub, csr, local source indices)``: ``sub`` holds the
+    subgraph's node indices (``None`` when it is the whole graph) and each block's distance
+    matrix (sources x subgraph nodes) has at most ``block_cells`` (default
+    :data:`BLOCK_CELLS`) cells.
+    """
+    cells = block_cells or BLOCK_CELLS
     sources = np.asarray(sources, dtype=np.int64)
     if sources.size == 0:
         return
@@ -292,17 +313,13 @@ def bounded_times(graph: PreparedGraph, sources: np.ndarray, limit_s: float,
     radius = limit_s * max_speed_mps(graph) * (1 + 1e-9) + 1e-6
     xy = graph.xy
     n = graph.n_nodes
-    # Scipy's limit test is strict on some versions; search a hair beyond and cut at <=.
-    search_limit = np.nextafter(limit_s, np.inf) * (1 + 1e-12)
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     if radius * 2 >= (hi - lo).max():
         # The disc covers (nearly) the whole graph: plain bounded Dijkstra in row blocks.
-        step = max(1, BLOCK_CELLS // max(n, 1))
+        step = max(1, cells // max(n, 1))
         for s in range(0, sources.size, step):
             pos = np.arange(s, min(s + step, sources.size))
-            d = csgraph.dijkstra(graph.csr, directed=True, indices=sources[pos],
-                                 limit=search_limit)
-            yield _pairs(d, pos, None, limit_s)
+            yield pos, None, graph.csr, sources[pos]
         return
     # Bin nodes and sources into square cells of side ``cell_frac * radius``. The sources of
     # one cell form a group; its subgraph is every node in the cells within ``radius`` of
@@ -324,7 +341,7 @@ def bounded_times(graph: PreparedGraph, sources: np.ndarray, limit_s: float,
     order = np.argsort(key, kind="stable")
     bounds = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1], True])
     local = np.full(n, -1, dtype=np.int64)
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         group = order[a:b]
         cx, cy = src_cell[group[0]]
         y0, y1 = max(cy - reach, 0), min(cy + reach, ncell[1] - 1)
@@ -335,11 +352,118 @@ def bounded_times(graph: PreparedGraph, sources: np.ndarray, limit_s: float,
         local[sub] = np.arange(len(sub))
         src_local = local[sources[group]]
         local[sub] = -1
-        step = max(1, BLOCK_CELLS // max(len(sub), 1))
+        step = max(1, cells // max(len(sub), 1))
         for s in range(0, len(group), step):
-            d = csgraph.dijkstra(csr, directed=True, indices=src_local[s:s + step],
-                                 limit=search_limit)
-            yield _pairs(d, group[s:s + step], sub, limit_s)
+            yield group[s:s + step], sub, csr, src_local[s:s + step]
+
+
+def route_betweenness(graph: PreparedGraph, places: np.ndarray, limit_s: float | None = None,
+                      max_sources: int | None = None, seed: int = 0
+                      ) -> tuple[np.ndarray, dict]:
+    """Betweenness of road nodes on the fastest routes between places (towns and seats).
+
+    For every source place ``s`` a SciPy Dijkstra (``scipy.sparse.csgraph.dijkstra`` with
+    predecessors, on travel times, one-way roads respected) gives the fastest-route tree;
+    a node's count is the number of ordered place pairs ``(s, t)``, ``s != t``, whose route
+    passes through it (``s`` and ``t`` themselves excluded), i.e. subset betweenness
+    ``Σ_{s ∈ S, t ∈ T} σ_st(v) / σ_st`` with ``S = T =`` the places (networkx's
+    ``betweenness_centrality_subset``), taking one route per pair where several are exactly
+    equally fast. Places snapped to the same node count once each.
+
+    Parameters
+    ----------
+    graph : PreparedGraph
+        Road graph; times in seconds.
+    places : numpy.ndarray
+        Node index of each place (into ``graph.node_ids``), e.g. from :func:`snap`.
+    limit_s : float, optional
+        Only pairs at most this many seconds apart count (the searches are bounded by it,
+        on the subgraph that can hold such routes); ``None``: every connected pair.
+    max_sources : int, optional
+        With more distinct source nodes than this, a seeded uniform sample of that many is
+        used and the counts scaled by ``n_sources / max_sources`` (Brandes & Pich 2007
+        source sampling; targets stay all places); ``None``: every place is a source.
+    seed : int
+        Seed of :func:`numpy.random.default_rng` for the sample.
+
+    Returns
+    -------
+    tuple
+        ``(counts, info)``: counts per node (length ``graph.n_nodes``; float when sampled)
+        and a dict with ``sources`` (used), ``places`` (distinct nodes), ``sampled``,
+        ``limit_s`` and ``seed``.
+    """
+    nodes = np.asarray(places, dtype=np.int64)
+    uniq, mult = np.unique(nodes, return_counts=True)
+    n = graph.n_nodes
+    weight = np.zeros(n)
+    weight[uniq] = mult
+    src, src_w = uniq, mult.astype(float)
+    sampled = max_sources is not None and uniq.size > max_sources
+    if max_sources is not None and sampled:
+        pick = np.sort(np.random.default_rng(seed).choice(uniq.size, size=max_sources,
+                                                          replace=False))
+        src, src_w = uniq[pick], mult[pick] * (uniq.size / max_sources)
+    lim = float("inf") if limit_s is None else float(limit_s)
+    bounded = bool(np.isfinite(lim))
+    counts = np.zeros(n)
+    # Smaller blocks than the plain searches': a block holds several arrays of its size.
+    cells = BLOCK_CELLS // 4
+    blocks = (_search_blocks(graph, src, lim, block_cells=cells) if bounded else
+              ((pos, None, graph.csr, src[pos]) for pos in np.array_split(
+                  np.arange(src.size), max(1, -(-src.size * n // cells)))))
+    for pos, sub, csr, src_local in blocks:
+        if len(pos) == 0:
+            continue
+        search = np.nextafter(lim, np.inf) * (1 + 1e-12) if bounded else np.inf
+        dist, pred = csgraph.dijkstra(csr, directed=True, indices=src_local,
+                                      return_predecessors=True, limit=search)
+        w_local = weight if sub is None else weight[sub]
+        through = _tree_through_counts(np.isfinite(dist) & (dist <= lim), pred, w_local) * src_w[pos][:, None]
+        if sub is None:
+            counts += through.sum(axis=0)
+        else:
+            counts[sub] += through.sum(axis=0)
+    info = {"sources": int(src.size), "places": int(uniq.size), "sampled": bool(sampled),
+            "limit_s": lim if bounded else None, "seed": seed}
+    return counts, info
+
+
+def _tree_through_counts(reached: np.ndarray, pred: np.ndarray, weight: np.ndarray
+                         ) -> np.ndarray:
+    """Per source row: for each node, the weight of the targets strictly below it in that
+    row's shortest-path tree (``pred``: SciPy predecessors, -9999 at roots and unreached
+    nodes), i.e. the number of routes from the row's source through the node.
+
+    Subtree sums are accumulated level by level (deepest first) over all rows at once; the
+    depths come from pointer jumping (log₂ of the tree height passes).
+    """
+    b, m = pred.shape
+    has_parent = (pred >= 0) & reached
+    parent = np.where(has_parent, pred + (np.arange(b, dtype=np.int64) * m)[:, None], -1).ravel()
+    below = np.where(reached, weight[None, :], 0.0).ravel()
+    # Source node itself is not a target of its own routes.
+    roots = reached & (pred < 0)
+    below[roots.ravel()] = 0.0
+    own = below.copy()
+    live = np.flatnonzero(parent >= 0)
+    # Depth by pointer jumping: hop[v] hops from v up to anc[v].
+    anc = parent.copy()
+    hop = (parent >= 0).astype(np.int64)
+    act = live
+    while act.size:
+        a = anc[act]
+        hop[act] += hop[a]
+        anc[act] = anc[a]
+        act = act[anc[act] >= 0]
+    order = live[np.argsort(-hop[live], kind="stable")]
+    d = hop[order]
+    cuts = np.flatnonzero(np.diff(d)) + 1
+    for level in np.split(order, cuts):
+        np.add.at(below, parent[level], below[level])
+    out = below - own
+    out[roots.ravel()] = 0.0  # routes start at the source, they do not pass through it
+    return out.reshape(b, m)
 
 
 def _check_pop(graph: PreparedGraph, node_pop: np.ndarray) -> np.ndarray:
@@ -556,14 +680,14 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
             np.savez(fh, node_ids=g.node_ids, xy=g.xy, data=g.csr.data,
                      indices=g.csr.indices, indptr=g.csr.indptr,
                      expressway_access=g.expressway_access, major_edges=g.major_edges,
-                     **key)
+                     **key)  # type: ignore[arg-type]  # the cache key arrays
         os.replace(tmp, cp)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
     return g
 
 
-def major_roads(graph: PreparedGraph) -> "gpd.GeoDataFrame":
+def major_roads(graph: PreparedGraph) -> gpd.GeoDataFrame:
     """The motorway, trunk and primary edges as straight segments, in ``graph.crs``
     (metres), with no attributes: a light layer for maps."""
     import geopandas as gpd
@@ -585,10 +709,10 @@ def isochrone_polygons(graph: PreparedGraph, town_nodes: np.ndarray, minutes: fl
         order = np.argsort(src, kind="stable")
         src, node = src[order], node[order]
         cuts = np.flatnonzero(np.diff(src)) + 1
-        for s_, n_ in zip(np.split(src, cuts), np.split(node, cuts)):
+        for s_, n_ in zip(np.split(src, cuts), np.split(node, cuts), strict=True):
             if len(s_):
                 reached[s_[0]].append(n_)
-    out = []
+    out: list = []
     for parts in reached:
         nodes = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         if len(nodes) < 3:
@@ -656,7 +780,7 @@ def fetch_roads(polygon, path: str | os.PathLike,
     path = Path(path)
     if path.suffix.lower() != ".graphml":
         raise errors.OutputError(f"{path}: fetch-roads writes GraphML; use a .graphml name")
-    kwargs = {"network_type": "drive", "retain_all": True, "truncate_by_edge": True,
+    kwargs: dict[str, Any] = {"network_type": "drive", "retain_all": True, "truncate_by_edge": True,
               "simplify": False}
     if custom_filter:
         kwargs["custom_filter"] = custom_filter

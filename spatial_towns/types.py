@@ -24,8 +24,8 @@ import pyproj
 import shapely
 import threadpoolctl
 
-from . import errors, network
 from . import config as config_mod
+from . import errors, network
 
 DEV_TYPES = config_mod.DEV_TYPES
 DEFAULT_TYPE = "comprehensive_service"
@@ -70,19 +70,15 @@ def _nearest_feature(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
     return d, f
 
 
-#: Above this many road nodes the betweenness centrality rule is skipped (and said so).
-MAX_CENTRALITY_NODES = 20_000
-
-
 def _road_rules(towns: gpd.GeoDataFrame, located: pd.Series, roads, crs: pyproj.CRS,
                 tcfg: config_mod.Types) -> tuple[pd.Series, pd.Series, str]:
-    """Distance (km) to the nearest expressway access node and the betweenness-centrality
-    percentile of each town's nearest road node."""
-    import networkx as nx
-
+    """Distance (km) to the nearest expressway access node, and the percentile among towns of
+    the route betweenness of each town's nearest road node (:func:`.network.route_betweenness`:
+    fastest routes between every pair of located township-level places — 镇, 乡 and the
+    街道 of the county and prefecture seats — at most ``centrality_limit_min`` apart)."""
     g = network.as_prepared(roads, crs)
-    txy = np.column_stack([towns.loc[located].to_crs(crs).geometry.x,
-                           towns.loc[located].to_crs(crs).geometry.y])
+    metric = towns.loc[located].geometry.to_crs(crs)
+    txy = np.column_stack([metric.x, metric.y])
     node, _ = network.snap(g, txy)
     # Same access points as the time_expressway_min criterion (network.expressway_access_nodes).
     acc_nodes = g.expressway_access
@@ -93,20 +89,20 @@ def _road_rules(towns: gpd.GeoDataFrame, located: pd.Series, roads, crs: pyproj.
         dist, _ = cKDTree(g.xy[acc_nodes]).query(txy)
         d_exp[located] = dist / 1000.0
     pct = pd.Series(np.nan, index=towns.index)
-    n = g.n_nodes
-    how = f"road graph {n} nodes; {acc_nodes.size} expressway access nodes; "
-    if n > MAX_CENTRALITY_NODES:
-        # networkx betweenness runs one Python Dijkstra per source: minutes on a province
-        # graph. Say so rather than stall the run.
-        return d_exp, pct, how + (f"betweenness not computed (graph above "
-                                  f"{MAX_CENTRALITY_NODES} nodes)")
-    und = nx.from_scipy_sparse_array(g.csr.maximum(g.csr.T), create_using=nx.Graph)
-    # Exact betweenness is O(n·m); sampled sources (seeded) keep big graphs tractable.
-    k = None if n <= 2000 else 500
-    bc = nx.betweenness_centrality(und, k=k, weight="weight", seed=tcfg.seed)
-    town_bc = np.array([bc[i] for i in node])
-    pct[located] = pd.Series(town_bc).rank(pct=True, method="max").to_numpy()
-    how += f"betweenness {'exact' if k is None else f'sampled from {k} sources (seed {tcfg.seed})'}"
+    limit = tcfg.centrality_limit_min * 60.0 if tcfg.centrality_limit_min > 0 else None
+    big = g.n_nodes > tcfg.centrality_exact_max_nodes
+    counts, info = network.route_betweenness(
+        g, node, limit_s=limit, max_sources=(tcfg.centrality_max_sources or None) if big else None,
+        seed=tcfg.seed)
+    pct[located] = pd.Series(counts[node]).rank(pct=True, method="max").to_numpy()
+    bound = (f"pairs at most {tcfg.centrality_limit_min:g} min apart" if limit is not None
+             else "all connected pairs")
+    src = (f"a seeded sample of {info['sources']} of {info['places']} place nodes as sources "
+           f"(seed {tcfg.seed}), counts scaled" if info["sampled"]
+           else f"all {info['places']} place nodes as sources")
+    how = (f"road graph {g.n_nodes} nodes; {acc_nodes.size} expressway access nodes; route "
+           f"betweenness (SciPy Dijkstra trees, fastest routes between the towns' nodes, "
+           f"{bound}; {src})")
     return d_exp, pct, how
 
 
@@ -472,7 +468,7 @@ def type_layer(towns: gpd.GeoDataFrame, selected_only: bool = True,
             location=[row.geometry.y, row.geometry.x], radius=6, color="#222", weight=0.6,
             fill=True, fill_color=TYPE_COLOURS[typ], fill_opacity=0.95, tooltip=tip,
             popup=folium.Popup(popup, max_width=320)).add_to(fg)
-    fg.type_counts = {k: int(counts.get(k, 0)) for k in DEV_TYPES}
+    fg.type_counts = {k: int(counts.get(k, 0)) for k in DEV_TYPES}  # type: ignore[attr-defined]
     return fg
 
 

@@ -4,10 +4,9 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pytest
+from conftest import FIXTURES
 
 from spatial_towns import _coords, errors, io, network
-
-from conftest import FIXTURES
 
 CRS = _coords.metric_crs("auto", (125.2, 43.7, 126.0, 44.3))
 
@@ -126,7 +125,7 @@ def synthetic():
 
 def _brute_force(G, node_ids, towns, pop, cutoff_s, beta_per_min=None):
     """Per town networkx Dijkstra: (sum of pop within cutoff_s, gravity within cutoff_s)."""
-    pop_of = dict(zip(node_ids.tolist(), pop.tolist()))
+    pop_of = dict(zip(node_ids.tolist(), pop.tolist(), strict=True))
     within, grav = [], []
     for t in towns:
         reach = nx.single_source_dijkstra_path_length(G, node_ids[t], cutoff=cutoff_s,
@@ -270,3 +269,56 @@ def test_major_roads_and_isochrone_polygons(graph):
     for k in reached:
         assert polys[0].buffer(1.0).contains(shapely.Point(g.xy[k]))
     assert polys[1] is None  # the isolated road has only 2 nodes
+
+
+def _digraph(g):
+    """networkx DiGraph of a prepared graph's travel times (fastest of parallel edges)."""
+    coo = g.csr.tocoo()
+    D = nx.DiGraph()
+    D.add_nodes_from(range(g.n_nodes))
+    D.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
+    return D
+
+
+def test_route_betweenness_equals_networkx_subset_betweenness(synthetic):
+    _, g, towns, _ = synthetic
+    places = np.unique(towns)
+    D = _digraph(g)
+    ref = nx.betweenness_centrality_subset(D, places.tolist(), places.tolist(), weight="weight")
+    ref = np.array([ref[i] for i in range(g.n_nodes)])
+    got, info = network.route_betweenness(g, places)
+    np.testing.assert_allclose(got, ref, atol=1e-9)
+    assert ref.max() > 10 and not info["sampled"] and info["sources"] == places.size
+    # Bounded: only pairs at most 3 h apart, on pruned subgraphs (a search disc of ~310 km
+    # radius in the 800 km x 600 km box).
+    limit = 180 * 60.0
+    ref_b = np.zeros(g.n_nodes)
+    for s in places:
+        dist, paths = nx.single_source_dijkstra(D, int(s), cutoff=limit, weight="weight")
+        for t in places:
+            if t != s and t in dist:
+                for v in paths[t][1:-1]:
+                    ref_b[v] += 1
+    got_b, info_b = network.route_betweenness(g, places, limit_s=limit)
+    np.testing.assert_array_equal(got_b, ref_b)
+    assert 0 < ref_b.sum() < ref.sum() and info_b["limit_s"] == limit
+
+
+def test_route_betweenness_counts_each_place_and_samples_seeded(synthetic):
+    _, g, towns, _ = synthetic
+    places = np.unique(towns)
+    one, _ = network.route_betweenness(g, places)
+    # A second town on the first place's node: its routes count too.
+    two, _ = network.route_betweenness(g, np.r_[places, places[:1]])
+    assert (two >= one).all() and two.sum() > one.sum()
+    a, info = network.route_betweenness(g, places, max_sources=10, seed=1)
+    b, _ = network.route_betweenness(g, places, max_sources=10, seed=1)
+    c, _ = network.route_betweenness(g, places, max_sources=10, seed=2)
+    assert info["sampled"] and info["sources"] == 10
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    # Scaled by places / sources, so the sample estimates the exact counts' total.
+    assert 0.3 < a.sum() / one.sum() < 3.0
+    exact, info = network.route_betweenness(g, places, max_sources=places.size)
+    assert not info["sampled"]
+    np.testing.assert_array_equal(exact, one)

@@ -3,10 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import FIXTURES
 
 from spatial_towns import _coords, config, errors, io, types
-
-from conftest import FIXTURES
 
 CRS = _coords.metric_crs("auto", (121.6, 40.8, 131.4, 46.4))
 
@@ -14,7 +13,7 @@ CRS = _coords.metric_crs("auto", (121.6, 40.8, 131.4, 46.4))
 def _towns() -> gpd.GeoDataFrame:
     """Hand-made labelled towns (synthetic): criteria values and the expected type."""
     df = pd.read_csv(FIXTURES / "types_towns.csv", dtype={"code": str})
-    geom = [shapely.Point(x, y) if np.isfinite(x) else None for x, y in zip(df.lon, df.lat)]
+    geom = [shapely.Point(x, y) if np.isfinite(x) else None for x, y in zip(df.lon, df.lat, strict=True)]
     out = gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=geom, crs=_coords.WGS84)
     out["expected_type"] = out["expected_type"].fillna("")
     return out
@@ -251,3 +250,42 @@ def test_cli_run_with_thematic_layer_and_quota_error(tmp_path):
                    encoding="utf-8")
     code, msg = run_case(base, tmp_path / "out2")
     assert code == 4 and "文化旅游型" in msg and "could not be assessed" in msg
+
+
+def _chain_graph():
+    """Hand-made synthetic road graph: a primary road of 7 nodes west to east along lat
+    43.80, about 4 km apart (no motorway)."""
+    import networkx as nx
+
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for i in range(7):
+        G.add_node(i, x=125.30 + 0.05 * i, y=43.80)
+    for u in range(6):
+        for a, b in ((u, u + 1), (u + 1, u)):
+            G.add_edge(a, b, highway="primary", length=4020.0)
+    return G
+
+
+@pytest.mark.parametrize("exact_max_nodes", [20_000, 3])
+def test_commerce_type_from_route_betweenness_on_any_graph_size(exact_max_nodes):
+    # Ten towns, one beside each chain node (and three more at the ends): the middle of the
+    # chain carries the most routes between them. Above exact_max_nodes a seeded sample of
+    # sources is used: the rule is still computed, never skipped.
+    lons = [125.30 + 0.05 * i for i in range(7)] + [125.30, 125.30, 125.60]
+    towns = gpd.GeoDataFrame(
+        {"code": [f"{i:03d}" for i in range(10)], "name": [f"镇{i}" for i in range(10)],
+         "dist_rail_km": 50.0},
+        geometry=[shapely.Point(x, 43.801) for x in lons], crs=4326)
+    cfg = config.load(overrides={"types": {"centrality_exact_max_nodes": exact_max_nodes,
+                                           "centrality_max_sources": 4,
+                                           "centrality_quantile": 0.85}})
+    got = types.classify(towns, cfg, CRS, roads=_chain_graph())
+    how = got.attrs["assessed"]["commerce_logistics"]
+    assert "route betweenness" in how and "not computed" not in how
+    assert ("seeded sample of 4" in how) == (exact_max_nodes == 3)
+    mid = got.set_index(towns["code"]).loc["003"]
+    assert mid["dev_type"] == "commerce_logistics"
+    assert "betweenness in the top" in mid["dev_type_reason"]
+    if exact_max_nodes > 3:
+        ends = got.set_index(towns["code"]).loc[["000", "006"], "dev_type"]
+        assert (ends == "comprehensive_service").all()
