@@ -21,7 +21,10 @@ import shapely
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from . import errors
+from . import _roadfiles, errors
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -103,6 +106,7 @@ def prepare(G, crs: pyproj.CRS) -> PreparedGraph:
 
     Edges without ``travel_time`` get one from osmnx's ``add_edge_speeds`` (with
     :data:`CHINA_HWY_SPEEDS_KMH` for missing maxspeed) and ``add_edge_travel_times``.
+    Road files are better read by :func:`prepare_file`, which never builds the networkx graph.
     """
     import osmnx as ox
 
@@ -113,37 +117,99 @@ def prepare(G, crs: pyproj.CRS) -> PreparedGraph:
         G = ox.routing.add_edge_travel_times(G)
     node_ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
     index = {n: i for i, n in enumerate(node_ids)}
-    x = np.array([G.nodes[n]["x"] for n in node_ids], dtype=float)
-    y = np.array([G.nodes[n]["y"] for n in node_ids], dtype=float)
-    to_metric = pyproj.Transformer.from_crs(G.graph["crs"], crs, always_xy=True)
-    mx, my = to_metric.transform(x, y)
-    rows, cols, secs = [], [], []
-    for u, v, d in G.edges(data=True):
-        rows.append(index[u])
-        cols.append(index[v])
-        secs.append(float(d["travel_time"]))
-    secs_arr = np.asarray(secs)
+    m = G.number_of_edges()
+    u = np.empty(m, dtype=np.int64)
+    v = np.empty(m, dtype=np.int64)
+    secs = np.empty(m)
+    mw = np.empty(m, dtype=bool)
+    major = np.empty(m, dtype=bool)
+    for i, (a, b, d) in enumerate(G.edges(data=True)):
+        u[i], v[i], secs[i] = index[a], index[b], float(d["travel_time"])
+        cl = _classes(d)
+        mw[i], major[i] = bool(cl & _MOTORWAY), bool(cl & MAJOR_CLASSES)
+    arrays = _roadfiles.RoadArrays(
+        node_ids=node_ids,
+        x=np.array([G.nodes[n]["x"] for n in node_ids], dtype=float),
+        y=np.array([G.nodes[n]["y"] for n in node_ids], dtype=float),
+        src_crs=G.graph["crs"], u=u, v=v, travel_time=secs, motorway=mw, major=major,
+        junction=np.array([G.nodes[n].get("highway") == "motorway_junction" for n in node_ids],
+                          dtype=bool))
+    return from_arrays(arrays, crs)
+
+
+def from_arrays(arrays: _roadfiles.RoadArrays, crs: pyproj.CRS) -> PreparedGraph:
+    """A :class:`PreparedGraph` in metric ``crs`` from flat edge arrays (see
+    :mod:`spatial_towns._roadfiles`): parallel edges keep the fastest, expressway access
+    nodes and main-road pairs are derived from the edge class flags."""
+    node_ids = np.asarray(arrays.node_ids, dtype=np.int64)
+    n = len(node_ids)
+    if n == 0:
+        raise errors.InputDataError("the road graph is empty")
+    to_metric = pyproj.Transformer.from_crs(arrays.src_crs, crs, always_xy=True)
+    mx, my = to_metric.transform(np.asarray(arrays.x, dtype=float),
+                                 np.asarray(arrays.y, dtype=float))
+    secs_arr = np.asarray(arrays.travel_time, dtype=float)
     if (secs_arr < 0).any() or not np.isfinite(secs_arr).all():
         raise errors.InputDataError("the road graph has negative or non-finite travel times")
     # Zero-time edges would vanish from a sparse matrix; a millisecond keeps them.
     secs_arr = np.maximum(secs_arr, 1e-3)
+    rows, cols = np.asarray(arrays.u, dtype=np.int64), np.asarray(arrays.v, dtype=np.int64)
     order = np.lexsort((-secs_arr, cols, rows))
-    r, c, s = np.asarray(rows)[order], np.asarray(cols)[order], secs_arr[order]
+    r, c, s = rows[order], cols[order], secs_arr[order]
     # Keep the fastest of parallel edges: after sorting by (row, col, -time) the last wins.
-    key = r * len(node_ids) + c
+    key = r * n + c
     last = np.r_[key[1:] != key[:-1], True]
-    n = len(node_ids)
     csr = sp.csr_matrix((s[last], (r[last], c[last])), shape=(n, n))
-    access = np.array([index[v] for v in expressway_access_nodes(G)], dtype=np.int64)
-    major = {tuple(sorted((index[u], index[v]))) for u, v, d in G.edges(data=True)
-             if _classes(d) & MAJOR_CLASSES}
-    major_arr = np.array(sorted(major), dtype=np.int64).reshape(-1, 2)
+    access = _access_nodes(n, rows, cols, np.asarray(arrays.motorway, dtype=bool),
+                           np.asarray(arrays.junction, dtype=bool))
+    maj = np.asarray(arrays.major, dtype=bool)
+    pairs = np.sort(np.column_stack([rows[maj], cols[maj]]), axis=1)
+    major_arr = (np.unique(pairs, axis=0) if len(pairs) else pairs).astype(np.int64).reshape(-1, 2)
     return PreparedGraph(node_ids=node_ids, xy=np.column_stack([mx, my]), crs=crs, csr=csr,
-                         expressway_access=np.sort(access), major_edges=major_arr)
+                         expressway_access=access, major_edges=major_arr)
+
+
+def _access_nodes(n: int, u: np.ndarray, v: np.ndarray, motorway: np.ndarray,
+                  junction: np.ndarray) -> np.ndarray:
+    """Sorted indices of the nodes of :func:`expressway_access_nodes`, from edge arrays."""
+    ends = np.r_[u, v]
+    is_mw = np.r_[motorway, motorway]
+    has_mw = np.bincount(ends[is_mw], minlength=n) > 0
+    has_other = np.bincount(ends[~is_mw], minlength=n) > 0
+    return np.flatnonzero(has_mw & (has_other | junction)).astype(np.int64)
+
+
+def prepare_file(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
+    """Read a road file straight to a :class:`PreparedGraph` in metric ``crs`` (no cache).
+
+    osmnx GraphML and OSM PBF are streamed (:mod:`spatial_towns._roadfiles`; no networkx
+    graph: a fraction of the time and memory of ``io.read_roads`` + :func:`prepare`); OSM XML
+    goes through :func:`spatial_towns.io.read_roads`.
+    """
+    from . import io
+
+    path = Path(path)
+    if not path.exists():
+        raise errors.InputDataError(f"road network file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in (".graphml", ".pbf"):
+        return prepare(io.read_roads(path), crs)
+    try:
+        reader = _roadfiles.read_graphml if suffix == ".graphml" else _roadfiles.read_pbf
+        arrays = reader(path, CHINA_HWY_SPEEDS_KMH)
+    except errors.SpatialTownsError as exc:
+        msg = str(exc)
+        raise type(exc)(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None
+    if len(arrays.u) == 0:
+        raise errors.InputDataError(f"{path}: the road network has no nodes or no edges")
+    try:
+        return from_arrays(arrays, crs)
+    except errors.SpatialTownsError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 #: Road classes drawn as the main road network on maps.
-MAJOR_CLASSES = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link"}
+MAJOR_CLASSES = set(_roadfiles.MAJOR_CLASSES)
 
 
 def _classes(d: dict) -> set:
@@ -152,7 +218,7 @@ def _classes(d: dict) -> set:
     return set(hw) if isinstance(hw, list) else {hw}
 
 
-_MOTORWAY = {"motorway", "motorway_link"}
+_MOTORWAY = set(_roadfiles.MOTORWAY_CLASSES)
 
 
 def expressway_access_nodes(G) -> list:
@@ -617,7 +683,7 @@ def assign_to_nodes(graph: PreparedGraph, xy: np.ndarray, values: np.ndarray,
 # On-disk cache of prepared graphs.
 # ---------------------------------------------------------------------------------------------
 
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 
 
 def cache_path(path: str | os.PathLike) -> Path:
@@ -633,7 +699,7 @@ def _cache_key(path: Path, crs: pyproj.CRS) -> dict[str, np.ndarray]:
 
 
 def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
-    """:func:`prepare` the road file ``path`` in metric ``crs``, reusing a cache on disk.
+    """:func:`prepare_file` the road file ``path`` in metric ``crs``, reusing a cache on disk.
 
     The arrays are stored in ``<path>.prepared.npz`` with the file's size and modification
     time and the CRS (as WKT); a cache whose key differs is rebuilt. If the cache cannot be
@@ -642,7 +708,7 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
     Parameters
     ----------
     path : str or os.PathLike
-        osmnx GraphML or OSM XML file (see :func:`spatial_towns.io.read_roads`).
+        osmnx GraphML, OSM PBF or OSM XML file (see :func:`prepare_file`).
     crs : pyproj.CRS
         Metric CRS of the node coordinates.
 
@@ -650,8 +716,6 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
     -------
     PreparedGraph
     """
-    from . import io
-
     path = Path(path)
     crs = pyproj.CRS.from_user_input(crs)
     if not path.exists():
@@ -669,7 +733,7 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
                                          major_edges=z["major_edges"])
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # unreadable or from another version: rebuild below
-    g = prepare(io.read_roads(path), crs)
+    g = prepare_file(path, crs)
     # Write then rename, so that a crash never leaves a half-written cache behind.
     try:
         fd, tmp = tempfile.mkstemp(suffix=".npz", dir=cp.parent, prefix=cp.name + ".")

@@ -63,6 +63,116 @@ def test_pbf_gives_the_same_travel_times_as_osm_xml(graph):
     assert sorted(from_pbf.node_ids[from_pbf.expressway_access]) == [4, 5, 6]
 
 
+def _same_prepared(a, b, rtol=1e-9):
+    """Two prepared graphs with the same nodes, edge times, access points and main roads."""
+    oa, ob = np.argsort(a.node_ids), np.argsort(b.node_ids)
+    np.testing.assert_array_equal(a.node_ids[oa], b.node_ids[ob])
+    np.testing.assert_allclose(a.xy[oa], b.xy[ob])
+    ca, cb = a.csr[oa][:, oa].tocoo(), b.csr[ob][:, ob].tocoo()
+    np.testing.assert_array_equal(np.c_[ca.row, ca.col], np.c_[cb.row, cb.col])
+    np.testing.assert_allclose(ca.data, cb.data, rtol=rtol)
+    assert sorted(a.node_ids[a.expressway_access]) == sorted(b.node_ids[b.expressway_access])
+    ma = {tuple(sorted(p)) for p in a.node_ids[a.major_edges].tolist()}
+    mb = {tuple(sorted(p)) for p in b.node_ids[b.major_edges].tolist()}
+    assert ma == mb
+
+
+@pytest.mark.parametrize("with_times", [True, False])
+def test_streamed_graphml_equals_the_networkx_path(graph, tmp_path, with_times):
+    """prepare_file streams GraphML (no networkx graph) to the same arrays as
+    io.read_roads + prepare, with the file's travel times or osmnx's speed imputation."""
+    G = graph.copy()
+    if with_times:
+        G = ox.routing.add_edge_travel_times(ox.routing.add_edge_speeds(
+            G, hwy_speeds=network.CHINA_HWY_SPEEDS_KMH))
+    path = tmp_path / "roads.graphml"
+    ox.save_graphml(G, path)
+    new = network.prepare_file(path, CRS)
+    _same_prepared(new, network.prepare(io.read_roads(path), CRS))
+    assert sorted(new.node_ids[new.expressway_access]) == [4, 5, 6]
+    # A layout the fast scan does not take (a comment in the graph) goes through the full
+    # expat parse, with the same result.
+    odd = tmp_path / "odd.graphml"
+    odd.write_text(path.read_text().replace("<graph ", "<!-- hand-edited -->\n<graph ", 1)
+                   .replace("</node>", "</node><!-- n -->", 1))
+    _same_prepared(network.prepare_file(odd, CRS), new)
+
+
+def test_streamed_pbf_equals_the_networkx_path():
+    new = network.prepare_file(FIXTURES / "tiny_roads.osm.pbf", CRS)
+    old = network.prepare(io.read_roads(FIXTURES / "tiny_roads.osm.pbf"), CRS)
+    _same_prepared(new, old, rtol=1e-6)  # pyrosm rounds edge lengths to the millimetre
+
+
+def _load_bench_ingest():
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_ingest",
+                                                  ROOT / "benchmarks" / "bench_ingest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_streamed_readers_on_a_synthetic_network(tmp_path):
+    """A small SYNTHETIC network of bench_ingest.py (one-way and -1 ways, maxspeed, footways,
+    motorway ramps, filler buildings), written as GraphML and PBF: the streamed GraphML equals
+    the networkx path; the streamed PBF (way segments, not simplified) gives the same times
+    as pyrosm's simplified graph between every pair of the nodes that graph keeps."""
+    from scipy.sparse import csgraph
+
+    bench = _load_bench_ingest()
+    net = bench.synthetic_network(3000, seed=3, filler_nodes=400)
+    gml, pbf = tmp_path / "s.graphml", tmp_path / "s.osm.pbf"
+    bench.write_graphml(gml, net)
+    bench.write_pbf(pbf, net)
+    _same_prepared(network.prepare_file(gml, CRS), network.prepare(io.read_roads(gml), CRS))
+    new = network.prepare_file(pbf, CRS)
+    old = network.prepare(io.read_roads(pbf), CRS)
+    assert len(new.expressway_access) > 0
+    assert set(old.node_ids) <= set(new.node_ids) and new.n_nodes > old.n_nodes
+    on_new = np.searchsorted(new.node_ids, old.node_ids)  # new.node_ids is sorted
+    src = np.arange(0, old.n_nodes, 97)
+    t_old = csgraph.dijkstra(old.csr, indices=src)
+    t_new = csgraph.dijkstra(new.csr, indices=on_new[src])[:, on_new]
+    np.testing.assert_array_equal(np.isinf(t_old), np.isinf(t_new))
+    ok = np.isfinite(t_old)
+    np.testing.assert_allclose(t_new[ok], t_old[ok], rtol=1e-6)
+    # The GraphML written from the same network holds the PBF's drivable segments (lengths
+    # differ by the PBF's 1e-7 degree coordinate precision).
+    _same_prepared(network.prepare_file(gml, CRS), new, rtol=1e-4)
+
+
+def test_streamed_graphml_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.graphml"
+    bad.write_text("<graphml><graph><node id='1'>")
+    with pytest.raises(errors.InputDataError, match="bad.graphml.*not a valid GraphML"):
+        network.prepare_file(bad, CRS)
+    text = (
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        '<key id="d0" for="node" attr.name="x"/><key id="d1" for="node" attr.name="y"/>'
+        '<key id="d2" for="edge" attr.name="travel_time"/><key id="d3" for="graph" attr.name="crs"/>'
+        '<graph edgedefault="directed"><node id="{a}"><data key="d0">125.3</data>'
+        '<data key="d1">43.8</data></node><node id="2"><data key="d0">125.4</data>'
+        '<data key="d1">43.8</data></node><edge source="{a}" target="{b}">'
+        '<data key="d2">60</data></edge>{crs}</graph></graphml>')
+    crs = '<data key="d3">epsg:4326</data>'
+    ok = tmp_path / "ok.graphml"
+    ok.write_text(text.format(a=1, b=2, crs=crs))
+    g = network.prepare_file(ok, CRS)
+    assert g.n_nodes == 2 and g.csr[0, 1] == 60.0
+    cases = {"letters": (text.format(a="a", b=2, crs=crs), errors.InputDataError, "integers"),
+             "dangling": (text.format(a=1, b=9, crs=crs), errors.InputDataError, "node 9"),
+             "nocrs": (text.format(a=1, b=2, crs=""), errors.CRSError, "no 'crs'")}
+    for name, (body, exc, msg) in cases.items():
+        p = tmp_path / f"{name}.graphml"
+        p.write_text(body)
+        with pytest.raises(exc, match=f"{name}.graphml.*{msg}"):
+            network.prepare_file(p, CRS)
+
+
 def test_fetch_roads_offline(tmp_path, monkeypatch, graph):
     """fetch_roads with osmnx's downloader replaced by the fixture (no internet in tests)."""
     import shapely
