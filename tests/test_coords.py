@@ -33,3 +33,13 @@ def test_frame_aliases(frame):
 def test_unknown_frame_is_clear():
     with pytest.raises(errors.CRSError, match="unknown coordinate frame"):
         _coords.normalise_frame("mars-ish")
+
+
+def test_vectorised_gcj02_inverse_equals_prcoords_point_by_point():
+    rng = np.random.default_rng(0)
+    gcj = np.column_stack([rng.uniform(73.5, 135.0, 3000), rng.uniform(18.0, 53.5, 3000)])
+    ours = _coords.gcj02_to_wgs84(gcj)
+    ref = np.array([[c.lon, c.lat]
+                    for c in (prcoords.gcj_wgs_bored((lat, lon)) for lon, lat in gcj)])
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
+    assert _coords.gcj02_to_wgs84(np.empty((0, 2))).shape == (0, 2)
