@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--industry-frame", help="coordinate frame of --industry")
     r.add_argument("--tourism", help="scenic/heritage sites / tourism=* (vector, CSV or .pbf)")
     r.add_argument("--tourism-frame", help="coordinate frame of --tourism")
+    r.add_argument("--facts", action="append", default=[], metavar="FILE",
+                   help="town facts table (CSV, XLSX, GPKG, Parquet) for source = 'table' "
+                   "criteria; repeatable")
     r.add_argument("--output", default="outputs", help="parent output folder (default: outputs)")
     r.add_argument("--run-name", help="name of the run folder (default from config)")
     r.add_argument("--tiles", help="optional online tile layer for the map, e.g. OpenStreetMap")
@@ -66,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="CSV of designated towns: code, or name with county; optional tier")
     c.add_argument("--tier", help="use only rows of this tier (default: all rows)")
     c.add_argument("--config", help="TOML config of the run whose criteria are calibrated")
+    c.add_argument("--facts", action="append", default=[], metavar="FILE",
+                   help="town facts table of the run (as for run --facts); repeatable")
     c.add_argument("--output", default="outputs", help="parent output folder (default: outputs)")
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     c.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
@@ -98,7 +103,8 @@ def _fetch_roads(args: argparse.Namespace) -> None:
                                None if args.all_roads else network.MAJOR_ROADS_FILTER)
     print(f"wrote {path}; use it with: spatial-towns run --roads {path}")
 def _run_national(args) -> int:
-    cfg = config.load(args.config)
+    cfg = config.load(args.config, {"national": {"facts": list(args.facts)}} if args.facts
+                      else None)
     codes = [c.strip() for c in args.provinces.split(",") if c.strip()] if args.provinces else None
     res = national.run(cfg, provinces=codes, national=args.national, output_dir=args.output,
                        run_name=args.run_name or "national", scheduler=args.scheduler,
@@ -135,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 roads=args.roads, population=args.population,
                 industry=args.industry, industry_frame=args.industry_frame,
                 tourism=args.tourism, tourism_frame=args.tourism_frame,
+                facts=list(args.facts),
             )
             res = pipeline.run(cfg, inputs, output_dir=args.output, progress=not args.quiet,
                                tiles=args.tiles)
@@ -179,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
 def _calibrate(args) -> None:
     designated = calibrate.read_designated(args.designated)
     cfg = config.load(args.config)
-    res = pipeline.run(cfg, output_dir=None, progress=not args.quiet)
+    res = pipeline.run(cfg, pipeline.Inputs(facts=list(args.facts)), output_dir=None,
+                       progress=not args.quiet)
     matches = calibrate.match(designated, res.towns)
     fit = calibrate.WeightCalibration.from_run(res, matches, tier=args.tier, seed=args.seed,
                                                n_boot=args.bootstrap).solve()

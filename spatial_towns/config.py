@@ -18,7 +18,12 @@ from . import errors
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 
 _DIRECTIONS = ("benefit", "cost")
-TRANSFORMS = ("minmax", "sigmoid", "linear")
+TRANSFORMS = ("minmax", "sigmoid", "linear", "log", "rank")
+#: Where a criterion's values come from: computed from the layers, or a town facts table.
+SOURCES = ("geometry", "table")
+#: What a table criterion does for a town the facts tables give no value: exclude it (with
+#: that reason), impute its county's median, or count it as zero (imputed towns are flagged).
+MISSING_POLICIES = ("exclude", "county_median", "zero")
 WEIGHTING_METHODS = ("expert", "ahp", "entropy", "critic")
 AGGREGATION_METHODS = ("wlc", "topsis", "owa")
 # Saaty's scale runs from 1/9 to 9; 1 % slack lets a planner type 0.111 for 1/9.
@@ -31,7 +36,9 @@ class Transform:
 
     ``minmax`` rescales over the eligible towns; ``sigmoid`` (``midpoint``, ``spread``) and
     ``linear`` (``lower``, ``upper``) are fuzzy memberships in the column's own units,
-    increasing for a benefit and decreasing for a cost criterion.
+    increasing for a benefit and decreasing for a cost criterion; ``log`` is min-max of
+    ``log1p`` (for skewed magnitudes such as output in 万元); ``rank`` the quantile rank
+    among the eligible towns (ties share their mean rank).
     """
 
     kind: str = "minmax"
@@ -58,6 +65,12 @@ class Criterion:
     transform: Transform = field(default_factory=Transform)
     exclude_below: float | None = None
     exclude_above: float | None = None
+    #: ``geometry`` (computed by :mod:`.criteria`) or ``table`` (a column of the town facts
+    #: tables, :mod:`.facts`); ``units`` of the column as the tables give it; ``missing``:
+    #: the policy for towns without a value (table criteria must state it).
+    source: str = "geometry"
+    units: str = ""
+    missing: str = "exclude"
 
 
 @dataclass(frozen=True)
@@ -226,6 +239,10 @@ class Config:
 
     def criterion_columns(self) -> list[str]:
         return [c.column for c in self.criteria]
+
+    def table_criteria(self) -> tuple[Criterion, ...]:
+        """The criteria read from the town facts tables (``source = "table"``)."""
+        return tuple(c for c in self.criteria if c.source == "table")
 
 
 def _read_toml(path: Path) -> dict:
@@ -406,7 +423,7 @@ def _number(value: Any, what: str) -> float:
 def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterion:
     where = f"criteria[{i}] ({c.get('column', '?')}) in {source}"
     allowed = {"column", "direction", "weight", "label", "fallback", "transform", "midpoint",
-               "spread", "lower", "upper", "min", "max"}
+               "spread", "lower", "upper", "min", "max", "source", "units", "missing"}
     if set(c) - allowed:
         raise errors.ConfigError(
             f"unknown key(s) {sorted(set(c) - allowed)} in {where}; allowed: {sorted(allowed)}")
@@ -425,7 +442,9 @@ def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterio
     kind = c.get("transform", "minmax")
     if kind not in TRANSFORMS:
         raise errors.ConfigError(f"{where}: transform {kind!r} is not one of {TRANSFORMS}")
-    params = {"sigmoid": ("midpoint", "spread"), "linear": ("lower", "upper"), "minmax": ()}
+    params: dict[str, tuple[str, ...]] = {"sigmoid": ("midpoint", "spread"),
+                                          "linear": ("lower", "upper"), "minmax": (),
+                                          "log": (), "rank": ()}
     for k in ("midpoint", "spread", "lower", "upper"):
         if k in c and k not in params[kind]:
             owner = next(t for t, ks in params.items() if k in ks)
@@ -447,6 +466,7 @@ def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterio
     if lo is not None and hi is not None and lo > hi:
         raise errors.ConfigError(
             f"{where}: hard constraint min {lo} > max {hi} would exclude every town")
+    src, units, policy = _source(c, where)
     return Criterion(
         column=str(c["column"]),
         direction=c["direction"],
@@ -456,7 +476,38 @@ def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterio
         transform=Transform(kind=kind, **vals),
         exclude_below=lo,
         exclude_above=hi,
+        source=src,
+        units=units,
+        missing=policy,
     )
+
+
+def _source(c: dict, where: str) -> tuple[str, str, str]:
+    """``source``, ``units`` and ``missing`` of a criterion; a table criterion states its
+    missing-value policy (never a silent default)."""
+    src = str(c.get("source", "geometry"))
+    if src not in SOURCES:
+        raise errors.ConfigError(f"{where}: source {src!r} is not one of {SOURCES}")
+    if src == "geometry":
+        for k in ("units", "missing"):
+            if k in c:
+                raise errors.ConfigError(
+                    f"{where}: {k} applies to source = 'table' criteria only (the units of "
+                    "computed columns are fixed, and their missing values exclude the town)")
+        return src, "", "exclude"
+    if "missing" not in c:
+        raise errors.ConfigError(
+            f"{where}: a source = 'table' criterion must say what to do for towns the facts "
+            f"tables give no value: missing = one of {MISSING_POLICIES}")
+    policy = str(c["missing"])
+    if policy not in MISSING_POLICIES:
+        raise errors.ConfigError(
+            f"{where}: missing = {policy!r} is not one of {MISSING_POLICIES}")
+    if c.get("fallback") is not None:
+        raise errors.ConfigError(
+            f"{where}: a table criterion has no fallback column; use missing = "
+            f"{MISSING_POLICIES} for towns without a value")
+    return src, str(c.get("units", "")), policy
 
 
 def _table(raw: dict, key: str, source: str) -> dict:

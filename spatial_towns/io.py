@@ -21,10 +21,14 @@ All loaders return EPSG:4326 (WGS84 lon/lat) geometries.
 
 from __future__ import annotations
 
+import csv
+import io as _io
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import overload
 
 import geopandas as gpd
 import numpy as np
@@ -47,34 +51,238 @@ _ALIASES = {
 }
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV table as text columns, UTF-8 first, then GB18030 (a superset of GBK).
+#: Largest table file read (bytes) and, for a workbook, its largest uncompressed content and
+#: cell count: files from outside are read only within these bounds (a county spreadsheet is
+#: far below them).
+MAX_TABLE_BYTES = 50_000_000
+MAX_XLSX_UNCOMPRESSED = 300_000_000
+MAX_TABLE_CELLS = 5_000_000
+_CSV = (".csv", ".txt")
+_XLSX = (".xlsx", ".xlsm")
+_VECTOR = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 
-    Blank cells are missing (NA); every other cell stays text as typed (codes keep their
-    leading zeros). ``attrs["encoding"]`` says which encoding was read, ``attrs["path"]`` the
-    file.
+
+@overload
+def read_table(path: str | Path, sheet: str | int = ..., *, header: bool = ...,
+               max_bytes: int = ...) -> pd.DataFrame: ...
+
+
+@overload
+def read_table(path: str | Path, sheet: None, *, header: bool = ...,
+               max_bytes: int = ...) -> dict[str, pd.DataFrame]: ...
+
+
+def read_table(path: str | Path, sheet: str | int | None = 0, *, header: bool = True,
+               max_bytes: int = MAX_TABLE_BYTES) -> pd.DataFrame | dict[str, pd.DataFrame]:
+    """Read a table as text cells: the package's one table reader.
+
+    Formats: CSV (UTF-8, else GB18030, a superset of GBK), XLSX (openpyxl with defusedxml,
+    values not formulas), GeoPackage / GeoJSON / Shapefile attributes (geometry dropped) and
+    (Geo)Parquet. Blank cells are missing (NA); every other cell is text as shown (codes keep
+    their leading zeros; a code stored as a number loses its ``.0``).
+
+    Parameters
+    ----------
+    path
+        The file.
+    sheet
+        Sheet (XLSX) or layer (GeoPackage) name or position; ``None`` reads all of them into a
+        dict by name (a CSV or Parquet file is one table named ``""``).
+    header
+        ``True``: the first row names the columns. ``False``: the raw grid, columns 0..n-1 and
+        rows as in the file (row ``i`` of the frame is line ``i + 1``), for tables whose header
+        is not on the first row.
+    max_bytes
+        Larger files are refused (``MAX_TABLE_BYTES``); a workbook's uncompressed content and
+        cell count are bounded too.
+
+    Returns
+    -------
+    pandas.DataFrame or dict of them
+        ``attrs``: ``path``, ``sheet``, ``encoding`` (CSV) and ``header_row`` (1-based line
+        of the header, 0 for a raw grid).
 
     Raises
     ------
     spatial_towns.errors.InputDataError
-        Naming the file when it is absent, not a readable CSV, or in another encoding.
+        Naming the file (and sheet) when it is absent, too large, unreadable or in another
+        encoding.
     """
     path = Path(path)
     if not path.is_file():
         raise errors.InputDataError(f"table not found: {path}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise errors.InputDataError(
+            f"{path}: {size / 1e6:.1f} MB is more than the {max_bytes / 1e6:.0f} MB a table may "
+            "have; split it or pass a larger max_bytes")
+    suffix = path.suffix.lower()
+    if suffix in _CSV:
+        tables = {"": _read_csv(path, header)}
+    elif suffix in _XLSX:
+        tables = _read_xlsx(path, sheet, header)
+    elif suffix == ".xls":
+        raise errors.InputDataError(
+            f"{path}: the old Excel .xls format is not read; save it as .xlsx (Excel: 另存为 "
+            "Excel 工作簿)")
+    elif suffix in _VECTOR or suffix == ".parquet":
+        tables = _read_attributes(path, sheet, header)
+    else:
+        raise errors.InputDataError(
+            f"{path}: unsupported table format {suffix!r}; use CSV, XLSX, GeoPackage or Parquet")
+    for name, df in tables.items():
+        df.attrs.setdefault("path", str(path))
+        df.attrs.setdefault("sheet", name)
+        df.attrs.setdefault("header_row", 1 if header else 0)
+    if sheet is None:
+        return tables
+    if suffix in _XLSX or len(tables) != 1:
+        return next(iter(tables.values()))
+    return tables[""] if "" in tables else next(iter(tables.values()))
+
+
+def _read_csv(path: Path, header: bool) -> pd.DataFrame:
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            df = pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False,
-                             na_values=[""])
+            text = path.read_text(encoding=enc)
         except UnicodeDecodeError:
             continue
-        except pd.errors.ParserError as exc:
-            raise errors.InputDataError(f"{path}: not a readable CSV ({exc})") from None
-        df.attrs.update(encoding=enc, path=str(path))
+        if header:
+            try:
+                df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False,
+                                 na_values=[""])
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise errors.InputDataError(f"{path}: not a readable CSV ({exc})") from None
+        else:
+            # A raw grid: rows may be ragged (a title line of one cell above the header).
+            rows = list(csv.reader(_io.StringIO(text)))
+            df = _grid(rows)
+        df.attrs["encoding"] = enc
         return df
     raise errors.InputDataError(
         f"{path}: text is neither UTF-8 nor GBK/GB18030; re-save it as UTF-8"
     )
+
+
+def _grid(rows: list[list]) -> pd.DataFrame:
+    """A ragged list of rows as a frame of text cells (blank → NA)."""
+    width = max((len(r) for r in rows), default=0)
+    cells = [[_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    return pd.DataFrame(cells, columns=range(width), dtype=object).astype("string")
+
+
+def _cell_text(v) -> str | None:
+    """A spreadsheet value as the text a person sees (a whole float without ``.0``)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if v != v:
+            return None
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    s = str(v)
+    return None if s.strip() == "" else s
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, header: bool) -> dict[str, pd.DataFrame]:
+    import openpyxl
+    import openpyxl.xml
+
+    if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
+        raise errors.InputDataError(
+            f"{path}: reading a workbook from outside needs defusedxml (pip install defusedxml)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile:
+        raise errors.InputDataError(f"{path}: not a readable XLSX (not a zip archive)") from None
+    if unpacked > MAX_XLSX_UNCOMPRESSED:
+        raise errors.InputDataError(
+            f"{path}: the workbook unpacks to {unpacked / 1e6:.0f} MB (more than "
+            f"{MAX_XLSX_UNCOMPRESSED / 1e6:.0f} MB); refused")
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a bad workbook
+        raise errors.InputDataError(f"{path}: not a readable XLSX ({exc})") from None
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            chosen = names
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise errors.InputDataError(f"{path}: no sheet {sheet} (sheets: {names})")
+            chosen = [names[sheet]]
+        else:
+            if sheet not in names:
+                raise errors.InputDataError(f"{path}: no sheet {sheet!r} (sheets: {names})")
+            chosen = [sheet]
+        out = {}
+        cells = 0
+        for name in chosen:
+            rows = []
+            for r in wb[name].iter_rows(values_only=True):
+                cells += len(r)
+                if cells > MAX_TABLE_CELLS:
+                    raise errors.InputDataError(
+                        f"{path}: more than {MAX_TABLE_CELLS:,} cells; refused")
+                rows.append(list(r))
+            while rows and all(_cell_text(v) is None for v in rows[-1]):
+                rows.pop()  # formatted but empty rows at the end of a sheet
+            grid = _grid(rows)
+            if header:
+                grid = _header_first_row(grid)
+            out[name] = grid
+    finally:
+        wb.close()
+    return out
+
+
+def _header_first_row(grid: pd.DataFrame) -> pd.DataFrame:
+    if grid.empty:
+        return pd.DataFrame()
+    cols = [str(c).strip() if c is not pd.NA and c is not None else f"column_{k + 1}"
+            for k, c in enumerate(grid.iloc[0].tolist())]
+    body = grid.iloc[1:].reset_index(drop=True)
+    body.columns = cols
+    return body
+
+
+def _read_attributes(path: Path, sheet: str | int | None, header: bool
+                     ) -> dict[str, pd.DataFrame]:
+    try:
+        if path.suffix.lower() == ".parquet":
+            frames = {"": pd.read_parquet(path)}
+        else:
+            import pyogrio
+
+            layers = [str(x[0]) for x in pyogrio.list_layers(path)]
+            if sheet is None:
+                chosen = layers
+            elif isinstance(sheet, int):
+                chosen = [layers[sheet]]
+            else:
+                chosen = [sheet]
+            frames = {n: pd.DataFrame(gpd.read_file(path, layer=n, ignore_geometry=True))
+                      for n in chosen}
+    except errors.SpatialTownsError:
+        raise
+    except Exception as exc:  # pyogrio/arrow raise many types; name the file
+        raise errors.InputDataError(f"{path}: cannot read the table's attributes ({exc})") from None
+    out = {}
+    for name, df in frames.items():
+        df = df.drop(columns=[c for c in df.columns if c in ("geometry", "geom")])
+        text = pd.DataFrame({c: [_cell_text(v) for v in df[c]] for c in df.columns},
+                            dtype="string")
+        text.columns = [str(c) for c in df.columns]
+        if not header:
+            text = pd.concat([pd.DataFrame([text.columns.tolist()], dtype="string"),
+                              pd.DataFrame(text.to_numpy())], ignore_index=True)
+            text.columns = range(text.shape[1])
+        out[name] = text
+    return out
 
 
 def _pick(df: pd.DataFrame, key: str, path: Path, required: bool = True) -> str | None:

@@ -61,6 +61,7 @@ from tqdm.auto import tqdm
 
 from . import _coords, criteria, datasets, errors, io, maps, pipeline, report
 from . import config as config_mod
+from . import facts as facts_mod
 
 #: The province whose plan the top-level config encodes (used as-is for it).
 TEMPLATE_PROVINCE = "220000"
@@ -69,8 +70,8 @@ TEMPLATE_COUNTIES = 60
 #: Provinces with more township rows than this have their criteria split by prefecture.
 SPLIT_TOWNS = 2000
 _PROVINCE_KEYS = {"focus", "tiers", "criteria", "access", "eligibility", "metric_crs",
-                  "roads", "population"}
-_NATIONAL_KEYS = {"split_towns", "template_province"}
+                  "roads", "population", "facts"}
+_NATIONAL_KEYS = {"split_towns", "template_province", "facts"}
 # Labels naming Changchun in the template config, rewritten for another province's core.
 _CORE_LABELS = {"time_changchun_min": "到{core}时间 (min)", "dist_changchun_km": "到{core}距离 (km)",
                 "in_metro": "{core}都市圈"}
@@ -143,6 +144,13 @@ def check_settings(raw: dict, codes: list[str]) -> None:
             if key in over and not Path(over[key]).exists():
                 raise errors.InputDataError(
                     f"[provinces.\"{code}\"] {key} = {over[key]!r}: file not found")
+        for f in over.get("facts", []):
+            if not Path(f).is_file():
+                raise errors.InputDataError(
+                    f"[provinces.\"{code}\"] facts = {f!r}: file not found")
+    for f in raw.get("national", {}).get("facts", []):
+        if not Path(f).is_file():
+            raise errors.InputDataError(f"--facts / [national] facts = {f!r}: file not found")
 
 
 def _province_point(code: str, national: str) -> tuple[float, float]:
@@ -227,7 +235,7 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     notes = []
     if code == settings["template_province"]:
         merged = config_mod.merge(base, {k: v for k, v in over.items()
-                                          if k not in ("roads", "population")})
+                                          if k not in ("roads", "population", "facts")})
         notes.append("template province: top-level config used as written"
                      + (" with its [provinces] override" if over else ""))
         return config_mod.from_dict(merged, source=f"{source} ({code})"), notes
@@ -256,7 +264,7 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
         focus["key_assisted_counties"] = []
     focus.update(ofocus)
     merged = config_mod.merge(base, {k: v for k, v in over.items()
-                                      if k not in ("roads", "population", "focus")})
+                                      if k not in ("roads", "population", "facts", "focus")})
     merged["focus"] = focus
     if "tiers" not in over:
         n_pref = counties["prefecture_code"].nunique()
@@ -317,8 +325,12 @@ def province_config(raw: dict, code: str, national: str) -> tuple[config_mod.Con
 
 def _inputs(raw: dict, code: str, national: str) -> pipeline.Inputs:
     over = _override(raw, code)
+    # Facts tables: the run's (national.facts, e.g. from --facts) and the province's own.
+    facts = [str(f) for f in raw.get("national", {}).get("facts", [])] + \
+        [str(f) for f in over.get("facts", [])]
     return pipeline.Inputs(province_code=code, national=str(national),
-                           roads=over.get("roads"), population=over.get("population"))
+                           roads=over.get("roads"), population=over.get("population"),
+                           facts=facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,11 +394,15 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         crs = _coords.metric_crs(cfg.metric_crs, tuple(counties.total_bounds))
         prov = dict(parts[0]["provenance"])
         prov["province settings"] = "; ".join(notes)
+        methods = _merge_methods(list(parts))
+        table, facts_used = pipeline.attach_facts(table, towns, _inputs(raw, code, national), cfg,
+                                                  counties, prov)
+        methods.update(facts_used.methods)
         ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
         for k, (_why, c) in enumerate(ladder):
             try:
-                res = pipeline.assemble(towns, table, _merge_methods(list(parts)), counties, c,
-                                        crs, prov)
+                res = pipeline.assemble(towns, table, methods, counties, c, crs, prov)
+                res.towns, res.facts = facts_mod.annotate(res.towns, facts_used), facts_used
                 break
             except errors.QuotaError as exc:
                 if k == len(ladder) - 1:

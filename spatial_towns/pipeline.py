@@ -33,6 +33,7 @@ from . import (
     transforms,
 )
 from . import config as config_mod
+from . import facts as facts_mod
 from . import types as types_mod
 
 
@@ -60,6 +61,9 @@ class Inputs:
     #: National Vonng/adcode table (see :func:`.datasets.national_seats_path`): towns and seats
     #: of ``province_code`` come from it when ``towns``/``seats`` are not given.
     national: str | None = None
+    #: Town facts tables (:mod:`.facts`): CSV, XLSX, GeoPackage or Parquet, read in order; on
+    #: the embedded Jilin data the embedded facts table is read too (these win per column).
+    facts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +105,8 @@ class RunResult:
     _state: RunState | None = field(default=None, repr=False, compare=False)
     # Main roads and isochrones (metric CRS GeoDataFrames) for the map, when roads were given.
     map_layers: dict = field(default_factory=dict, repr=False, compare=False)
+    #: The facts tables used (facts.FactsUsed): rows, coverage, imputation.
+    facts: facts_mod.FactsUsed | None = None
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
@@ -274,11 +280,15 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     step("ingest")
 
     table, methods = criteria.compute(towns, layers, cfg, crs)
+    table, facts_used = attach_facts(table, towns, inputs, cfg, layers.counties,
+                                     layers.provenance)
+    methods.update(facts_used.methods)
     step("criteria")
     if layers.population is not None:
         layers.population.close()  # type: ignore[attr-defined]  # a rasterio dataset
     res = assemble(towns, table, methods, layers.counties, cfg, crs, layers.provenance, step,
                    thematic=thematic, roads=layers.roads, inputs=inputs, progress=progress)
+    res.towns, res.facts = facts_mod.annotate(res.towns, facts_used), facts_used
     if layers.roads is not None:
         res.map_layers = _road_layers(res, layers.roads)
     if output_dir is not None:
@@ -286,6 +296,37 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     step("report")
     bar.close()
     return res
+
+
+def read_facts(inputs: Inputs, towns: gpd.GeoDataFrame, cfg: config_mod.Config,
+               counties: gpd.GeoDataFrame | None = None) -> facts_mod.FactsTable | None:
+    """The run's facts tables (``inputs.facts``, and on the embedded Jilin data — province
+    220000, no national table, no towns file of the planner's — the embedded
+    ``data_raw/jilin_town_facts.csv`` when present) matched to ``towns``; None when there is
+    none."""
+    embedded = None
+    if (inputs.province_code == "220000" and not inputs.national and not inputs.towns
+            and (datasets.DATA_RAW / facts_mod.EMBEDDED).is_file()):
+        embedded = datasets.data_path(facts_mod.EMBEDDED)
+    if not inputs.facts and embedded is None:
+        return None
+    ref = datasets.matching_reference(counties)
+    return facts_mod.read(list(inputs.facts), towns, cfg, ref, embedded,
+                          province_code=inputs.province_code)
+
+
+def attach_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, inputs: Inputs,
+                 cfg: config_mod.Config, counties: gpd.GeoDataFrame, provenance: dict
+                 ) -> tuple[pd.DataFrame, facts_mod.FactsUsed]:
+    """Read the facts tables and add the ``source = "table"`` criteria to ``table`` (see
+    :func:`.facts.attach`); the files read go to ``provenance``."""
+    ft = read_facts(inputs, towns, cfg, counties)
+    if ft is not None:
+        provenance["facts"] = "; ".join(
+            f"{f['file']}{' (embedded)' if f['embedded'] else ''}: {f['rows']} rows"
+            for f in ft.files)
+    base = _eligibility(towns, cfg)[0] == "eligible"
+    return facts_mod.attach(table, towns, ft, cfg, base)
 
 
 def _road_layers(res: RunResult, roads) -> dict:
@@ -536,8 +577,14 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
     files.update(plot.write(res, out_dir))
     files["report.md"] = io.write_text(
         out_dir / "report.md",
-        report.render(res) + "\n" + types_mod.report_section(res.towns, res.cfg, res.type_assessed,
+        report.render(res) + "\n" + facts_mod.report_section(res.facts) + "\n"
+        + types_mod.report_section(res.towns, res.cfg, res.type_assessed,
                                                              res.clustering))
+    if res.facts is not None and res.facts.table is not None:
+        rows = res.facts.table.rows
+        files["facts_rows.csv"] = io.atomic_write(
+            out_dir / "facts_rows.csv",
+            lambda p: rows.to_csv(p, index=False, encoding="utf-8-sig"))
     files["config_used.json"] = io.write_text(
         out_dir / "config_used.json",
         json.dumps(res.cfg.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))

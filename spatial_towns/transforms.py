@@ -1,6 +1,6 @@
 """Criterion transforms: raw criterion values → 0-1 values (1 = best), and hard constraints.
 
-Three transforms, chosen per criterion in the config (``transform = ...``):
+Five transforms, chosen per criterion in the config (``transform = ...``):
 
 - ``minmax`` (default): rescale over the eligible towns, so the best eligible town gets 1 and
   the worst 0. Relative: adding or excluding a town can move everyone's value.
@@ -9,6 +9,10 @@ Three transforms, chosen per criterion in the config (``transform = ...``):
   the column's own units (minutes, km, persons), so a town's value does not depend on others.
 - ``linear``: fuzzy membership 0 at ``lower`` rising to 1 at ``upper`` (benefit) or 1 at
   ``lower`` falling to 0 at ``upper`` (cost), clipped outside.
+- ``log``: min-max of ``log1p(x)``, for skewed magnitudes (output in 万元, enterprises): a
+  town with ten times the output is not ten times better. Values must be >= 0.
+- ``rank``: the quantile rank among the eligible towns, 0 (lowest) to 1 (highest), ties
+  sharing their mean rank: only the order counts, so one huge value changes nothing else.
 
 Hard constraints (``min`` / ``max`` keys) exclude a town whatever its other values.
 """
@@ -54,6 +58,26 @@ def linear(values: pd.Series, direction: str, lower: float, upper: float) -> pd.
     return 1.0 - m if direction == "cost" else m
 
 
+def log(values: pd.Series, direction: str) -> pd.Series:
+    """Min-max of ``log1p(values)``; values must be >= 0 (counts, 万元, persons)."""
+    v = values.astype(float)
+    if (v < 0).any():
+        raise errors.InputDataError(
+            f"transform 'log' needs values >= 0; {values.name or 'the column'} has "
+            f"{int((v < 0).sum())} negative value(s) (e.g. {v[v < 0].iloc[0]:g})")
+    return minmax(np.log1p(v), direction)
+
+
+def rank(values: pd.Series, direction: str) -> pd.Series:
+    """Quantile rank in [0, 1] (mean rank for ties); for a cost criterion 1 is the smallest."""
+    v = values.astype(float)
+    n = int(v.notna().sum())
+    if n < 2:
+        return pd.Series(0.0, index=v.index).where(v.notna())
+    r = (v.rank(method="average") - 1.0) / (n - 1)
+    return 1.0 - r if direction == "cost" else r
+
+
 def apply(values: pd.Series, direction: str,
           transform: config_mod.Transform | None = None) -> pd.Series:
     """Transform one criterion's values (pass the eligible towns only: ``minmax`` takes its
@@ -62,17 +86,28 @@ def apply(values: pd.Series, direction: str,
     if t.kind == "minmax":
         return minmax(values, direction)
     if t.kind == "sigmoid":
+        assert t.midpoint is not None and t.spread is not None  # config checks them
         return sigmoid(values, direction, t.midpoint, t.spread)
     if t.kind == "linear":
+        assert t.lower is not None and t.upper is not None
         return linear(values, direction, t.lower, t.upper)
+    if t.kind == "log":
+        return log(values, direction)
+    if t.kind == "rank":
+        return rank(values, direction)
     raise errors.ConfigError(f"unknown transform {t.kind!r}; use one of {config_mod.TRANSFORMS}")
 
 
 def describe(transform: config_mod.Transform | None, direction: str) -> str:
     """One-line description of a transform for the report."""
     t = transform or config_mod.Transform()
+    rev = " (reversed)" if direction == "cost" else ""
     if t.kind == "minmax":
-        return "min-max over eligible towns" + (" (reversed)" if direction == "cost" else "")
+        return "min-max over eligible towns" + rev
+    if t.kind == "log":
+        return "min-max of log1p over eligible towns" + rev
+    if t.kind == "rank":
+        return "quantile rank among eligible towns" + rev
     shape = "decreasing" if direction == "cost" else "increasing"
     if t.kind == "sigmoid":
         return f"{shape} sigmoid, midpoint {t.midpoint:g}, spread {t.spread:g}"
