@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import assessment, calibrate, config, errors, io, national, pipeline
+from . import assessment, calibrate, config, errors, facts, io, national, pipeline
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--facts", action="append", default=[], metavar="FILE",
                    help="town facts table (CSV, XLSX, GPKG, Parquet) for source = 'table' "
                    "criteria; repeatable")
+    r.add_argument("--nominations", action="append", default=[], metavar="FILE",
+                   help="towns nominated by their counties (code, or name + county; optional "
+                   "nominated 是/否): only these are candidates; repeatable")
     r.add_argument("--output", default="outputs", help="parent output folder (default: outputs)")
     r.add_argument("--run-name", help="name of the run folder (default from config)")
     r.add_argument("--tiles", help="optional online tile layer for the map, e.g. OpenStreetMap")
@@ -141,10 +144,11 @@ def main(argv: list[str] | None = None) -> int:
                 roads=args.roads, population=args.population,
                 industry=args.industry, industry_frame=args.industry_frame,
                 tourism=args.tourism, tourism_frame=args.tourism_frame,
-                facts=list(args.facts),
+                facts=list(args.facts), nominations=list(args.nominations),
             )
             res = pipeline.run(cfg, inputs, output_dir=args.output, progress=not args.quiet,
                                tiles=args.tiles)
+            _facts_messages(res)
             if not args.quiet:
                 print(res.tier_counts().to_string())
                 print(f"\nwrote {len(res.files)} files to {res.output_dir}:")
@@ -181,6 +185,16 @@ def main(argv: list[str] | None = None) -> int:
               "with the command and re-run with --debug for the traceback", file=sys.stderr)
         return 1
     return 0
+
+
+def _facts_messages(res, limit: int = 30) -> None:
+    """Facts-table warnings and unmatched rows on stderr (also in report.md)."""
+    msgs = facts.messages(res.facts)
+    for m in msgs[:limit]:
+        print(f"spatial-towns: facts: {m}", file=sys.stderr)
+    if len(msgs) > limit:
+        print(f"spatial-towns: facts: ... {len(msgs) - limit} more in report.md and "
+              "facts_rows.csv", file=sys.stderr)
 
 
 def _calibrate(args) -> None:

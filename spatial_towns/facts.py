@@ -190,6 +190,9 @@ def read_sheets(path: str | Path) -> tuple[list[Sheet], list[str]]:
                          f"{_HEADER_SCAN_ROWS} rows; skipped (accepted: "
                          f"{', '.join(CODE_HEADERS[:4])} / {', '.join(NAME_HEADERS[:4])})")
             continue
+        if head:
+            notes.append(f"{label}: header on row {head + 1}; the {head} row(s) above it "
+                         "(titles) are not data")
         columns, units = {}, {}
         for k, v in enumerate(grid.iloc[head].tolist()):
             if v is None or v is pd.NA or not str(v).strip():
@@ -215,6 +218,7 @@ def read_sheets(path: str | Path) -> tuple[list[Sheet], list[str]]:
                 if k in columns and v is not pd.NA and v is not None and str(v).strip():
                     units.setdefault(int(k), _unit_text(str(v)))
             sheet.rows = body.iloc[1:]
+            notes.append(f"{label}: row {head + 2} holds units, not data")
         sheets.append(sheet)
     if not sheets:
         raise errors.InputDataError(
@@ -347,7 +351,8 @@ def _county_names(towns: pd.DataFrame, reference: matching.Reference | None) -> 
 
 def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
          reference: matching.Reference | None = None, embedded: str | Path | None = None,
-         province_code: str | None = None) -> FactsTable:
+         province_code: str | None = None, nominations: list[str | Path] | None = None
+         ) -> FactsTable:
     """Read facts tables and match their rows to the run's towns.
 
     Parameters
@@ -366,6 +371,9 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
     province_code
         A row whose township code belongs to another province is not matched here but
         counted with status ``other province`` (a national table read by each province's run).
+    nominations
+        Nominations files: tables of towns (code, or name and county) the counties nominate;
+        a ``nominated`` (是/否) column says which, else every listed town is nominated.
 
     Raises
     ------
@@ -378,6 +386,8 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
     files = [(Path(p), False) for p in paths]
     if embedded is not None:
         files.append((Path(embedded), True))
+    listing = {str(Path(p)) for p in nominations or []}
+    files += [(Path(p), False) for p in nominations or []]
     county_names = _county_names(towns, reference)
     notes: list[str] = []
     per_file: list[tuple[Path, bool, pd.DataFrame, dict[str, Sheet], dict[str, dict]]] = []
@@ -396,6 +406,10 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
                 unused.setdefault(path.name, []).extend(
                     o for o in other if o not in unused.get(path.name, []))
         rows = pd.concat(recs, ignore_index=True) if recs else pd.DataFrame()
+        if str(path) in listing and len(rows):
+            # A nominations list without a 是/否 column: every row listed is nominated.
+            rows["nominated_raw"] = rows["nominated_raw"].where(rows["nominated_raw"].notna(),
+                                                                 "是")
         per_file.append((path, is_embedded, rows, {s.sheet: s for s in sheets},
                          found_by_sheet))
         file_info.append({"file": path.name, "path": str(path), "embedded": is_embedded,
@@ -675,6 +689,25 @@ def annotate(towns: pd.DataFrame, used: FactsUsed) -> pd.DataFrame:
     return out
 
 
+def _s(v: object) -> str:
+    """A cell for the report: blank for missing."""
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def messages(used: FactsUsed | None) -> list[str]:
+    """What a run should tell the planner about its facts tables at once: warnings and notes,
+    and each row that matched no town (file, sheet, row, why)."""
+    if used is None or used.table is None:
+        return []
+    ft = used.table
+    out = list(ft.notes)
+    bad = ft.rows[~ft.rows["match_status"].isin([matching.MATCHED, OTHER_PROVINCE])]
+    for r in bad.itertuples():
+        where = r.file + (f", sheet {r.sheet}" if _s(r.sheet) else "")
+        out.append(f"{where}, row {r.row}: {r.match_status} ({r.match_reason})")
+    return out
+
+
 def report_section(used: FactsUsed | None) -> str:
     """The report's section on the facts tables: files, criteria (source, units, coverage,
     imputed), and every row that did not match a town."""
@@ -712,8 +745,8 @@ def report_section(used: FactsUsed | None) -> str:
                 "| file | sheet | row | code | name | county | status | reason |",
                 "|---|---|---|---|---|---|---|---|"]
         for r in bad.head(200).itertuples():
-            out.append(f"| {r.file} | {r.sheet or ''} | {r.row} | {r.code or ''} | "
-                       f"{r.name or ''} | {r.county or ''} | {r.match_status} | "
+            out.append(f"| {r.file} | {_s(r.sheet)} | {r.row} | {_s(r.code)} | "
+                       f"{_s(r.name)} | {_s(r.county)} | {r.match_status} | "
                        f"{r.match_reason} |")
         if len(bad) > 200:
             out.append(f"| … | | | | | | | {len(bad) - 200} more in facts_rows.csv |")
@@ -722,3 +755,62 @@ def report_section(used: FactsUsed | None) -> str:
         out += ["Columns read but not used by any criterion: "
                 + "; ".join(f"{f}: {', '.join(c)}" for f, c in ft.unused_columns.items()), ""]
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- nominations
+
+
+def with_nominations(towns: pd.DataFrame, used: FactsUsed, cfg: config_mod.Config,
+                     base_eligible: pd.Series) -> pd.DataFrame:
+    """Mark each town ``nominated`` (True/False) when the facts tables carry nominations, and
+    check them against the quotas before anything is solved.
+
+    Only nominated towns are then candidates (the pipeline lists the others as "not
+    nominated by its county"). A county with eligible 镇 that nominated fewer than the
+    largest per-county minimum, or a prefecture below its largest per-prefecture minimum, or
+    fewer nominations in all than the tiers' sizes need, is a
+    :class:`~spatial_towns.errors.QuotaError` naming each such unit.
+    """
+    ft = used.table
+    if ft is None or ft.nominated is None or not ft.nominated.any():
+        return towns
+    out = towns.copy()
+    out["nominated"] = out["code"].astype(str).map(ft.nominated).fillna(False).astype(bool)
+    check_nominations(out, base_eligible, cfg)
+    return out
+
+
+def check_nominations(towns: pd.DataFrame, base_eligible: pd.Series,
+                      cfg: config_mod.Config) -> None:
+    """Raise :class:`~spatial_towns.errors.QuotaError` when the nominations cannot meet the
+    tiers' per-county, per-prefecture or total needs (see :func:`with_nominations`)."""
+    nom = base_eligible & towns["nominated"]
+    kinds = "/".join(cfg.eligible_kinds)
+    problems = []
+    need_c = max((t.per_county_min for t in cfg.tiers), default=0)
+    need_p = max((t.per_prefecture_min for t in cfg.tiers), default=0)
+    for unit, need, code_col, name_col, what in (
+            ("county", need_c, "county_code", "county_name", "per_county_min"),
+            ("prefecture", need_p, "prefecture_code", "prefecture_name", "per_prefecture_min")):
+        if not need:
+            continue
+        have = base_eligible.groupby(towns[code_col]).sum()
+        got = nom.groupby(towns[code_col]).sum()
+        for code, n_elig in have.items():
+            n = int(got.get(code, 0))
+            if n_elig and n < need:
+                name = towns.loc[towns[code_col] == code, name_col].iloc[0]
+                pref = ""
+                if unit == "county":
+                    pref = f" of {towns.loc[towns[code_col] == code, 'prefecture_name'].iloc[0]}"
+                problems.append(
+                    f"{unit} {name} ({code}){pref} nominated {n if n else 'no'} {kinds} "
+                    f"(of its {int(n_elig)} eligible) but {what} = {need} needs {need}")
+    total = sum(t.count if t.count is not None else t.min_count for t in cfg.tiers)
+    if int(nom.sum()) < total:
+        problems.append(f"{int(nom.sum())} towns nominated in all, but the tiers need {total}")
+    if problems:
+        raise errors.QuotaError(
+            f"the nominations cannot meet the quotas ({len(problems)} problem(s)): "
+            + "; ".join(problems[:12]) + (" ..." if len(problems) > 12 else "")
+            + ". Ask these counties for nominations, or lower the minimums in the config")

@@ -142,6 +142,10 @@ def read_table(path: str | Path, sheet: str | int | None = 0, *, header: bool = 
 
 
 def _read_csv(path: Path, header: bool) -> pd.DataFrame:
+    if b"\x00" in path.read_bytes()[:4096]:
+        raise errors.InputDataError(
+            f"{path}: text is neither UTF-8 nor GBK/GB18030 (it looks like UTF-16); re-save it "
+            "as UTF-8 (Excel: CSV UTF-8)")
     for enc in ("utf-8-sig", "gb18030"):
         try:
             text = path.read_text(encoding=enc)

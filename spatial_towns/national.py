@@ -398,6 +398,8 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         table, facts_used = pipeline.attach_facts(table, towns, _inputs(raw, code, national), cfg,
                                                   counties, prov)
         methods.update(facts_used.methods)
+        towns = facts_mod.with_nominations(towns, facts_used, cfg,
+                                           pipeline.base_eligible(towns, cfg))
         ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
         for k, (_why, c) in enumerate(ladder):
             try:

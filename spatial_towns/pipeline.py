@@ -64,6 +64,8 @@ class Inputs:
     #: Town facts tables (:mod:`.facts`): CSV, XLSX, GeoPackage or Parquet, read in order; on
     #: the embedded Jilin data the embedded facts table is read too (these win per column).
     facts: list[str] = field(default_factory=list)
+    #: Nominations (提名) files: the towns each county nominates; only they are candidates.
+    nominations: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -283,6 +285,7 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     table, facts_used = attach_facts(table, towns, inputs, cfg, layers.counties,
                                      layers.provenance)
     methods.update(facts_used.methods)
+    towns = facts_mod.with_nominations(towns, facts_used, cfg, base_eligible(towns, cfg))
     step("criteria")
     if layers.population is not None:
         layers.population.close()  # type: ignore[attr-defined]  # a rasterio dataset
@@ -308,11 +311,12 @@ def read_facts(inputs: Inputs, towns: gpd.GeoDataFrame, cfg: config_mod.Config,
     if (inputs.province_code == "220000" and not inputs.national and not inputs.towns
             and (datasets.DATA_RAW / facts_mod.EMBEDDED).is_file()):
         embedded = datasets.data_path(facts_mod.EMBEDDED)
-    if not inputs.facts and embedded is None:
+    if not inputs.facts and not inputs.nominations and embedded is None:
         return None
     ref = datasets.matching_reference(counties)
     return facts_mod.read(list(inputs.facts), towns, cfg, ref, embedded,
-                          province_code=inputs.province_code)
+                          province_code=inputs.province_code,
+                          nominations=list(inputs.nominations))
 
 
 def attach_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, inputs: Inputs,
@@ -325,8 +329,7 @@ def attach_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, inputs: Inputs,
         provenance["facts"] = "; ".join(
             f"{f['file']}{' (embedded)' if f['embedded'] else ''}: {f['rows']} rows"
             for f in ft.files)
-    base = _eligibility(towns, cfg)[0] == "eligible"
-    return facts_mod.attach(table, towns, ft, cfg, base)
+    return facts_mod.attach(table, towns, ft, cfg, base_eligible(towns, cfg))
 
 
 def _road_layers(res: RunResult, roads) -> dict:
@@ -504,6 +507,11 @@ def _robustness(model: selection.TierSelection, table: pd.DataFrame, eligible: p
                                progress=progress, score_many=score_many)
 
 
+def base_eligible(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> pd.Series:
+    """Towns eligible by location and kind (and nomination, when given), before criteria."""
+    return _eligibility(towns, cfg)[0] == "eligible"
+
+
 def _eligibility(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Series, pd.Series]:
     status = pd.Series("eligible", index=towns.index, dtype=object)
     reason = pd.Series("", index=towns.index, dtype=object)
@@ -518,15 +526,22 @@ def _eligibility(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Se
     kinds = "/".join(cfg.eligible_kinds)
     exclude(~towns["kind"].isin(cfg.eligible_kinds),
             f"not a designated town (eligible kinds: {kinds})")
+    if "nominated" in towns:  # set from the nominations of the facts tables (facts module)
+        exclude(~towns["nominated"].astype(bool), "not nominated by its county")
     return status, reason
 
 
 def _check_writable(out_dir: Path) -> None:
+    # Folders made for the probe are removed again: a run that fails later (e.g. a quota
+    # check) leaves nothing behind.
+    created = [p for p in [out_dir, *out_dir.parents] if not p.exists()]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / ".write_test"
         probe.write_text("ok")
         probe.unlink()
+        for p in created:
+            p.rmdir()
     except OSError as exc:
         raise errors.OutputError(
             f"output folder {out_dir} is not writable ({exc.strerror}); choose another with "

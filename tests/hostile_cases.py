@@ -57,6 +57,37 @@ def _gpkg(d: Path, geoms, crs=4326) -> str:
     return str(p)
 
 
+FACTS_CRIT = ('[[criteria]]\ncolumn = "dist_rail_km"\ndirection = "cost"\nweight = 0.5\n\n'
+              '[[criteria]]\ncolumn = "industry_output"\nlabel = "产值"\nsource = "table"\n'
+              'units = "万元"\ndirection = "benefit"\nweight = 0.5\nmissing = "zero"\n\n')
+
+
+def _facts_run(d: Path, facts: list[str]) -> list[str]:
+    """A three-town run with a table criterion and the given facts files (SYNTHETIC values)."""
+    cfg = d / "facts.toml"
+    cfg.write_text(FACTS_CRIT + SMALL_TIERS, encoding="utf-8")
+    out = ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS), "--towns-frame", "EPSG:4326",
+           "--config", str(cfg)]
+    for f in facts:
+        out += ["--facts", f]
+    return out
+
+
+def _xlsx(d: Path, sheets: dict[str, list[list]], name="facts.xlsx") -> str:
+    """A workbook of SYNTHETIC rows, one list of rows per sheet."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    p = d / name
+    wb.save(p)
+    return str(p)
+
+
 def _empty_graph(d: Path) -> str:
     p = d / "roads.graphml"
     G = nx.MultiDiGraph(crs="epsg:4326")
@@ -119,6 +150,65 @@ CASES = [
                                     'tier_weight = 1.0\n', name="c.toml")], 4, "prefecture"),
     ("output folder not writable",
      lambda d: ["--output", _csv(d, "I am a file", name="out")], 5, "not writable"),
+    # Town facts tables from county offices (SYNTHETIC values).
+    ("facts: a value that is not a number",
+     lambda d: _facts_run(d, [_xlsx(d, {"长春市": [["名称", "产值(万元)"], ["双阳镇", "12万"]]})]),
+     3, "facts.xlsx, sheet 长春市, row 2, column 产值(万元) (B): '12万' is not a number"),
+    ("facts: one town twice in a sheet with different values",
+     lambda d: _facts_run(d, [_csv(d, "name,产值\n双阳镇,100\n双阳镇,120\n", name="f.csv")]),
+     3, "given different industry_output values: 100 (f.csv, row 2), 120 (f.csv, row 3)"),
+    ("facts: one town in two sheets with different values",
+     lambda d: _facts_run(d, [_xlsx(d, {"双阳区": [["镇", "产值"], ["双阳镇", 100]],
+                                        "长春市": [["镇", "产值"], ["双阳镇", 90]]})]),
+     3, "100 (facts.xlsx, sheet 双阳区, row 2), 90 (facts.xlsx, sheet 长春市, row 2)"),
+    ("facts: two columns with the same header",
+     lambda d: _facts_run(d, [_csv(d, "name,产值,产值(万元)\n双阳镇,1,2\n", name="f.csv")]),
+     3, "columns B and C both have the header"),
+    ("facts: no sheet has a code or name column",
+     lambda d: _facts_run(d, [_xlsx(d, {"Sheet1": [["镇域产业产值"], [100]]})]),
+     3, "no sheet has a header row with a town code or name column"),
+    ("facts: an old .xls workbook",
+     lambda d: _facts_run(d, [_csv(d, "x", name="facts.xls")]), 3, "save it as .xlsx"),
+    ("facts: a .xlsx that is not a workbook",
+     lambda d: _facts_run(d, [_csv(d, "code,name\n", name="facts.xlsx")]), 3,
+     "not a readable XLSX (not a zip archive)"),
+    ("facts: file not found",
+     lambda d: _facts_run(d, [str(d / "missing.xlsx")]), 3, "table not found"),
+    ("facts: the criterion's column is in no table (misspelt header)",
+     lambda d: _facts_run(d, [_csv(d, "name,产出\n双阳镇,100\n", name="f.csv")]), 2,
+     "criterion 'industry_output' (source = 'table') is in none of the facts tables (f.csv)"),
+    ("facts: a value in a text encoding that is neither UTF-8 nor GBK",
+     lambda d: _facts_run(d, [_csv(d, "name,产值\n双阳镇,1\n", name="f.csv", enc="utf-16")]), 3,
+     "neither UTF-8 nor GBK"),
+]
+
+#: Facts tables that are read with a warning (exit 0): (title, build, fragment of stderr).
+FACTS_WARNINGS = [
+    ("facts: one sheet in 元, the other in 万元 (medians ~10^4 apart)",
+     lambda d: _facts_run(d, [_xlsx(d, {"双阳区": [["镇", "产值"], ["双阳镇", 1200000]],
+                                        "公主岭市": [["镇", "产值"], ["范家屯镇", 150]]})]),
+     "WARNING column industry_output: median 1.2e+06 in facts.xlsx, sheet 双阳区 but 150 in "
+     "facts.xlsx, sheet 公主岭市 (~10^4 apart)"),
+    ("facts: the same town twice with the same values",
+     lambda d: _facts_run(d, [_csv(d, "name,产值\n双阳镇,100\n双阳镇,100\n", name="f.csv")]),
+     "2 rows give the same industry_output (f.csv, row 2; f.csv, row 3); counted once"),
+    ("facts: a header in 元 for a criterion in 万元",
+     lambda d: _facts_run(d, [_csv(d, "name,产值(元)\n双阳镇,1000000\n", name="f.csv")]),
+     "f.csv, column 产值(元) (B): in 元, converted to 万元 (× 0.0001)"),
+    ("facts: a header in units the criterion does not use",
+     lambda d: _facts_run(d, [_csv(d, "name,产值(美元)\n双阳镇,100\n", name="f.csv")]),
+     "the header says 美元 but criterion industry_output is in 万元"),
+    ("facts: a row that matches no town",
+     lambda d: _facts_run(d, [_csv(d, "name,产值\n双阳镇,100\n不存在镇,5\n", name="f.csv")]),
+     "f.csv, row 3: unmatched (no town named 不存在镇)"),
+    ("facts: a title above the header, a units row, full-width digits, separators and dashes",
+     lambda d: _facts_run(d, [_xlsx(d, {"长春市": [["示范镇候选镇基本情况表 (SYNTHETIC)"],
+                                                   ["乡镇名称", "产值", "备注"],
+                                                   ["单位", "万元", None],
+                                                   ["双阳镇", "１，２３４", None],
+                                                   ["范家屯镇", "—", "无"],
+                                                   ["二道白河镇", "无", None]]})]),
+     "facts.xlsx, sheet 长春市: header on row 2"),
 ]
 
 #: Inputs that must be accepted, with what must be true of the result.
@@ -151,6 +241,12 @@ def main() -> None:
             d = Path(tmp)
             code, msg = run_case(build(d), d / "o")
             msg = msg.replace(tmp, "<tmp>")
+            print(f"| {title} | {code} | `{msg}` |")
+    for title, build, _ in FACTS_WARNINGS:
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            code, msg = run_case(build(d), d / "o")
+            msg = msg.replace(tmp, "<tmp>").replace("\n", " ⏎ ")
             print(f"| {title} | {code} | `{msg}` |")
 
 

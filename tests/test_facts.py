@@ -253,3 +253,46 @@ def test_embedded_facts_are_read_on_the_default_data(tmp_path):
     ft = pipeline.read_facts(pipeline.Inputs(), towns, config.load())
     assert ft is not None and ft.files[-1]["embedded"]
     assert len(ft.rows) == ft.files[-1]["rows"]
+
+
+# ------------------------------------------------------------------ nominations
+
+
+def test_a_county_that_nominated_nothing_is_a_named_quota_error(tmp_path, capsys):
+    """SYNTHETIC nominations for the 镇 of 长春市 (every 镇 but those of 双阳区): the county
+    tier needs one per county, so the run stops with a QuotaError naming 双阳区 before
+    solving, and writes nothing."""
+    tp, t = _changchun_towns(tmp_path)
+    nom = tmp_path / "nominations.csv"
+    pd.DataFrame({"code": t["code"],
+                  "nominated": np.where(t["county_code"] == "220112", "否", "是")}).to_csv(
+        nom, index=False, encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[tiers]]\nname = "county"\nlabel = "县级"\nmin_count = 5\n'
+                   'per_county_min = 1\ntier_weight = 1.0\n\n[sensitivity]\ndraws = 0\n',
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    code = cli.main(["run", "--towns", str(tp), "--towns-frame", "GCJ-02", "--nominations",
+                     str(nom), "--config", str(cfg), "--output", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == errors.QuotaError.exit_code
+    assert "county 双阳区 (220112) of 长春市 nominated no 镇" in err
+    assert not out.exists()  # nothing written, not even the run folder
+
+
+def test_only_nominated_towns_are_candidates(tmp_path):
+    tp, t = _changchun_towns(tmp_path)
+    keep = t.groupby("county_code").head(2)
+    nom = tmp_path / "nominations.csv"
+    keep[["code", "name"]].to_csv(nom, index=False, encoding="utf-8")  # a plain list
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[tiers]]\nname = "county"\nlabel = "县级"\nmin_count = 5\n'
+                   'per_county_min = 1\ntier_weight = 1.0\n\n[sensitivity]\ndraws = 0\n',
+                   encoding="utf-8")
+    res = pipeline.run(config.load(cfg), pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02",
+                                                         nominations=[str(nom)]),
+                       output_dir=None, progress=False)
+    towns = res.towns.set_index("code")
+    assert set(towns.index[towns["tier"] != ""]) <= set(keep["code"])
+    others = towns.drop(index=keep["code"])
+    assert (others["reason"] == "excluded: not nominated by its county").all()

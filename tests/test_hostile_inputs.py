@@ -4,8 +4,7 @@ every town is accounted for."""
 
 import geopandas as gpd
 import pytest
-
-from hostile_cases import ACCEPTED, CASES, run_case
+from hostile_cases import ACCEPTED, CASES, FACTS_WARNINGS, run_case
 
 
 @pytest.mark.parametrize("title, build, code, fragment", CASES, ids=[c[0] for c in CASES])
@@ -30,6 +29,22 @@ def test_awkward_input_is_accepted_and_accounted(tmp_path, title, build):
     excluded = out[out["status"] == "excluded"]
     assert (excluded["reason"] != "").all()
     if "北京镇" in set(out["name"]):
-        reasons = dict(zip(out["name"], out["reason"]))
+        reasons = dict(zip(out["name"], out["reason"], strict=True))
         assert "outside every county" in reasons["北京镇"]
         assert "no seat coordinates" in reasons["无坐标镇"]
+
+
+@pytest.mark.parametrize("title, build, fragment", FACTS_WARNINGS,
+                         ids=[c[0] for c in FACTS_WARNINGS])
+def test_facts_table_warning(tmp_path, title, build, fragment):
+    """Awkward facts tables are read, and what was odd is said on stderr (and in report.md),
+    naming file, sheet, row and column."""
+    got, msg = run_case(build(tmp_path), tmp_path / "out")
+    assert got == 0, msg
+    assert fragment in msg
+    (report,) = (tmp_path / "out").glob("*/report.md")
+    text = report.read_text(encoding="utf-8")
+    if "unmatched (" in fragment:  # the report's table of unmatched rows
+        assert "| f.csv |  | 3 |  | 不存在镇 |  | unmatched | no town named 不存在镇 |" in text
+    else:
+        assert fragment in text

@@ -87,7 +87,7 @@ def _one(**kw):
 @pytest.mark.parametrize(
     "extra, fragment",
     [
-        ({"transform": "log"}, "transform 'log' is not one of"),
+        ({"transform": "exp"}, "transform 'exp' is not one of"),
         ({"transform": "sigmoid", "midpoint": 10}, "needs spread"),
         ({"transform": "sigmoid", "midpoint": 10, "spread": 0}, "spread 0.0 must be > 0"),
         ({"transform": "linear", "lower": 10, "upper": 5}, "lower 10.0 must be below upper"),
