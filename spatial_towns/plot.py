@@ -99,8 +99,9 @@ def _counties(res) -> gpd.GeoDataFrame:
     return maps.simplify_coverage(res.counties, res.crs, SIMPLIFY_M)
 
 
-def _outlines(res) -> tuple[gpd.GeoSeries, gpd.GeoSeries, gpd.GeoDataFrame]:
-    counties = _counties(res)
+def _outlines(res, counties: gpd.GeoDataFrame | None = None
+              ) -> tuple[gpd.GeoSeries, gpd.GeoSeries, gpd.GeoDataFrame]:
+    counties = _counties(res) if counties is None else counties
     metro = counties[counties["county_code"].isin(list(res.cfg.focus.metro_counties))]
     border = counties[counties["border_area"] == 1] if "border_area" in counties else \
         counties.iloc[0:0]
@@ -127,7 +128,8 @@ def _base(ax, res, prefs: gpd.GeoDataFrame, label_prefectures: bool = True,
     ax.set_aspect("equal")
 
 
-def tiers_map(res, title: str | None = None, label: str = "provincial") -> Figure:
+def tiers_map(res, title: str | None = None, label: str = "provincial",
+              counties: gpd.GeoDataFrame | None = None) -> Figure:
     """Print map of the selected towns by tier.
 
     Parameters
@@ -138,6 +140,8 @@ def tiers_map(res, title: str | None = None, label: str = "provincial") -> Figur
         Figure title (default: the run name and tier counts).
     label
         Tier whose towns are labelled with their names (``""`` for none).
+    counties
+        The county outlines as :func:`_counties` simplifies them (computed when omitted).
 
     Returns
     -------
@@ -148,18 +152,21 @@ def tiers_map(res, title: str | None = None, label: str = "provincial") -> Figur
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(10, 9), layout="constrained")
         ax = fig.subplots()
-        metro, border, prefs = _outlines(res)
-        _base(ax, res, prefs)
+        counties = _counties(res) if counties is None else counties
+        metro, border, prefs = _outlines(res, counties)
+        _base(ax, res, prefs, counties=counties)
         handles = []
         if len(metro):
-            metro.boundary.plot(ax=ax, color=maps.METRO_STYLE["color"], linewidth=2.2,
+            metro_colour = str(maps.METRO_STYLE["color"])
+            metro.boundary.plot(ax=ax, color=metro_colour, linewidth=2.2,
                                 linestyle=(0, (6, 3)), zorder=4)
-            handles.append(Line2D([], [], color=maps.METRO_STYLE["color"], lw=2.2,
+            handles.append(Line2D([], [], color=metro_colour, lw=2.2,
                                   ls=(0, (6, 3)), label="长春都市圈 (metro area)"))
         if len(border):
-            border.boundary.plot(ax=ax, color=maps.BORDER_STYLE["color"], linewidth=2.0,
+            border_colour = str(maps.BORDER_STYLE["color"])
+            border.boundary.plot(ax=ax, color=border_colour, linewidth=2.0,
                                  linestyle=(0, (1, 2)), zorder=4)
-            handles.append(Line2D([], [], color=maps.BORDER_STYLE["color"], lw=2.0,
+            handles.append(Line2D([], [], color=border_colour, lw=2.0,
                                   ls=(0, (1, 2)), label="边境地区县 (border-area counties)"))
         towns = res.towns[res.towns.geometry.notna()].to_crs(res.crs)
         unsel = towns[(towns["status"] == "eligible") & (towns["tier"] == "")]
@@ -196,7 +203,7 @@ def tiers_map(res, title: str | None = None, label: str = "provincial") -> Figur
     return fig
 
 
-def criteria_map(res, ncols: int = 4) -> Figure:
+def criteria_map(res, ncols: int = 4, counties: gpd.GeoDataFrame | None = None) -> Figure:
     """Small multiples: one panel per scored criterion, each scored town coloured by its
     normalised value (``norm_<criterion>``: 0 worst, 1 best), panel title with the weight.
 
@@ -211,11 +218,11 @@ def criteria_map(res, ncols: int = 4) -> Figure:
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(3.6 * ncols, 3.5 * nrows + 0.6), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False)
-        _, _, prefs = _outlines(res)
-        counties = _counties(res)
+        counties = _counties(res) if counties is None else counties
+        _, _, prefs = _outlines(res, counties)
         towns = res.towns[res.towns["score"].notna()].to_crs(res.crs)
         sc = None
-        for ax, u in zip(axes.flat, used):
+        for ax, u in zip(axes.flat, used, strict=False):  # more panels than criteria
             _base(ax, res, prefs, label_prefectures=False, counties=counties)
             v = towns[f"norm_{u.name}"]
             order = np.argsort(v.to_numpy(), kind="stable")
@@ -226,6 +233,7 @@ def criteria_map(res, ncols: int = 4) -> Figure:
             ax.set_title(f"{u.label}  w={u.weight:.2f}{fallback}", fontsize=9)
         for ax in list(axes.flat)[len(used):]:
             ax.set_axis_off()
+        assert sc is not None  # used is not empty
         fig.colorbar(sc, ax=axes, orientation="horizontal", fraction=0.04, shrink=0.5,
                      label="归一化得分 normalised (0 最差 worst … 1 最好 best)")
         fig.suptitle(f"评价指标 criteria · {res.cfg.run_name}", fontsize=13)
@@ -242,11 +250,19 @@ def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
 
 
 def write(res, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``map_tiers.png``, ``map_tiers.pdf`` and ``criteria.png`` into ``out_dir``."""
+    """Write ``map_tiers.png``, ``map_tiers.pdf`` and ``criteria.png`` into ``out_dir``.
+
+    Each figure is laid out once: after the first file the constrained layout is frozen, so
+    the PDF is one more rendering of the same figure, not a new layout pass and rendering.
+    The county outlines are simplified once for both figures.
+    """
     out_dir = Path(out_dir)
     files = {}
-    fig = tiers_map(res)
+    counties = _counties(res)
+    fig = tiers_map(res, counties=counties)
     files["map_tiers.png"] = save(fig, out_dir / "map_tiers.png")
+    fig.set_layout_engine("none")
     files["map_tiers.pdf"] = save(fig, out_dir / "map_tiers.pdf")
-    files["criteria.png"] = save(criteria_map(res), out_dir / "criteria.png", dpi=150)
+    files["criteria.png"] = save(criteria_map(res, counties=counties), out_dir / "criteria.png",
+                                 dpi=150)
     return files

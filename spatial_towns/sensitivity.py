@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 from tqdm.auto import tqdm
 
 from . import errors, selection
@@ -46,7 +45,7 @@ class Robustness:
 def _ranks(score: np.ndarray) -> np.ndarray:
     """Rank per row (1 = best; ties share the best rank, as in scoring) of a draws × towns
     score matrix."""
-    return rankdata(-score, method="min", axis=-1).astype(float)
+    return pd.DataFrame(score).rank(axis=1, ascending=False, method="min").to_numpy()
 
 
 def monte_carlo(model: selection.TierSelection, score_fn: ScoreFn, weights: pd.Series,

@@ -153,3 +153,14 @@ def test_bad_indicator_is_a_clear_error(default_run):
     with pytest.raises(ValueError, match="indicator must be one of"):
         maps.make_map(towns, counties, default_run.cfg.tiers, default_run.used,
                       indicator="median")
+
+
+def test_saved_html_is_identical_with_rendered_text_kept(default_run):
+    # maps.save keeps folium's already-rendered pieces as text instead of compiling each as
+    # a jinja2 template again: the page must be byte for byte what plain folium renders.
+    plain = maps.from_result(default_run).get_root().render()
+    fast_map = maps.from_result(default_run)
+    with maps._rendered_text_not_recompiled():
+        fast = fast_map.get_root().render()
+    assert maps._stable_ids(fast) == maps._stable_ids(plain)
+    assert len(plain) > 1_000_000
