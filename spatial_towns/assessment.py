@@ -81,12 +81,10 @@ class Indicators:
 def _read_any(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise errors.InputDataError(f"indicator table {path} not found")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            return pd.read_excel(path, dtype=str, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for a bad workbook
-            raise errors.InputDataError(f"indicator table {path}: not a readable XLSX ({exc})") from None
-    return io.read_table(path)
+    try:
+        return io.read_table(path)  # CSV or the first sheet of an XLSX
+    except errors.InputDataError as exc:
+        raise errors.InputDataError(f"indicator table: {exc}") from None
 
 
 def read_indicators(path: str | Path, year: int, indicators: tuple[config_mod.Criterion, ...],

@@ -1,4 +1,5 @@
-"""Command-line interface: ``spatial-towns run``, ``assess``, ``calibrate`` and ``fetch-roads``.
+"""Command-line interface: ``spatial-towns run``, ``assess``, ``calibrate``, ``template`` and
+``fetch-roads``.
 
 Exit codes: 0 success; 1 other spatial_towns error; 2 bad configuration; 3 bad input data
 (incl. CRS); 4 quotas cannot be met; 5 outputs cannot be written.
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import assessment, calibrate, config, errors, facts, io, national, pipeline
+from . import assessment, calibrate, config, errors, facts, io, national, pipeline, template
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     c.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    t = sub.add_parser("template", help="write XLSX templates for the counties' submissions "
+                       "(one per prefecture: eligible towns, reference criteria, blank fact "
+                       "columns, 是/否 nominations)")
+    t.add_argument("--prefecture", help="only this prefecture (name, e.g. 长春市, or code)")
+    t.add_argument("--config", help="TOML config whose source = 'table' criteria get columns")
+    t.add_argument("--output", default="templates", help="folder (default: templates)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     n = r.add_argument_group("national runs (spatial_towns.national, on Dask)")
     n.add_argument("--scope", choices=["province", "national"], default="province",
                    help="'national': every province of the national seat table")
@@ -158,23 +166,31 @@ def main(argv: list[str] | None = None) -> int:
             _fetch_roads(args)
         elif args.command == "assess":
             cfg = config.load(args.config)
-            res = assessment.assess(args.year, args.indicators, args.ledger, cfg=cfg,
-                                    designation=args.designation, crosswalk=args.crosswalk,
-                                    output_dir=args.output)
+            ares = assessment.assess(args.year, args.indicators, args.ledger, cfg=cfg,
+                                     designation=args.designation, crosswalk=args.crosswalk,
+                                     output_dir=args.output)
             if not args.quiet:
-                if res.already:
-                    print(res.notes[0])
+                if ares.already:
+                    print(ares.notes[0])
                 for ev in ("commended", "criticised", "eliminated", "promoted", "backfilled"):
-                    towns = res.events(ev)
+                    towns = ares.events(ev)
                     print(f"{ev}: {len(towns)}" + (": " + ", ".join(
-                        f"{n} {c}" for c, n in zip(towns.index, towns["name"])) if len(towns) else ""))
-                for w in res.warnings:
+                        f"{n} {c}" for c, n in zip(towns.index, towns["name"], strict=True)) if len(towns) else ""))
+                for w in ares.warnings:
                     print(f"warning: {w}")
-                print(f"\nwrote {len(res.files)} files:")
-                for name, path in res.files.items():
+                print(f"\nwrote {len(ares.files)} files:")
+                for name, path in ares.files.items():
                     print(f"  {name}: {path}")
         elif args.command == "calibrate":
             _calibrate(args)
+        elif args.command == "template":
+            cfg = config.load(args.config)
+            res = pipeline.run(cfg, output_dir=None, progress=not args.quiet)
+            paths = template.write(res, args.output, prefecture=args.prefecture)
+            if not args.quiet:
+                print(f"wrote {len(paths)} template(s) to {args.output}:")
+                for p in paths:
+                    print(f"  {p.name}")
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code

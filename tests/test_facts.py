@@ -3,12 +3,13 @@
 Every facts value in these tests is SYNTHETIC (seeded), not real data.
 """
 
+import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
-from spatial_towns import cli, config, datasets, errors, facts, io, pipeline, transforms, whatif
+from spatial_towns import cli, config, datasets, errors, facts, io, pipeline, template, transforms, whatif
 
 TABLE_CRIT = {"column": "industry_output", "label": "镇域产业产值", "source": "table",
               "units": "万元", "direction": "benefit", "weight": 0.5, "transform": "log",
@@ -193,7 +194,7 @@ def _changchun_towns(tmp_path):
     return p, t
 
 
-def _small_cfg(tmp_path, weight):
+def _small_cfg(tmp_path, weight, draws=0):
     p = tmp_path / f"cfg_{weight}.toml"
     p.write_text(
         '[[criteria]]\ncolumn = "time_prefecture_min"\ndirection = "cost"\nweight = 0.5\n\n'
@@ -203,7 +204,7 @@ def _small_cfg(tmp_path, weight):
         'missing = "county_median"\n\n'
         '[[tiers]]\nname = "provincial"\nlabel = "省级"\ncount = 5\ntier_weight = 2.0\n\n'
         '[[tiers]]\nname = "municipal"\nlabel = "市级"\ncount = 10\ntier_weight = 1.0\n\n'
-        '[sensitivity]\ndraws = 0\n', encoding="utf-8")
+        f'[sensitivity]\ndraws = {draws}\n', encoding="utf-8")
     return str(p)
 
 
@@ -221,7 +222,7 @@ def test_raising_a_table_weight_moves_high_value_towns_up(tmp_path):
     args = ["run", "--towns", str(tp), "--towns-frame", "GCJ-02", "--facts", str(f),
             "--config", _small_cfg(tmp_path, 0.05), "--output", str(tmp_path), "--run-name", "r"]
     assert cli._parser().parse_args(args).facts == [str(f)]
-    cfg = config.load(_small_cfg(tmp_path, 0.05))
+    cfg = config.load(_small_cfg(tmp_path, 0.05, draws=10))
     res = pipeline.run(cfg, pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02",
                                             facts=[str(f)]),
                        output_dir=tmp_path, progress=False)
@@ -241,6 +242,14 @@ def test_raising_a_table_weight_moves_high_value_towns_up(tmp_path):
     report = (out / "report.md").read_text(encoding="utf-8")
     assert f"Rows: {len(t)} — {len(t)} matched, 0 unmatched, 0 ambiguous" in report
     assert "| `industry_output` | facts.csv | 万元 |" in report
+    # Wherever a criterion shows, the table criterion shows too.
+    assert "| industry_output | 万元, from facts.csv; " in report  # the criteria table
+    assert {"industry_output", "norm_industry_output", "contrib_industry_output"} <= set(
+        gpd.read_file(out / "towns.gpkg").columns)
+    assert "contrib_industry_output" in cand.columns
+    assert "industry_output" in (out / "map.html").read_text(encoding="utf-8")
+    assert "industry_output" in [c["column"] for c in whatif.WhatIf.from_result(res).criteria()]
+    assert "industry_output" in set(res.robustness.oat["criterion"])
 
 
 def test_embedded_facts_are_read_on_the_default_data(tmp_path):
@@ -296,3 +305,52 @@ def test_only_nominated_towns_are_candidates(tmp_path):
     assert set(towns.index[towns["tier"] != ""]) <= set(keep["code"])
     others = towns.drop(index=keep["code"])
     assert (others["reason"] == "excluded: not nominated by its county").all()
+
+
+# ------------------------------------------------------------------ templates
+
+
+def test_template_round_trip(tmp_path):
+    """Templates of a run, filled programmatically with SYNTHETIC values (some cells left
+    blank, some towns nominated), read back by a run with --facts: the values and
+    nominations are exactly those typed in."""
+    tp, t = _changchun_towns(tmp_path)
+    cfg = config.load(_small_cfg(tmp_path, 0.5))
+    inputs = pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02")
+    res = pipeline.run(cfg, inputs, output_dir=None, progress=False)
+    (path,) = template.write(res, tmp_path / "tpl", prefecture="长春市")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == "填表说明"
+    rng = np.random.default_rng(3)
+    typed, nominated = {}, {}
+    for ws in wb.worksheets[1:]:
+        head = [c.value for c in ws[template.HEADER_ROW]]
+        assert ws[template.UNITS_ROW][0].value == template.UNITS_LABEL
+        fact, nom = head.index("industry_output") + 1, head.index(template.NOMINATED) + 1
+        assert ws.protection.sheet and ws.cell(template.FIRST_DATA_ROW, 1).protection.locked
+        assert not ws.cell(template.FIRST_DATA_ROW, fact).protection.locked
+        kinds = {dv.type for dv in ws.data_validations.dataValidation}
+        assert kinds == {"decimal", "list"}
+        for r in range(template.FIRST_DATA_ROW, ws.max_row + 1):
+            code = ws.cell(r, 1).value
+            if not code:
+                continue
+            if rng.random() < 0.8:  # the rest stay blank
+                typed[code] = float(np.round(rng.gamma(2.0, 3000.0), 2))
+                ws.cell(r, fact).value = typed[code]
+            nominated[code] = "是" if rng.random() < 0.9 else "否"
+            ws.cell(r, nom).value = nominated[code]
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    assert set(typed) < set(t["code"]) and len(typed) > 20
+    back = pipeline.run(cfg, pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02",
+                                             facts=[str(filled)]),
+                        output_dir=None, progress=False)
+    rows = back.facts.table.rows
+    assert (rows["match_status"] == "matched").all() and len(rows) == len(nominated)
+    got = back.facts.table.values["industry_output"].dropna().to_dict()
+    assert got == typed  # exactly the values typed in
+    assert back.facts.table.nominated.to_dict() == {c: v == "是" for c, v in nominated.items()}
+    towns = back.towns.set_index("code")
+    not_nom = [c for c, v in nominated.items() if v == "否"]
+    assert (towns.loc[not_nom, "reason"] == "excluded: not nominated by its county").all()
