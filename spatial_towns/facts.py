@@ -463,11 +463,8 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
                                      "file": path.name, "sheet": sheet_name,
                                      "status": sel["match_status"].to_numpy()})
                 parts.append(part)
-                src = path.name + (f" [{sheet_name}]" if sheet_name else "")
-                if path.name not in [s.split(" [")[0] for s in sources.get(c.column, [])]:
-                    sources.setdefault(c.column, []).append(src)
-                elif sheet_name:
-                    sources[c.column].append(src)
+                if path.name not in sources.setdefault(c.column, []):
+                    sources[c.column].append(path.name)
                 if c.units:
                     units[c.column] = c.units
                 elif sh.units.get(k):
@@ -772,8 +769,8 @@ def with_nominations(towns: pd.DataFrame, used: FactsUsed, cfg: config_mod.Confi
     :class:`~spatial_towns.errors.QuotaError` naming each such unit.
     """
     ft = used.table
-    if ft is None or ft.nominated is None or not ft.nominated.any():
-        return towns
+    if ft is None or ft.nominated is None or ft.nominated.empty:
+        return towns  # no table says 是/否 for any town: no nominations to apply
     out = towns.copy()
     out["nominated"] = out["code"].astype(str).map(ft.nominated).fillna(False).astype(bool)
     check_nominations(out, base_eligible, cfg)
