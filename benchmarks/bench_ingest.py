@@ -7,7 +7,7 @@ Writes a SYNTHETIC province-size road network (seeded; not real roads) twice:
 - as an osmnx-style GraphML of its drivable edges (what ``fetch-roads`` writes: node
   ``x``/``y``, edge ``length``/``highway``/``speed_kph``/``travel_time``),
 
-then times, each in a fresh process with its peak RSS:
+then times, each in a fresh process with its peak RSS (VmHWM):
 
 - ``old_graphml``: ``io.read_roads`` (``ox.load_graphml``) + ``network.prepare``;
 - ``new_graphml``: ``network.prepare_file`` (streaming GraphML);
@@ -223,6 +223,18 @@ def write_graphml(path: Path, net) -> None:
 CRS = "+proj=laea +lat_0=43.5 +lon_0=126.5 +datum=WGS84 +units=m +no_defs"
 
 
+def _peak_rss_mb() -> float:
+    """Peak RSS of this process (MB). Linux's VmHWM belongs to this process's own memory map;
+    ``ru_maxrss`` would also carry the RSS of the (large) parent at fork time across exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def _child(mode: str, path: str, out: str) -> None:
     """Run one ingest path in this (fresh) process; print its seconds and peak RSS."""
     import pyproj
@@ -236,7 +248,7 @@ def _child(mode: str, path: str, out: str) -> None:
     else:
         g = network.prepare_file(path, crs)
     secs = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak_mb = _peak_rss_mb()
     np.savez(out, node_ids=g.node_ids, data=g.csr.data, indices=g.csr.indices,
              indptr=g.csr.indptr, access=g.expressway_access, major=g.major_edges)
     print(json.dumps({"secs": secs, "mb": peak_mb, "nodes": g.n_nodes, "edges": g.csr.nnz}))

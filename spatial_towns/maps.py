@@ -55,6 +55,8 @@ def tier_colours(tiers) -> dict[str, str]:
     return {t.name: tier_symbol(k)[1] for k, t in enumerate(tiers)}
 
 
+#: Attribution of the road layer (all road inputs are OpenStreetMap-derived).
+ROADS_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 OTHER_SYMBOLS = {"unselected": ("circle", "#8c8c8c", 8), "excluded": ("cross", "#b0b0b0", 7)}
 OTHER_COLOURS = {k: v[1] for k, v in OTHER_SYMBOLS.items()}
 METRO_STYLE = {"color": "#6a3d9a", "weight": 3.5, "dashArray": "10 5", "fill": False}
@@ -440,11 +442,17 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         ).add_to(m)
 
     if roads is not None and len(roads):
+        # Every road layer the package reads is OpenStreetMap data (ODbL): attribute it in the
+        # layer name and in the map's attribution line.
         folium.GeoJson(
-            roads.to_crs(4326)[["geometry"]].to_json(), name="道路网 (road network)", show=False,
+            roads.to_crs(4326)[["geometry"]].to_json(),
+            name=f"道路网 (road network) {ROADS_ATTRIBUTION}", show=False,
             style_function=lambda f: {"color": "#636363", "weight": 1.0, "opacity": 0.8,
                                       "className": "road-line"},
             interactive=False).add_to(m)
+        m.get_root().script.add_child(folium.Element(  # type: ignore[attr-defined]
+            f"{m.get_name()}.attributionControl.addAttribution("
+            f"{json.dumps(ROADS_ATTRIBUTION, ensure_ascii=False)});"))
     if isochrones is not None and len(isochrones):
         iso = isochrones.to_crs(4326)
         iso = iso[["name", "geometry"]] if "name" in iso else iso[["geometry"]]

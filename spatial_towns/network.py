@@ -80,6 +80,10 @@ class PreparedGraph:
     csr: sp.csr_matrix
     expressway_access: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     major_edges: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
+    #: A major-road skeleton without local roads (see :func:`skeleton_graph`): travel-time
+    #: criteria then add an access leg at both ends and keep the straight-line estimate where
+    #: it is shorter (``criteria``).
+    skeleton: bool = False
     _tree: cKDTree | None = None
     _csr_t: sp.csr_matrix | None = None
 
@@ -206,6 +210,71 @@ def prepare_file(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
         return from_arrays(arrays, crs)
     except errors.SpatialTownsError as exc:
         raise type(exc)(f"{path}: {exc}") from None
+
+
+def skeleton_graph(edges, speed_kmh: float, crs: pyproj.CRS) -> PreparedGraph:
+    """A :class:`PreparedGraph` of an undirected major-road skeleton at one uniform speed.
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        One row per road: ``u``, ``v`` (node ids), ``length_km`` and the end points
+        ``u_lon``, ``u_lat``, ``v_lon``, ``v_lat`` (WGS84), e.g.
+        :func:`spatial_towns.datasets.jilin_highways`.
+    speed_kmh : float
+        Uniform driving speed on every edge (the skeleton has no road class).
+    crs : pyproj.CRS
+        Metric CRS of the node coordinates.
+
+    Returns
+    -------
+    PreparedGraph
+        Both directions of every edge; an edge is never shorter than the great circle
+        between its ends (the longer of the two is used, so no route beats the straight
+        line at ``speed_kmh``); every edge is a main road on maps; ``skeleton`` is set.
+    """
+    if not speed_kmh > 0:
+        raise errors.ConfigError(f"the skeleton's network speed must be > 0 km/h, got {speed_kmh}")
+    u_id, v_id = edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)
+    node_ids, inv = np.unique(np.r_[u_id, v_id], return_inverse=True)
+    lon = np.r_[edges["u_lon"].to_numpy(float), edges["v_lon"].to_numpy(float)]
+    lat = np.r_[edges["u_lat"].to_numpy(float), edges["v_lat"].to_numpy(float)]
+    x, y = np.empty(len(node_ids)), np.empty(len(node_ids))
+    x[inv], y[inv] = lon, lat
+    m = len(edges)
+    u, v = inv[:m], inv[m:]
+    straight = _roadfiles.haversine_m(x[u], y[u], x[v], y[v])
+    length_m = np.maximum(edges["length_km"].to_numpy(float) * 1000.0, straight)
+    secs = _roadfiles.travel_time_s(length_m, np.full(m, float(speed_kmh)))
+    arrays = _roadfiles.RoadArrays(
+        node_ids=node_ids, x=x, y=y, src_crs="EPSG:4326", u=np.r_[u, v], v=np.r_[v, u],
+        travel_time=np.r_[secs, secs], motorway=np.zeros(2 * m, dtype=bool),
+        major=np.ones(2 * m, dtype=bool), junction=np.zeros(len(node_ids), dtype=bool))
+    g = from_arrays(arrays, crs)
+    g.skeleton = True
+    return g
+
+
+def time_to_nearest_from(graph: PreparedGraph, target_nodes: np.ndarray,
+                         offsets_s: np.ndarray) -> np.ndarray:
+    """Travel time (s) from every node to the nearest target, each target reached at its
+    node plus its own extra time ``offsets_s`` (e.g. the leg from the node to the place).
+
+    One Dijkstra on the reversed graph from a virtual node joined to every target node by an
+    edge of that target's offset (the smallest where targets share a node).
+    """
+    targets = np.asarray(target_nodes, dtype=np.int64)
+    off = np.asarray(offsets_s, dtype=float)
+    if targets.size == 0:
+        return np.full(graph.n_nodes, np.inf)
+    n = graph.n_nodes
+    order = np.lexsort((off, targets))
+    first = np.r_[True, targets[order][1:] != targets[order][:-1]]
+    t, o = targets[order][first], np.maximum(off[order][first], 1e-3)
+    rev = graph.reverse.tocoo()
+    aug = sp.csr_matrix((np.r_[rev.data, o], (np.r_[rev.row, np.full(len(t), n)],
+                                               np.r_[rev.col, t])), shape=(n + 1, n + 1))
+    return csgraph.dijkstra(aug, directed=True, indices=n)[:n]
 
 
 #: Road classes drawn as the main road network on maps.

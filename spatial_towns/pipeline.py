@@ -275,6 +275,8 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         if path:
             thematic[kind] = io.read_thematic(path, kind, getattr(inputs, f"{kind}_frame"))
             layers.provenance[kind] = f"{path} ({len(thematic[kind])} features)"
+    if layers.roads is None and _embedded_roads(inputs, cfg):
+        layers.roads = _skeleton(cfg, crs, layers.provenance)
     if layers.roads is not None:
         # Prepared once in the run's CRS (from the cache beside the file when it is fresh);
         # the criteria, the development types and the map layers all reuse this graph.
@@ -332,9 +334,32 @@ def attach_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, inputs: Inputs,
     return facts_mod.attach(table, towns, ft, cfg, base_eligible(towns, cfg))
 
 
+def _embedded_roads(inputs: Inputs, cfg: config_mod.Config) -> bool:
+    """The default Jilin run (embedded towns' province, boundaries) drives on the embedded
+    OSM skeleton unless ``access.embedded_roads`` is off."""
+    return (cfg.access.embedded_roads and inputs.province_code == "220000"
+            and not inputs.national and not inputs.boundaries)
+
+
+def _skeleton(cfg: config_mod.Config, crs: pyproj.CRS, provenance: dict):
+    edges = datasets.jilin_highways()
+    g = network.skeleton_graph(edges, cfg.access.network_speed_kmh, crs)
+    provenance["roads"] = (
+        f"embedded {datasets.HIGHWAYS_OSM}: the OSM major-road skeleton of Jilin (simplified: "
+        f"straightened edges, no road class; scgraph-data 2.0.0; "
+        f"{datasets.HIGHWAYS_ATTRIBUTION}), {g.n_nodes} nodes, {len(edges)} roads, driven at "
+        f"a uniform {cfg.access.network_speed_kmh:g} km/h; access legs straight line × "
+        f"{cfg.access.circuity_factor:g} at {cfg.access.access_speed_kmh:g} km/h "
+        "(--roads replaces it)")
+    return g
+
+
 def _road_layers(res: RunResult, roads) -> dict:
-    """Main roads and the top tier's isochrones (the threshold nearest 30 min) for the map."""
+    """Main roads and the top tier's isochrones (the threshold nearest 30 min) for the map
+    (no isochrones on a skeleton: its hull of a few corridor nodes is no catchment)."""
     g = network.as_prepared(roads, res.crs)
+    if g.skeleton:
+        return {"roads": network.major_roads(g)}
     minutes = min(res.cfg.access.isochrone_min, key=lambda m: (abs(m - 30.0), m))
     top = res.towns[(res.towns["tier"] == res.cfg.tiers[0].name) & res.towns.geometry.notna()]
     metric = top.geometry.to_crs(res.crs)

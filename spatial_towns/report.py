@@ -31,6 +31,12 @@ def render(res) -> str:
     fallback = [c for c, m in res.methods.items() if "FALLBACK" in m]
     not_computed = [c for c, m in res.methods.items() if m.startswith("not computed")]
     out = [f"# spatial_towns run report: {cfg.run_name}", ""]
+    skeleton = [c for c, m in res.methods.items() if "OSM major-road skeleton" in m]
+    if skeleton:
+        out += [f"> Travel times by road on the OSM major-road skeleton (simplified; "
+                f"© OpenStreetMap contributors, ODbL): {', '.join(skeleton)}; the speed and "
+                "access legs are in the criteria table. A full OSM road graph (`--roads`) "
+                "replaces it.", ""]
     if fallback or not_computed:
         out += ["> **Attention — partial inputs.**"]
         if fallback:

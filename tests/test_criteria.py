@@ -28,7 +28,8 @@ def test_population_within_radius_matches_a_brute_force_sum(tmp_path):
     data = _synthetic_raster(tmp_path / "pop.tif")
     ds = io.read_population(tmp_path / "pop.tif")
     towns = gpd.GeoSeries([shapely.Point(125.5, 44.0), shapely.Point(125.01, 44.49)], crs=4326)
-    xy = np.column_stack([towns.to_crs(CRS).x, towns.to_crs(CRS).y])
+    pts = towns.geometry.to_crs(CRS)
+    xy = np.column_stack([pts.x, pts.y])
     got, note = criteria.population_within(ds, xy, CRS, 5000.0)
     assert note == ""
     rows, cols = np.indices(data.shape)
@@ -184,3 +185,44 @@ def test_focus_key_node_and_city_periphery():
     assert "1 listed" in methods["key_node"] and "10 min" in methods["city_periphery"]
     empty, m2 = criteria.compute(_towns(), _layers(), config.load(), CRS)
     assert "list empty" in m2["key_node"] and (empty["key_node"].dropna() == 0).all()
+
+
+def test_skeleton_times_legs_both_ends_and_straight_line_where_quicker():
+    """A hand-made skeleton (not real roads): a line of three nodes through the Changchun
+    seat and an isolated road far east. Times on a skeleton: access leg at each end
+    (straight line x circuity at access speed) + uniform network speed; the straight-line
+    estimate where quicker or unconnected; never below the straight line at network speed."""
+    import pandas as pd
+
+    from spatial_towns import network
+
+    edges = pd.DataFrame({"u": [1, 2, 4], "v": [2, 3, 5], "length_km": [8.1, 8.1, 4.1],
+                          "u_lon": [125.3, 125.4, 126.5], "u_lat": [43.8, 43.8, 44.5],
+                          "v_lon": [125.4, 125.5, 126.55], "v_lat": [43.8, 43.8, 44.5]})
+    cfg = config.load()
+    acc = cfg.access
+    g = network.skeleton_graph(edges, acc.network_speed_kmh, CRS)
+    towns = gpd.GeoDataFrame({"code": ["a", "d", "n"], "county_code": ["220102"] * 3},
+                             geometry=[shapely.Point(125.49, 43.81), shapely.Point(126.52, 44.51),
+                                       shapely.Point(125.31, 43.80)], crs=4326)
+    tab, methods = criteria.compute(towns, _layers(g), cfg, CRS)
+    m = methods["time_changchun_min"]
+    assert "by road on the OSM major-road skeleton (simplified)" in m and "FALLBACK" not in m
+    assert "where the skeleton does not connect for 1 towns" in m
+    pts = towns.geometry.to_crs(CRS)
+    xy = np.column_stack([pts.x, pts.y])
+    node, snap = network.snap(g, xy)
+    i1 = int(np.flatnonzero(g.node_ids == 1)[0])
+    leg = snap * acc.circuity_factor / (acc.access_speed_kmh / 3.6)
+    by_road = network.time_to_nearest(g, np.array([i1]))[node] + leg  # the seat is on node 1
+    direct = tab["dist_changchun_km"].to_numpy() * 1000 * acc.circuity_factor / (acc.fallback_speed_kmh / 3.6)
+    assert by_road[0] < direct[0]  # a: the skeleton is quicker
+    assert tab.loc[0, "time_changchun_min"] == pytest.approx(by_road[0] / 60)
+    assert np.isinf(by_road[1])  # d: on the isolated road -> straight-line estimate
+    assert tab.loc[1, "time_changchun_min"] == pytest.approx(direct[1] / 60)
+    assert tab.loc[1, "network_flag"] != ""
+    assert tab.loc[2, "time_changchun_min"] == pytest.approx(min(by_road[2], direct[2]) / 60)
+    for col, dist in (("time_changchun_min", "dist_changchun_km"),
+                      ("time_county_seat_min", "dist_county_seat_km")):
+        assert tab[col].notna().all()
+        assert (tab[col] >= tab[dist] / acc.network_speed_kmh * 60 - 1e-9).all()

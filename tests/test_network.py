@@ -432,3 +432,45 @@ def test_route_betweenness_counts_each_place_and_samples_seeded(synthetic):
     exact, info = network.route_betweenness(g, places, max_sources=places.size)
     assert not info["sampled"]
     np.testing.assert_array_equal(exact, one)
+
+
+# --- the embedded major-road skeleton ----------------------------------------------------------
+
+def _skeleton_edges():
+    """A hand-made 3-edge skeleton (not real): a-b-c in a line, d-e apart; b-c is given a
+    length shorter than the great circle (it must be raised to it)."""
+    import pandas as pd
+
+    return pd.DataFrame({"u": [1, 2, 4], "v": [2, 3, 5], "length_km": [10.0, 1.0, 5.0],
+                         "u_lon": [125.3, 125.4, 126.5], "u_lat": [43.8, 43.8, 44.5],
+                         "v_lon": [125.4, 125.5, 126.55], "v_lat": [43.8, 43.8, 44.5]})
+
+
+def test_skeleton_graph_uniform_speed_and_never_shorter_than_straight():
+    from spatial_towns import _roadfiles
+
+    e = _skeleton_edges()
+    g = network.skeleton_graph(e, 60.0, CRS)
+    assert g.skeleton and g.n_nodes == 5 and g.csr.nnz == 6  # both directions of 3 edges
+    gc = _roadfiles.haversine_m(e["u_lon"], e["u_lat"], e["v_lon"], e["v_lat"]).to_numpy()
+    assert gc[1] > 1000.0  # the second edge's stated 1 km is below its great circle
+    want = np.maximum(e["length_km"].to_numpy() * 1000.0, gc) / (60.0 / 3.6)
+    idx = {n: i for i, n in enumerate(g.node_ids)}
+    for (u, v), w in zip(e[["u", "v"]].to_numpy(), want, strict=True):
+        assert g.csr[idx[u], idx[v]] == pytest.approx(w) and g.csr[idx[v], idx[u]] == pytest.approx(w)
+    assert len(g.major_edges) == 3 and g.expressway_access.size == 0
+    labels = network.component_labels(g)
+    assert labels[idx[1]] == labels[idx[3]] == 0 and labels[idx[4]] != 0
+    with pytest.raises(errors.ConfigError, match="speed"):
+        network.skeleton_graph(e, 0.0, CRS)
+
+
+def test_time_to_nearest_from_adds_each_targets_offset(graph):
+    g = network.prepare(graph, CRS)
+    targets = np.array([0, 2, 2])
+    offsets = np.array([500.0, 900.0, 100.0])  # the second target node counts its smallest
+    got = network.time_to_nearest_from(g, targets, offsets)
+    t0 = network.time_to_nearest(g, np.array([0]))
+    t2 = network.time_to_nearest(g, np.array([2]))
+    np.testing.assert_allclose(got, np.minimum(t0 + 500.0, t2 + 100.0))
+    assert np.isinf(network.time_to_nearest_from(g, np.array([], dtype=int), np.array([]))).all()

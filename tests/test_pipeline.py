@@ -55,7 +55,8 @@ def test_outputs_written_and_map_needs_no_internet(default_run):
     gpkg = gpd.read_file(files["towns.gpkg"])
     assert len(gpkg) == 1009 and {"tier", "reason", "score", "rank"} <= set(gpkg.columns)
     report = files["report.md"].read_text(encoding="utf-8")
-    assert "FALLBACK" in report and "not computed" in report.lower()
+    assert "not computed" in report.lower()
+    assert "OSM major-road skeleton (simplified" in report and "© OpenStreetMap contributors" in report
 
 
 def _digest(path):
@@ -145,3 +146,33 @@ def test_run_with_a_road_file_has_network_columns_and_map_layers(tmp_path):
     assert not res.map_layers["isochrones"].empty
     # Layer-control names are JSON-escaped in the page: match their ASCII part.
     assert "(isochrones)" in page and "(road network)" in page
+
+
+def test_default_run_drives_on_the_embedded_osm_skeleton(default_run):
+    """Without --roads the Jilin default run times every trip on the embedded OSM major-road
+    skeleton (not the FALLBACK), keeps every located town with a time, and no time beats the
+    straight line at the skeleton's speed."""
+    res = default_run
+    acc = res.cfg.access
+    assert "© OpenStreetMap contributors, ODbL" in res.provenance["roads"]
+    located = res.towns.geometry.notna()
+    for col, dist in (("time_changchun_min", "dist_changchun_km"),
+                      ("time_prefecture_min", "dist_prefecture_seat_km"),
+                      ("time_county_seat_min", "dist_county_seat_km"),
+                      ("time_rail_min", "dist_rail_km")):
+        assert "by road on the OSM major-road skeleton (simplified)" in res.methods[col]
+        assert "FALLBACK" not in res.methods[col]
+        t = res.towns.loc[located, col]
+        assert t.notna().all()
+        assert (t >= res.towns.loc[located, dist] / acc.network_speed_kmh * 60 - 1e-9).all()
+    assert "more than" in res.methods["network_flag"]
+    page = res.files["map.html"].read_text(encoding="utf-8")
+    assert "© OpenStreetMap contributors, ODbL" in page and "road-line" in page
+
+
+def test_embedded_roads_only_in_the_jilin_default_and_switchable():
+    cfg = config.from_dict(config.merge(config.load().to_dict(),
+                                        {"access": {"embedded_roads": False}}))
+    assert not pipeline._embedded_roads(pipeline.Inputs(), cfg)
+    assert pipeline._embedded_roads(pipeline.Inputs(), config.load())
+    assert not pipeline._embedded_roads(pipeline.Inputs(national="x.csv"), config.load())
