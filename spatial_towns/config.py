@@ -71,6 +71,9 @@ class Criterion:
     source: str = "geometry"
     units: str = ""
     missing: str = "exclude"
+    #: The plan criterion or focus area this criterion serves (e.g. "产业比较兴旺"); the
+    #: report sums the weights per group.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class Focus:
     key_assisted_counties: tuple[str, ...] = ()
     key_node_towns: tuple[str, ...] = ()
     periphery_min: float = 45.0
+    #: Counties only partly in the metro area; their towns get ``metro_partial_value``.
+    metro_partial_counties: tuple[str, ...] = ()
+    metro_partial_value: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -347,6 +353,9 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             ),
             key_node_towns=tuple(str(c) for c in raw["focus"].get("key_node_towns", [])),
             periphery_min=float(raw["focus"].get("periphery_min", 45.0)),
+            metro_partial_counties=tuple(
+                str(c) for c in raw["focus"].get("metro_partial_counties", [])),
+            metro_partial_value=float(raw["focus"].get("metro_partial_value", 0.5)),
         )
         acc = raw["access"]
         access = Access(
@@ -367,6 +376,15 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
         raise errors.ConfigError(f"missing config key {exc} in {source}") from None
     except (TypeError, ValueError) as exc:
         raise errors.ConfigError(f"bad value in [focus]/[access] of {source}: {exc}") from None
+    both = set(focus.metro_counties) & set(focus.metro_partial_counties)
+    if both:
+        raise errors.ConfigError(
+            f"focus.metro_partial_counties in {source} repeats counties of focus.metro_counties: "
+            f"{sorted(both)}; a county is either wholly or partly in the metro area")
+    if not 0.0 <= focus.metro_partial_value <= 1.0:
+        raise errors.ConfigError(
+            f"focus.metro_partial_value = {focus.metro_partial_value} in {source} must be "
+            "between 0 (not in the metro area) and 1 (wholly in it)")
     if access.circuity_factor < 1.0:
         raise errors.ConfigError(
             f"access.circuity_factor = {access.circuity_factor} in {source}: a road is never "
@@ -443,7 +461,8 @@ def _number(value: Any, what: str) -> float:
 def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterion:
     where = f"criteria[{i}] ({c.get('column', '?')}) in {source}"
     allowed = {"column", "direction", "weight", "label", "fallback", "transform", "midpoint",
-               "spread", "lower", "upper", "min", "max", "source", "units", "missing"}
+               "spread", "lower", "upper", "min", "max", "source", "units", "missing",
+               "group"}
     if set(c) - allowed:
         raise errors.ConfigError(
             f"unknown key(s) {sorted(set(c) - allowed)} in {where}; allowed: {sorted(allowed)}")
@@ -499,6 +518,7 @@ def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterio
         source=src,
         units=units,
         missing=policy,
+        group=str(c.get("group", "")),
     )
 
 

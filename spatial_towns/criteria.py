@@ -21,18 +21,18 @@ from . import errors, network
 #: Columns :func:`compute` can produce, with their units.
 UNITS = {
     "dist_changchun_km": "km, straight line to the metro core seat",
-    "dist_prefecture_seat_km": "km, straight line to the nearest prefecture seat",
-    "dist_county_seat_km": "km, straight line to the nearest county seat",
+    "dist_prefecture_seat_km": "km, straight line to the seat of the town's own prefecture",
+    "dist_county_seat_km": "km, straight line to the seat of the town's own county-level unit",
     "dist_border_km": "km, straight line to the nearest neighbouring country's land",
     "dist_rail_km": "km, straight line to the nearest railway station",
     "time_changchun_min": "minutes by road to the metro core seat",
-    "time_prefecture_min": "minutes by road to the nearest prefecture seat",
-    "time_county_seat_min": "minutes by road to the nearest county seat",
+    "time_prefecture_min": "minutes by road to the seat of the town's own prefecture",
+    "time_county_seat_min": "minutes by road to the seat of the town's own county-level unit",
     "time_rail_min": "minutes by road to the nearest railway station",
     "time_expressway_min": "minutes by road to the nearest expressway entrance/exit",
     "pop_within_km": "persons in the population raster within the configured radius",
     "county_pop_density": "persons per km² of the town's county (2020 census / county area)",
-    "in_metro": "1 if the town's county is in the metro area list",
+    "in_metro": "1 if the town's county is in the metro area list (partly included: a fraction)",
     "border_area": "1 if the town's county touches the international border",
     "key_assisted": "1 if the town's county is a provincial key assisted county",
     "key_node": "1 if the town is a key node town of the spatial plan (focus.key_node_towns)",
@@ -68,6 +68,41 @@ def nearest_km(town_xy: np.ndarray, target_xy: np.ndarray) -> np.ndarray:
         return np.full(len(town_xy), np.nan)
     dist, _ = cKDTree(target_xy).query(town_xy)
     return dist / 1000.0
+
+
+def own_seat(seats: pd.DataFrame, keys: list[tuple[pd.Series, str]]) -> np.ndarray:
+    """Row position in ``seats`` of each town's own seat, -1 where none matches.
+
+    ``keys`` are (town values, seats column) pairs tried in order, e.g. the county code of the
+    town's polygon against ``code``, then its county name against ``name``: the first match
+    wins. A town's own seat is the seat of the unit it belongs to, not the nearest one (the
+    nearest county seat of a suburban town is often an urban district's office).
+    """
+    n = len(keys[0][0]) if keys else 0
+    out = np.full(n, -1, dtype=np.int64)
+    for values, col in keys:
+        pos = {v: k for k, v in enumerate(seats[col].astype(str)) if v}
+        hit = np.array([pos.get(str(v), -1) if pd.notna(v) else -1 for v in values],
+                       dtype=np.int64)
+        todo = out < 0
+        out[todo] = hit[todo]
+    return out
+
+
+def own_km(town_xy: np.ndarray, seat_xy: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Straight-line km to each town's own seat (``own`` from :func:`own_seat`); towns
+    without one get the nearest seat."""
+    d = nearest_km(town_xy, seat_xy)
+    ok = own >= 0
+    if ok.any():
+        d[ok] = np.hypot(*(town_xy[ok] - seat_xy[own[ok]]).T) / 1000.0
+    return d
+
+
+def _own_note(own: np.ndarray, what: str) -> str:
+    lost = int((own < 0).sum())
+    return (f" ({lost} town(s) without a matching {what} seat use the nearest one)"
+            if lost else "")
 
 
 def metro_core(seats: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -125,9 +160,19 @@ def compute(
     cnty = layers.seats[layers.seats["level"] == "county"]
     core = metro_core(layers.seats, cfg.focus.metro_core)
     pref_xy, cnty_xy, core_xy = _xy(pref, crs), _xy(cnty, crs), _xy(core, crs)
+    # Own seats: by the code of the town's polygon, then by its name (公主岭市 is 220184 in
+    # the current boundaries but 220381 in the 2016 seats), then by the town code's county
+    # part.
+    pref_own = own_seat(pref, [(_col(loc, "prefecture_code"), "code"),
+                               (_col(loc, "prefecture_name"), "name")])
+    cnty_own = own_seat(cnty, [(_col(loc, "county_code"), "code"),
+                               (_col(loc, "county_name"), "name"),
+                               (loc["code"].astype(str).str[:6], "code")])
     put("dist_changchun_km", nearest_km(txy, core_xy), UNITS["dist_changchun_km"])
-    put("dist_prefecture_seat_km", nearest_km(txy, pref_xy), UNITS["dist_prefecture_seat_km"])
-    put("dist_county_seat_km", nearest_km(txy, cnty_xy), UNITS["dist_county_seat_km"])
+    put("dist_prefecture_seat_km", own_km(txy, pref_xy, pref_own),
+        UNITS["dist_prefecture_seat_km"] + _own_note(pref_own, "prefecture"))
+    put("dist_county_seat_km", own_km(txy, cnty_xy, cnty_own),
+        UNITS["dist_county_seat_km"] + _own_note(cnty_own, "county"))
     if progress:
         progress("distances")
 
@@ -145,8 +190,15 @@ def compute(
         out["dist_border_km"] = np.nan
         out["border_area"] = np.nan
 
-    put("in_metro", loc["county_code"].isin(cfg.focus.metro_counties).to_numpy(),
-        UNITS["in_metro"] + f" ({len(cfg.focus.metro_counties)} counties in focus.metro_counties)")
+    fc = cfg.focus
+    metro = np.where(loc["county_code"].isin(fc.metro_counties), 1.0,
+                     np.where(loc["county_code"].isin(fc.metro_partial_counties),
+                              fc.metro_partial_value, 0.0))
+    put("in_metro", metro,
+        UNITS["in_metro"] + f" ({len(fc.metro_counties)} counties in focus.metro_counties"
+        + (f"; {fc.metro_partial_value:g} for the {len(fc.metro_partial_counties)} partly "
+           "included (focus.metro_partial_counties)" if fc.metro_partial_counties else "")
+        + ")")
     put("key_assisted", loc["county_code"].isin(cfg.focus.key_assisted_counties).to_numpy(),
         UNITS["key_assisted"] + (f" ({len(cfg.focus.key_assisted_counties)} listed)"
                                  if cfg.focus.key_assisted_counties else " (list empty)"))
@@ -169,6 +221,7 @@ def compute(
         "time_prefecture_min": (pref_xy, out.loc[located, "dist_prefecture_seat_km"]),
         "time_county_seat_min": (cnty_xy, out.loc[located, "dist_county_seat_km"]),
     }
+    own_of = {"time_prefecture_min": pref_own, "time_county_seat_min": cnty_own}
     cells = raster_cells(layers.population, crs) if layers.population is not None else None
     if layers.roads is not None:
         g = network.as_prepared(layers.roads, crs)
@@ -206,7 +259,12 @@ def compute(
             del target_nodes["time_county_seat_min"]
             target_nodes.pop("time_rail_min", None)
         for col, nodes in target_nodes.items():
-            t = network.time_to_nearest(g, nodes)[town_node] + access_s
+            t = network.time_to_nearest(g, nodes)[town_node]
+            own = own_of.get(col)
+            if own is not None and (own >= 0).any():
+                ok = own >= 0
+                t[ok] = network.time_to_each(g, nodes)[own[ok], town_node[ok]]
+            t = t + access_s
             # Unreachable (other component) stays missing, not infinite: the town is then
             # excluded with the network flag as its reason rather than scored as worst.
             n_unreach = int(np.isinf(t).sum())
@@ -284,6 +342,11 @@ def compute(
     if progress:
         progress("population")
     return out, methods
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column of ``frame``, or missing values when it has none."""
+    return frame[name] if name in frame else pd.Series(pd.NA, index=frame.index)
 
 
 def isochrone_column(minutes: float) -> str:

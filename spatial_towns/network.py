@@ -325,6 +325,15 @@ def time_to_nearest(graph: PreparedGraph, target_nodes: np.ndarray) -> np.ndarra
     return csgraph.dijkstra(graph.reverse, directed=True, indices=targets, min_only=True)
 
 
+def time_to_each(graph: PreparedGraph, target_nodes: np.ndarray) -> np.ndarray:
+    """Travel time (s) from every node to each of ``target_nodes``: an array of shape
+    (len(target_nodes), n_nodes), rows in the order given; inf where unreachable."""
+    targets = np.asarray(target_nodes, dtype=np.int64)
+    if targets.size == 0:
+        return np.empty((0, graph.n_nodes))
+    return np.atleast_2d(csgraph.dijkstra(graph.reverse, directed=True, indices=targets))
+
+
 def component_labels(graph: PreparedGraph) -> np.ndarray:
     """Weakly connected component label of each node (0 = the largest)."""
     _, labels = csgraph.connected_components(graph.csr, directed=True, connection="weak")

@@ -7,6 +7,10 @@ import pandas as pd
 
 from . import aggregation, transforms
 
+#: Pairs of scored criteria correlated more strongly than this (|Pearson r| over the eligible
+#: towns' transformed values) are flagged: they likely measure one thing twice.
+CORRELATION_WARN = 0.8
+
 
 def md_table(df: pd.DataFrame) -> str:
     """A Markdown table of ``df`` (floats to one decimal, missing values blank)."""
@@ -63,6 +67,8 @@ def render(res) -> str:
     if notes:
         out += ["Criterion substitutions:", *notes, ""]
     out += _weights_section(res)
+    out += _groups_section(res)
+    out += _correlation_section(res)
     sel = res.selection
     out += ["## Tiers", "", f"Joint integer program (HiGHS; solved as {sel.method}), objective "
             f"{sel.objective:.2f} (Σ tier_weight × score).", ""]
@@ -187,3 +193,58 @@ def _weights_section(res) -> list[str]:
     if n_hard:
         out += ["", f"{n_hard} town(s) excluded by a hard constraint (see `reason`)."]
     return out + [""]
+
+
+def _groups_section(res) -> list[str]:
+    """Weight used per plan criterion or focus area (the ``group`` key of each criterion)."""
+    groups = {c.column: c.group or "(no group)" for c in res.cfg.criteria}
+    total: dict[str, float] = {}
+    members: dict[str, list[str]] = {}
+    for u in res.used:
+        if u.column:
+            g = groups.get(u.name, "(no group)")
+            total[g] = total.get(g, 0.0) + u.weight
+            members.setdefault(g, []).append(f"`{u.name}` {u.weight:.3f}")
+    out = ["## Weight per plan criterion", "",
+           "The plan's criteria (产业比较兴旺, 人口相对集聚, 地理位置优越, 道路交通便利, 具有发展潜力和区域带动作用) "
+           "and focus areas (都市圈, 城市周边, 边境地区, 重点帮扶县), as the `group` of each criterion in the "
+           "configuration.", "", "| group | weight used | criteria |", "|---|---|---|"]
+    for g in sorted(total, key=lambda k: (-total[k], k)):
+        out.append(f"| {g} | {total[g]:.3f} | {', '.join(members[g])} |")
+    return out + [""]
+
+
+def criteria_correlation(res) -> pd.DataFrame:
+    """Pearson correlation of the scored criteria's transformed values over the eligible
+    towns (NaN for a criterion that is constant there)."""
+    names = [u.name for u in res.used if u.column and f"norm_{u.name}" in res.towns]
+    sub = res.towns.loc[res.towns["status"] == "eligible", [f"norm_{n}" for n in names]]
+    sub.columns = names
+    return sub.astype(float).corr()
+
+
+def _correlation_section(res) -> list[str]:
+    corr = criteria_correlation(res)
+    names = list(corr.columns)
+    n = int((res.towns["status"] == "eligible").sum())
+    out = ["## Correlation of the scored criteria", "",
+           f"Pearson r of the transformed (0-1) criteria over the {n} eligible towns. Two criteria "
+           f"with |r| > {CORRELATION_WARN:g} measure nearly the same thing, so together they weigh "
+           "it twice.", "", "| | " + " | ".join(f"`{c}`" for c in names) + " |",
+           "|---|" + "---|" * len(names)]
+    for a in names:
+        cells = ["—" if pd.isna(corr.loc[a, b]) else f"{corr.loc[a, b]:+.2f}" for b in names]
+        out.append(f"| `{a}` | " + " | ".join(cells) + " |")
+    out.append("")
+    flat = [c for c in names if corr[c].isna().all() or pd.isna(corr.loc[c, c])]
+    if flat:
+        out += [f"Constant over the eligible towns (adds nothing to any ranking): "
+                f"{', '.join(f'`{c}`' for c in flat)}.", ""]
+    high = [(a, b, corr.loc[a, b]) for i, a in enumerate(names) for b in names[i + 1:]
+            if pd.notna(corr.loc[a, b]) and abs(corr.loc[a, b]) > CORRELATION_WARN]
+    if high:
+        out += ["> **Warning — strongly correlated criteria:** "
+                + "; ".join(f"`{a}` and `{b}` (r = {r:+.2f})" for a, b, r in high) + ".", ""]
+    else:
+        out += [f"No pair of scored criteria has |r| > {CORRELATION_WARN:g}.", ""]
+    return out
