@@ -1,4 +1,5 @@
-"""Command-line interface: ``spatial-towns run``, ``assess``, ``calibrate``, ``template`` and
+"""Command-line interface: ``spatial-towns run``, ``assess``, ``calibrate``, ``template``,
+``validate`` and
 ``fetch-roads``.
 
 Exit codes: 0 success; 1 other spatial_towns error; 2 bad configuration; 3 bad input data
@@ -11,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import assessment, calibrate, config, errors, facts, io, national, pipeline, template
+from . import (assessment, calibrate, config, errors, facts, io, national, pipeline, template,
+               validate)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +88,19 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", help="TOML config whose source = 'table' criteria get columns")
     t.add_argument("--output", default="templates", help="folder (default: templates)")
     t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    v = sub.add_parser("validate", help="backtest the configured score on towns programmes "
+                       "really recognised: ROC AUC, tier lift, top-k hit rate")
+    v.add_argument("--recognised", required=True,
+                   help="CSV of recognised towns: code, or name with county")
+    v.add_argument("--config", help="TOML config of the run whose score is tested")
+    v.add_argument("--k", type=int, action="append",
+                   help="k of a top-k hit rate (repeatable; default each tier's size and the "
+                   "number of recognised eligible towns)")
+    v.add_argument("--draws", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    v.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    v.add_argument("--output", help="parent output folder for validation.md and matches.csv "
+                   "(<output>/<run_name>/validate/); default: print only")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
     n = r.add_argument_group("national runs (spatial_towns.national, on Dask)")
     n.add_argument("--scope", choices=["province", "national"], default="province",
                    help="'national': every province of the national seat table")
@@ -191,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {len(paths)} template(s) to {args.output}:")
                 for p in paths:
                     print(f"  {p.name}")
+        elif args.command == "validate":
+            _validate(args)
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -243,6 +260,23 @@ def _calibrate(args) -> None:
         print(f"\nwrote {len(files)} files to {out} (the run's own config is unchanged):")
         for name in files:
             print(f"  {name}")
+
+
+def _validate(args) -> None:
+    recognised = validate.read_recognised(args.recognised)
+    cfg = config.load(args.config)
+    res = pipeline.run(cfg, output_dir=None, progress=not args.quiet)
+    v = validate.validate(res.towns, recognised, tiers=cfg.tiers, ks=args.k, draws=args.draws,
+                          seed=args.seed, source=str(args.recognised))
+    text = v.to_markdown()
+    print(text)
+    if args.output:
+        out = Path(args.output) / cfg.run_name / "validate"
+        pipeline._check_writable(out)
+        io.write_text(out / "validation.md", text)
+        io.atomic_write(out / "matches.csv", lambda p: v.matches.to_csv(
+            p, index=False, encoding="utf-8-sig"))
+        print(f"wrote validation.md and matches.csv to {out}")
 
 
 if __name__ == "__main__":  # pragma: no cover

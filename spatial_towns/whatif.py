@@ -36,6 +36,7 @@ FOCUS_CRITERIA = {
     "in_metro": "长春都市圈 (metro area)",
     "border_area": "边境地区 (border area)",
     "key_assisted": "重点帮扶县 (key assisted county)",
+    "city_periphery": "城市周边 (city periphery flag)",
 }
 
 #: Tier fields a scenario may change (the tier quotas).

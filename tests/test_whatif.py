@@ -45,7 +45,7 @@ def test_start_scenario_reproduces_the_run(default_run):
 
 
 def test_update_equals_full_rerun_topsis_and_quotas(wi):
-    up = wi.update(weights={"time_changchun_min": 0.05, "pop_within_km": 0.35},
+    up = wi.update(weights={"dist_rail_km": 0.05, "in_metro": 0.35},
                    aggregation="topsis",
                    quotas={"provincial": {"count": 34}, "county": {"min_count": 60}})
     assert not up.changes.empty
@@ -74,15 +74,18 @@ def test_diff_lists_exactly_the_towns_that_moved(wi):
 
 
 def test_focus_bonus_not_in_config_is_scored(wi):
-    # key_assisted is offered as a weight though the default config does not score it; the
-    # empty county list makes it constant, so it adds no points but does dilute the others.
-    up = wi.update(weights={"key_assisted": 0.5})
+    # A focus-area bonus the default config does not score (city_periphery: the 城市周边 flag)
+    # is offered as a weight; giving it weight adds it as the last criterion.
+    focus = [c for c in whatif.FOCUS_CRITERIA if c not in wi.start.weight_dict()]
+    assert focus, "every focus criterion is already scored by the default config"
+    col = focus[0]
+    up = wi.update(weights={col: 0.5})
     total = sum(wi.start.weight_dict().values()) + 0.5
-    assert up.weights["key_assisted"] == pytest.approx(0.5 / total)
+    assert up.weights[col] == pytest.approx(0.5 / total)
     cols = [c["column"] for c in wi.criteria()]
-    assert "key_assisted" in cols
+    assert col in cols
     raw = wi.to_config(up.scenario)
-    assert raw["criteria"][-1]["column"] == "key_assisted"
+    assert raw["criteria"][-1]["column"] == col
 
 
 def test_bad_scenarios_raise_specific_errors(wi):
