@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -382,3 +383,83 @@ def jilin_highways() -> pd.DataFrame:
     if missing:
         raise errors.InputDataError(f"{path}: missing column(s) {sorted(missing)}")
     return df
+
+
+#: Values of the ``list_2023`` column of :func:`current_townships`.
+LIST_2023 = {
+    "same": "in the 2023 list under the same code and name",
+    "renamed": "in the 2023 list under another name (2016 seat point kept)",
+    "recoded": "in the 2023 list under another code (2016 seat point kept)",
+    "kind changed": "in the 2023 list as another kind of unit",
+    "absent": "not in the 2023 list (merged or abolished since 2016)",
+    "new": "new in the 2023 list (no 2016 seat point)",
+}
+
+
+def current_townships(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The embedded 2016 township units brought to the 2023 list, which decides what each
+    unit is today.
+
+    Each 2016 unit is matched to the 2023 list by :func:`.matching.match_rows` (code,
+    2016↔2023 crosswalk, name within its county). Where it is found by code or name, the
+    2023 name gives its current ``kind`` (沐石河镇 is 沐石河街道 today); a match by a merely
+    similar name (十屋农场 ↔ 十屋镇: a farm next to the town) does not carry the kind. Units
+    the 2023 list lacks are marked ``absent``. The 2023 units with no 2016 counterpart are
+    appended without a seat point (new 镇 cannot be located).
+
+    Parameters
+    ----------
+    towns
+        The embedded 2016 towns as :func:`.io.read_towns` returns them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``towns`` (same order) plus the new units, with ``kind`` (current), ``kind_2016``,
+        ``code_2023`` (9 digits or NA), ``name_2023`` and ``list_2023`` (a key of
+        :data:`LIST_2023`). New units carry their 12-digit 2023 code as ``code``.
+    """
+    t23 = townships_2023()
+    names16, names23 = _county_names(None)
+    ref23 = pd.DataFrame({"code": t23["code"], "name": t23["name"],
+                          "county_code": t23["areaCode"],
+                          "county_name": t23["areaCode"].map(names23)})
+    county16 = towns["county_code"].astype("string").str[:6]
+    county16 = county16.where(county16.notna(), towns["code"].astype(str).str[:6])
+    rows = pd.DataFrame({"code": towns["code"].astype(str).to_numpy(),
+                         "name": towns["name"].astype(str).to_numpy(),
+                         "county": county16.map(names16).fillna(county16).to_numpy()})
+    m = matching.match_rows(rows, ref23, matching_reference())
+    found = (m["match_status"] == matching.MATCHED).to_numpy()
+    similar = m["match_reason"].str.startswith("similar name").to_numpy()
+    carries = found & ~similar
+    out = towns.copy()
+    out["kind_2016"] = out["kind"]
+    code23 = m["town_code"].where(carries).astype("string")
+    name23 = m["town_name"].where(carries, "")
+    kind23 = name23.map(lambda s: matching.town_kind(s) if s else "")
+    same_code = code23.fillna("") == rows["code"].map(matching.canonical_code)
+    # name_key: 四平市铁东区山门镇 (2023) is 山门镇 (2016), not a renamed town.
+    same_name = name23.map(matching.name_key) == rows["name"].map(matching.name_key)
+    status = np.select(
+        [~carries, kind23.to_numpy() != out["kind"].to_numpy(), ~same_code.to_numpy(),
+         ~same_name.to_numpy()],
+        ["absent", "kind changed", "recoded", "renamed"], "same")
+    out["code_2023"] = code23.to_numpy()
+    out["name_2023"] = name23.to_numpy()
+    out["list_2023"] = status
+    out.loc[carries, "kind"] = kind23[carries].to_numpy()
+    # Similar-name matches still claim their 2023 unit, which is then not "new".
+    claimed = set(m.loc[found, "town_code"].dropna().astype(str))
+    new = t23[~t23["code"].astype(str).isin(claimed)]
+    add = gpd.GeoDataFrame({
+        "code": (new["code"].astype(str) + "000").to_numpy(),
+        "name": new["name"].to_numpy(),
+        "county_code": new["areaCode"].astype("string").to_numpy(),
+        "kind": new["name"].map(matching.town_kind).to_numpy(),
+        "kind_2016": "", "code_2023": new["code"].astype("string").to_numpy(),
+        "name_2023": new["name"].to_numpy(), "list_2023": "new",
+    }, geometry=[None] * len(new), crs=out.crs)
+    res = pd.concat([out, add], ignore_index=True)
+    res.attrs.update(towns.attrs)
+    return gpd.GeoDataFrame(res, geometry="geometry", crs=out.crs)

@@ -69,9 +69,13 @@ def town_kind(name: object) -> str:
     The suffix is read after :func:`normalise_name`, so a qualifier in brackets does not hide
     it: ``孤家子镇（四平辽河农垦管理区）`` is a 镇, ``双营子回族乡（...）（省级）`` a 乡,
     ``和平街道办事处（...）`` a 街道, and ``县级直管村级单位（特殊镇）`` 其他 (the 镇 is in the
-    qualifier, not the name).
+    qualifier, not the name), as is an unbracketed ``永吉经济开发区特殊乡镇`` (a zone's unit).
     """
     s = normalise_name(name)
+    # The 2023 list writes development zones' units without brackets (永吉经济开发区特殊乡镇,
+    # 磐石经济开发区特殊街道): a "special township" is not a 建制镇, 乡 or 街道.
+    if s.endswith(("特殊乡镇", "特殊街道", "特殊镇", "特殊乡")):
+        return "其他"
     if s.endswith("镇"):
         return "镇"
     if s.endswith("乡"):

@@ -154,10 +154,15 @@ def ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, cr
         )
     else:
         path = datasets.data_path(datasets.SEATS_2016)
-        towns = io.read_towns(path, "GCJ-02")
+        # The 2023 list decides what each unit is today (current_townships).
+        towns = datasets.current_townships(io.read_towns(path, "GCJ-02"))
+        changed = towns["list_2023"].value_counts()
         prov["towns"] = (f"embedded {path.name}: Vonng/adcode 2016 township seats "
                          "(CC BY 4.0), GCJ-02 → WGS84; other levels ignored: "
-                         f"{towns.attrs['ignored_levels']}")
+                         f"{towns.attrs['ignored_levels']}; kinds as of the 2023 list "
+                         f"({datasets.TOWNSHIPS_2023}): "
+                         + ", ".join(f"{k} {int(changed.get(k, 0))}"
+                                     for k in datasets.LIST_2023))
     if inputs.seats:
         seats = io.read_seats(inputs.seats, inputs.seats_frame)
         prov["seats"] = str(inputs.seats)
@@ -546,11 +551,25 @@ def _eligibility(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Se
         status[m] = "excluded"
         reason[m] = "excluded: " + why
 
-    exclude(towns.geometry.isna() | towns.geometry.is_empty, "no seat coordinates in the source")
-    exclude(towns["county_code"].isna(), "outside every county of the boundary layer")
+    # Kind first, then location: the report can then say how many designated towns lack a
+    # seat point.
     kinds = "/".join(cfg.eligible_kinds)
+    if "list_2023" in towns:
+        exclude(towns["list_2023"] == "absent",
+                "not in the 2023 township list (merged or abolished since 2016)")
+        was = towns["kind_2016"].isin(cfg.eligible_kinds) & ~towns["kind"].isin(cfg.eligible_kinds)
+        for k in sorted(set(towns.loc[was, "kind"])):
+            exclude(was & (towns["kind"] == k),
+                    f"a {k} in the 2023 township list, no longer a designated town "
+                    f"(eligible kinds: {kinds})")
     exclude(~towns["kind"].isin(cfg.eligible_kinds),
             f"not a designated town (eligible kinds: {kinds})")
+    no_point = towns.geometry.isna() | towns.geometry.is_empty
+    if "list_2023" in towns:
+        exclude(no_point & (towns["list_2023"] == "new"),
+                "no seat coordinates (new in the 2023 township list; no 2016 seat point)")
+    exclude(no_point, "no seat coordinates in the source")
+    exclude(towns["county_code"].isna(), "outside every county of the boundary layer")
     if "nominated" in towns:  # set from the nominations of the facts tables (facts module)
         exclude(~towns["nominated"].astype(bool), "not nominated by its county")
     return status, reason

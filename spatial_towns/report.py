@@ -55,6 +55,12 @@ def render(res) -> str:
             f"- input towns: {n}; eligible: {int(status.get('eligible', 0))}; "
             f"excluded: {int(status.get('excluded', 0))}; selected: {int((towns['tier'] != '').sum())}",
             ""]
+    kind_ok = towns["kind"].isin(cfg.eligible_kinds)
+    no_point = kind_ok & (towns.geometry.isna() | towns.geometry.is_empty)
+    out += [f"- of the {int(kind_ok.sum())} units of an eligible kind "
+            f"({'/'.join(cfg.eligible_kinds)}"
+            + (", as of the 2023 township list" if "list_2023" in towns else "")
+            + f"), {int(no_point.sum())} have no seat point and cannot be scored", ""]
     excl = towns.loc[towns["status"] == "excluded", "reason"].value_counts()
     out += [md_table(excl.rename_axis("exclusion reason").reset_index(name="towns")), ""]
     out += ["## Criteria", "", "| column | how | weight used |", "|---|---|---|"]

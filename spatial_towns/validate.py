@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import calibrate, errors
+from . import calibrate, datasets, errors, matching
 
 #: Columns of :attr:`Validation.metrics`.
 METRIC_COLUMNS = ["metric", "value", "ci_low", "ci_high", "chance", "note"]
@@ -41,7 +41,8 @@ class Validation:
     """What :func:`validate` measured.
 
     ``metrics`` has one row per figure (``METRIC_COLUMNS``); ``matches`` every row of the
-    recognised list with ``town_code`` (or NA), ``how`` and ``status`` in the run;
+    recognised list with ``town_code`` (or NA), ``match_status``, ``match_reason`` and the
+    town's ``status`` in the run;
     ``unmatched`` the rows that match no town; ``not_eligible`` the matched rows whose town is
     not eligible in the run (with its reason).
     """
@@ -83,7 +84,8 @@ class Validation:
                 out += ["None.", ""]
                 continue
             cols = [c for c in ("row", "code", "name", "county", "town_code", "town_name",
-                                "how", "status", "reason") if c in frame.columns]
+                                "match_status", "match_reason", "status", "reason")
+                    if c in frame.columns]
             out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
             for _, r in frame[cols].iterrows():
                 out.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in r) + " |")
@@ -144,8 +146,9 @@ def validate(towns: pd.DataFrame, recognised: pd.DataFrame, *, tiers=(), ks=None
         A run's towns (:attr:`spatial_towns.pipeline.RunResult.towns`): ``code``, ``name``,
         ``county_name``, ``status``, ``reason``, ``score``, ``tier``.
     recognised
-        Rows of :func:`read_recognised` (code, or name + county); matched to ``towns`` by the
-        package's town matcher.
+        Rows of :func:`read_recognised` (code, or name + county); matched to ``towns`` by
+        :func:`spatial_towns.matching.match_rows` with the embedded reference lists (2016↔2023
+        crosswalk, county names).
     tiers
         The run's tiers (``cfg.tiers``), for the lift per tier; any tier is always reported.
     ks
@@ -159,7 +162,9 @@ def validate(towns: pd.DataFrame, recognised: pd.DataFrame, *, tiers=(), ks=None
         raise errors.InputDataError(
             f"validate needs a run's towns with {sorted(need)}; missing "
             f"{sorted(need - set(towns.columns))}")
-    matches = calibrate.match(recognised, towns)
+    matches = matching.match_rows(recognised.reset_index(drop=True), towns,
+                                  datasets.matching_reference())
+    matches["matched"] = matches["match_status"] == matching.MATCHED
     info = towns.set_index(towns["code"].astype(str))[["status", "reason"]]
     matches["status"] = matches["town_code"].map(info["status"])
     matches["reason"] = matches["town_code"].map(info["reason"])

@@ -19,6 +19,9 @@ from spatial_towns import datasets, io, matching
     # The 镇 of a qualifier does not make a town.
     ("县级直管村级单位（特殊镇）", "其他"),
     ("永吉经济开发区（特殊乡镇）", "其他"),
+    # ...nor does the 2023 list's unbracketed spelling of a zone's unit.
+    ("永吉经济开发区特殊乡镇", "其他"),
+    ("磐石经济开发区特殊街道", "其他"),
     ("国营梨树农场（四平辽河农垦管理区）", "其他"),
     ("城子街街道", "街道"),
     ("安广镇", "镇"),

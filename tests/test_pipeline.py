@@ -13,7 +13,12 @@ from conftest import SHARED
 
 def test_every_input_town_is_in_the_output(default_run):
     towns = default_run.towns
-    assert len(towns) == len(datasets.towns_table()) == 1009
+    # Every 2016 unit, plus the 2023 units the 2016 list lacks (without a seat point).
+    old = towns[towns["list_2023"] != "new"]
+    assert set(old["code"]) == set(datasets.towns_table()["code"] + "000")
+    new = towns[towns["list_2023"] == "new"]
+    assert len(new) > 0 and new.geometry.isna().all()
+    assert set(new["code"].str[:9]) <= set(datasets.townships_2023()["code"])
     assert towns["code"].is_unique
     excluded = towns["status"] == "excluded"
     assert (towns.loc[excluded, "reason"].str.startswith("excluded: ")).all()
@@ -53,10 +58,32 @@ def test_outputs_written_and_map_needs_no_internet(default_run):
     assert '<script src="http' not in page and 'rel="stylesheet" href="http' not in page
     assert "省级示范镇" in page
     gpkg = gpd.read_file(files["towns.gpkg"])
-    assert len(gpkg) == 1009 and {"tier", "reason", "score", "rank"} <= set(gpkg.columns)
+    assert len(gpkg) == len(default_run.towns)
+    assert {"tier", "reason", "score", "rank"} <= set(gpkg.columns)
     report = files["report.md"].read_text(encoding="utf-8")
     assert "not computed" in report.lower()
     assert "OSM major-road skeleton (simplified" in report and "© OpenStreetMap contributors" in report
+
+
+def test_eligibility_follows_the_2023_township_list(default_run):
+    """2016 镇 that are 街道 in the 2023 list are excluded with that reason; kind is checked
+    before location, so every "no seat coordinates" exclusion is a 镇."""
+    t = default_run.towns.set_index("code")
+    for code, now in (("220113100000", "沐石河街道"), ("220113101000", "城子街街道")):
+        assert t.loc[code, "kind_2016"] == "镇" and t.loc[code, "kind"] == "街道"
+        assert t.loc[code, "name_2023"] == now
+        assert t.loc[code, "status"] == "excluded"
+        assert "a 街道 in the 2023 township list" in t.loc[code, "reason"]
+    # A renamed town keeps its 2016 seat point and stays eligible (马鞍镇 → 马鞍山镇).
+    assert t.loc["220323103000", "list_2023"] == "renamed"
+    assert t.loc["220323103000", "status"] == "eligible"
+    no_point = t["reason"].str.contains("no seat coordinates")
+    assert no_point.sum() > 0 and (t.loc[no_point, "kind"] == "镇").all()
+    assert (t.loc[t["status"] == "eligible", "kind"] == "镇").all()
+    report = default_run.files["report.md"].read_text(encoding="utf-8")
+    n_zhen = int((t["kind"] == "镇").sum())
+    assert f"of the {n_zhen} units of an eligible kind" in report
+    assert f"{int(no_point.sum())} have no seat point" in report
 
 
 def _digest(path):
