@@ -217,7 +217,30 @@ def _groups_section(res) -> list[str]:
            "configuration.", "", "| group | weight used | criteria |", "|---|---|---|"]
     for g in sorted(total, key=lambda k: (-total[k], k)):
         out.append(f"| {g} | {total[g]:.3f} | {', '.join(members[g])} |")
-    return out + [""]
+    return out + [""] + _core_proximity(res)
+
+
+def _core_proximity(res) -> list[str]:
+    """Which scored criteria reward closeness to the metro core, and for whom: so that one
+    proximity counted twice is visible."""
+    scored = {u.column for u in res.used if u.column}
+    core = res.cfg.focus.metro_core
+    direct = sorted(scored & {"time_changchun_min", "dist_changchun_km"})
+    own = sorted(scored & {"time_prefecture_min", "dist_prefecture_seat_km"})
+    n_core = int(((res.towns["prefecture_name"] == core)
+                  & (res.towns["status"] == "eligible")).sum())
+    parts = []
+    if direct:
+        parts.append(f"directly for every town: {', '.join(f'`{c}`' for c in direct)}")
+    if own:
+        parts.append(f"through the own prefecture seat for the {n_core} eligible towns of "
+                     f"{core}: {', '.join(f'`{c}`' for c in own)}")
+    if "in_metro" in scored:
+        parts.append("`in_metro` is membership of the metro area (focus.metro_counties), "
+                     "not a distance")
+    text = "; ".join(parts) if parts else "no scored criterion"
+    warn = " **Counted more than once.**" if direct and own else ""
+    return [f"Proximity to the metro core ({core}) is scored {text}.{warn}", ""]
 
 
 def criteria_correlation(res) -> pd.DataFrame:

@@ -74,9 +74,12 @@ def test_eligibility_follows_the_2023_township_list(default_run):
         assert t.loc[code, "name_2023"] == now
         assert t.loc[code, "status"] == "excluded"
         assert "a 街道 in the 2023 township list" in t.loc[code, "reason"]
-    # A renamed town keeps its 2016 seat point and stays eligible (马鞍镇 → 马鞍山镇).
-    assert t.loc["220323103000", "list_2023"] == "renamed"
-    assert t.loc["220323103000", "status"] == "eligible"
+    # Renamed (圣水河子镇 → 圣水镇) and recoded (范家屯镇, 公主岭 220381 → 220184) towns keep
+    # their 2016 seat point and stay eligible.
+    for code, how, now in (("220524105000", "renamed", "220524105"),
+                           ("220381103000", "recoded", "220184103")):
+        assert t.loc[code, "list_2023"] == how and t.loc[code, "code_2023"] == now
+        assert t.loc[code, "status"] == "eligible" and t.loc[code, "geometry"] is not None
     no_point = t["reason"].str.contains("no seat coordinates")
     assert no_point.sum() > 0 and (t.loc[no_point, "kind"] == "镇").all()
     assert (t.loc[t["status"] == "eligible", "kind"] == "镇").all()
