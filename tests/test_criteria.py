@@ -226,3 +226,67 @@ def test_skeleton_times_legs_both_ends_and_straight_line_where_quicker():
                       ("time_county_seat_min", "dist_county_seat_km")):
         assert tab[col].notna().all()
         assert (tab[col] >= tab[dist] / acc.network_speed_kmh * 60 - 1e-9).all()
+
+
+def _two_seat_layers(roads=None):
+    """Two prefectures and two counties side by side (hand-made, not real geography): the
+    town lies in county/prefecture A but is nearer B's seats."""
+    counties = gpd.GeoDataFrame(
+        {"county_code": ["220102", "220202"], "county_name": ["甲区", "乙区"],
+         "prefecture_code": ["220100", "220200"], "prefecture_name": ["长春市", "吉林市"]},
+        geometry=[shapely.box(125.0, 43.5, 125.5, 44.5), shapely.box(125.5, 43.5, 126.0, 44.5)],
+        crs=4326)
+    seats = gpd.GeoDataFrame(
+        {"code": ["220100", "220200", "220102", "220202"], "name": ["长春市", "吉林市", "甲区", "乙区"],
+         "level": ["prefecture", "prefecture", "county", "county"]},
+        geometry=[shapely.Point(125.02, 44.0), shapely.Point(125.60, 44.0),
+                  shapely.Point(125.05, 44.0), shapely.Point(125.62, 44.0)], crs=4326)
+    return criteria.Layers(counties=counties, seats=seats, roads=roads)
+
+
+def test_prefecture_and_county_seat_are_the_towns_own():
+    towns = gpd.GeoDataFrame(
+        {"code": ["t1", "t2"], "county_code": ["220102", "220102"], "county_name": ["甲区", "甲区"],
+         "prefecture_code": ["220100", "220100"], "prefecture_name": ["长春市", "长春市"]},
+        geometry=[shapely.Point(125.45, 44.0), shapely.Point(125.45, 44.0)], crs=4326)
+    # t2's county code is unknown to the seats: its name still finds its own seat.
+    towns.loc[1, "county_code"] = "229999"
+    lay = _two_seat_layers()
+    tab, methods = criteria.compute(towns, lay, config.load(), CRS)
+    t = towns.to_crs(CRS).geometry
+    s = lay.seats.to_crs(CRS).geometry
+    own_pref = t.distance(s.iloc[0]) / 1000.0
+    own_cnty = t.distance(s.iloc[2]) / 1000.0
+    np.testing.assert_allclose(tab["dist_prefecture_seat_km"], own_pref, rtol=1e-9)
+    np.testing.assert_allclose(tab["dist_county_seat_km"], own_cnty, rtol=1e-9)
+    # ... which are farther than the nearest seats (B's), so "nearest" would differ.
+    assert (own_pref > t.distance(s.iloc[1]) / 1000.0).all()
+    assert "own prefecture" in methods["dist_prefecture_seat_km"]
+    assert "nearest" not in methods["dist_county_seat_km"]
+
+
+def test_town_without_an_own_seat_uses_the_nearest_and_says_so():
+    towns = gpd.GeoDataFrame({"code": ["t1"], "county_code": ["229999"], "county_name": ["无名县"],
+                              "prefecture_code": ["229900"], "prefecture_name": ["无名州"]},
+                             geometry=[shapely.Point(125.45, 44.0)], crs=4326)
+    tab, methods = criteria.compute(towns, _two_seat_layers(), config.load(), CRS)
+    s = _two_seat_layers().seats.to_crs(CRS).geometry
+    t = towns.to_crs(CRS).geometry.iloc[0]
+    assert tab.loc[0, "dist_prefecture_seat_km"] == pytest.approx(t.distance(s.iloc[1]) / 1000.0)
+    assert "1 town(s) without a matching prefecture seat use the nearest one" in \
+        methods["dist_prefecture_seat_km"]
+
+
+def test_metro_membership_full_partial_and_none():
+    cfg = config.load(overrides={"focus": {"metro_counties": ["220102"],
+                                           "metro_partial_counties": ["220202"],
+                                           "metro_partial_value": 0.5}})
+    towns = gpd.GeoDataFrame({"code": ["a", "b", "c"], "county_code": ["220102", "220202", "220303"]},
+                             geometry=[shapely.Point(125.2, 44.0), shapely.Point(125.7, 44.0),
+                                       shapely.Point(125.8, 44.1)], crs=4326)
+    tab, methods = criteria.compute(towns, _two_seat_layers(), cfg, CRS)
+    assert tab["in_metro"].tolist() == [1.0, 0.5, 0.0]
+    assert "0.5 for the 1 partly included" in methods["in_metro"]
+    with pytest.raises(Exception, match="either wholly or partly"):
+        config.load(overrides={"focus": {"metro_counties": ["220102"],
+                                         "metro_partial_counties": ["220102"]}})

@@ -31,6 +31,16 @@ def test_times_equal_networkx_dijkstra(graph):
                 assert np.isinf(ours[i])
 
 
+def test_time_to_each_target_is_one_row_per_target(graph):
+    g = network.prepare(graph, CRS)
+    targets = np.array([3, 0, 3, g.n_nodes - 1])  # order kept, repeats allowed
+    each = network.time_to_each(g, targets)
+    assert each.shape == (len(targets), g.n_nodes)
+    for row, t in zip(each, targets, strict=True):
+        np.testing.assert_array_equal(row, network.time_to_nearest(g, np.array([t])))
+    assert network.time_to_each(g, np.array([], dtype=int)).shape == (0, g.n_nodes)
+
+
 def test_isolated_road_is_its_own_component(graph):
     g = network.prepare(graph, CRS)
     labels = network.component_labels(g)
