@@ -98,3 +98,31 @@ def test_same_seed_same_intervals():
     a = validate.validate(towns, rec, tiers=TIERS, draws=100, seed=9).metrics
     b = validate.validate(towns, rec, tiers=TIERS, draws=100, seed=9).metrics
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_embedded_run_and_cli_on_a_synthetic_list(default_run, tmp_path):
+    """SYNTHETIC list on the embedded run: its provincial towns by name and county (the
+    matcher's path), 沐石河镇 (a 街道 since 2023: matched, not eligible) and an invented name."""
+    from spatial_towns import cli
+
+    t = default_run.towns
+    prov = t[t["tier"] == "provincial"]
+    rows = pd.DataFrame({"name": list(prov["name"]) + ["沐石河镇", "不存在镇"],
+                         "county": list(prov["county_name"]) + ["九台区", "九台区"],
+                         "note": "SYNTHETIC"})
+    path = tmp_path / "recognised.csv"
+    rows.to_csv(path, index=False, encoding="utf-8")
+    rec = validate.read_recognised(path)
+    v = validate.validate(t, rec, tiers=default_run.cfg.tiers, draws=100)
+    n_elig = int((t["status"] == "eligible").sum())
+    assert v.n_recognised_eligible == len(prov) == 30
+    assert v.value("lift_provincial") == pytest.approx(n_elig / 30)
+    assert v.value("lift_municipal") == 0.0 and v.value("lift_county") == 0.0
+    assert v.value("roc_auc") > 0.9
+    assert v.unmatched["name"].tolist() == ["不存在镇"]
+    assert v.not_eligible["name"].tolist() == ["沐石河镇"]
+    out = tmp_path / "out"
+    assert cli.main(["validate", "--recognised", str(path), "--draws", "50", "--quiet",
+                     "--output", str(out)]) == 0
+    text = (out / default_run.cfg.run_name / "validate" / "validation.md").read_text(encoding="utf-8")
+    assert "lift_provincial" in text and "不存在镇" in text
