@@ -49,11 +49,12 @@ def test_table_criterion_needs_an_explicit_missing_policy():
     with pytest.raises(errors.ConfigError, match="source 'survey'"):
         config.from_dict(raw)
     cfg = _cfg()
-    (c,) = cfg.table_criteria()
+    c = cfg.table_criteria()[-1]
+    assert c.column == "industry_output"
     assert (c.source, c.units, c.missing, c.transform.kind) == ("table", "万元", "county_median",
                                                                  "log")
-    # Geometry criteria are unchanged.
-    assert all(x.source == "geometry" for x in cfg.criteria[:-1])
+    # The default's criteria (geometry and table) are unchanged.
+    assert [x.source for x in cfg.criteria[:-1]] == [x.source for x in config.load().criteria]
 
 
 def test_log_and_rank_transforms():
