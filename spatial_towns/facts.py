@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import config as config_mod
-from . import errors, io, matching
+from . import datasets, errors, io, matching
 
 EMBEDDED = "jilin_town_facts.csv"
 OTHER_PROVINCE = "other province"
@@ -588,6 +588,15 @@ class FactsUsed:
     methods: dict[str, str] = field(default_factory=dict)
 
 
+def _embedded_columns() -> set[str]:
+    """Header of the embedded Jilin facts table (empty when it is not installed)."""
+    path = datasets.DATA_RAW / EMBEDDED
+    if not path.is_file():
+        return set()
+    with open(path, encoding="utf-8") as fh:
+        return set(fh.readline().strip().split(","))
+
+
 def attach(table: pd.DataFrame, towns: pd.DataFrame, facts: FactsTable | None,
            cfg: config_mod.Config, base_eligible: pd.Series) -> tuple[pd.DataFrame, FactsUsed]:
     """Add the table criteria's columns to the criteria table and apply their missing-value
@@ -624,7 +633,9 @@ def attach(table: pd.DataFrame, towns: pd.DataFrame, facts: FactsTable | None,
     planner_files = [f for f in (facts.files if facts else []) if not f["embedded"]]
     for c in cfg.table_criteria():
         if facts is None or c.column not in facts.values.columns:
-            if planner_files:
+            # A column of the embedded table (a default criterion) is not a misspelt header
+            # of the planner's: on other data it is simply not computed.
+            if planner_files and c.column not in _embedded_columns():
                 found = sorted({h for cols in facts.unused_columns.values() for h in cols}) \
                     if facts else []
                 raise errors.ConfigError(
