@@ -147,6 +147,9 @@ def ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, cr
     elif inputs.national:
         towns = datasets.national_towns(inputs.province_code, inputs.national)
         prov["towns"] = towns.attrs["source"]
+        if inputs.province_code == "220000":  # the 2023 list decides, as on the embedded data
+            towns = datasets.current_townships(towns)
+            prov["towns"] += f"; kinds as of the 2023 list ({datasets.TOWNSHIPS_2023})"
     elif not jilin:
         raise errors.InputDataError(
             f"province {inputs.province_code}: no towns file given and the embedded towns are "
@@ -310,12 +313,14 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
 
 def read_facts(inputs: Inputs, towns: gpd.GeoDataFrame, cfg: config_mod.Config,
                counties: gpd.GeoDataFrame | None = None) -> facts_mod.FactsTable | None:
-    """The run's facts tables (``inputs.facts``, and on the embedded Jilin data — province
-    220000, no national table, no towns file of the planner's — the embedded
+    """The run's facts tables (``inputs.facts``, and on the Jilin towns — province 220000,
+    embedded or from the national table, no towns file of the planner's — the embedded
     ``data_raw/jilin_town_facts.csv`` when present) matched to ``towns``; None when there is
     none."""
     embedded = None
-    if (inputs.province_code == "220000" and not inputs.national and not inputs.towns
+    # Jilin in a national run has the same Vonng/adcode 2016 towns as the embedded data, so
+    # the embedded facts apply there too.
+    if (inputs.province_code == "220000" and not inputs.towns
             and (datasets.DATA_RAW / facts_mod.EMBEDDED).is_file()):
         embedded = datasets.data_path(facts_mod.EMBEDDED)
     if not inputs.facts and not inputs.nominations and embedded is None:

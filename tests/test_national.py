@@ -64,12 +64,18 @@ def test_provinces_get_their_own_core_quotas_and_honest_criteria(serial_run):
     # prefecture (5 prefectures).
     assert (sel["tier"] == "provincial").sum() == max(round(30 * 22 / 60), 10)
     assert set(sel["prefecture_name"]) == {"银川市", "石嘴山市", "吴忠市", "固原市", "中卫市"}
-    # no stations, census or raster for Ningxia: dropped with a note, never invented
+    # no stations, town facts or border for Ningxia: dropped with a note, never invented
     dropped = {u.name for u in nx.used if not u.column}
-    assert {"dist_rail_km", "pop_within_km", "dist_border_km", "border_area"} <= dropped
+    table = {c.column for c in nx.cfg.table_criteria() if c.weight > 0}
+    assert table and {"dist_rail_km", "border_area"} | table <= dropped
     assert nx.towns["dist_rail_km"].isna().all()
     assert nx.methods["dist_rail_km"].startswith("not computed")
-    labels = {c.column: c.label for c in nx.cfg.criteria}
+    # A criterion on the metro core is relabelled with the province's own core.
+    raw = config.load().to_dict()
+    raw["criteria"].append({"column": "time_changchun_min", "direction": "cost", "weight": 0.1,
+                            "label": "到长春时间 (min)"})
+    cfg, _ = national.province_config(raw, "640000", NATIONAL)
+    labels = {c.column: c.label for c in cfg.criteria}
     assert labels["time_changchun_min"] == "到银川市时间 (min)"
 
 
