@@ -12,8 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import (assessment, calibrate, config, errors, facts, io, national, pipeline, template,
-               validate)
+from . import assessment, calibrate, config, errors, facts, io, national, pipeline, template, validate
 
 
 def _parser() -> argparse.ArgumentParser:

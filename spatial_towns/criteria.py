@@ -253,7 +253,7 @@ def compute(
                 target_km["time_rail_min"] = out.loc[located, "dist_rail_km"]
             for col in target_xy:
                 t, note = _skeleton_times(g, town_node, snap_m, target_xy[col],
-                                          target_km[col].to_numpy(), acc)
+                                          target_km[col].to_numpy(), acc, own_of.get(col))
                 put(col, t / 60.0, UNITS[col] + f" ({note})")
             del target_nodes["time_changchun_min"], target_nodes["time_prefecture_min"]
             del target_nodes["time_county_seat_min"]
@@ -355,8 +355,11 @@ def isochrone_column(minutes: float) -> str:
 
 
 def _skeleton_times(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
-                    target_xy: np.ndarray, straight_km: np.ndarray, acc) -> tuple[np.ndarray, str]:
-    """Seconds from each town to its nearest target over a major-road skeleton.
+                    target_xy: np.ndarray, straight_km: np.ndarray, acc,
+                    own: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+    """Seconds from each town to its nearest target over a major-road skeleton, or to its
+    own target (``own``: row of ``target_xy`` per town, -1 for the nearest; see
+    :func:`own_seat`; ``straight_km`` is then the distance to that target).
 
     The skeleton has no local roads, so both ends get an access leg to their nearest node
     (straight line × ``circuity_factor`` at ``access_speed_kmh``), and where the straight-line
@@ -369,6 +372,10 @@ def _skeleton_times(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.
     target_leg = t_snap / 1000.0 * circ / acc.access_speed_kmh * 3600.0
     town_leg = snap_m / 1000.0 * circ / acc.access_speed_kmh * 3600.0
     by_road = network.time_to_nearest_from(g, t_node, target_leg)[town_node] + town_leg
+    if own is not None and (own >= 0).any():
+        ok = own >= 0
+        each = network.time_to_each(g, t_node)
+        by_road[ok] = each[own[ok], town_node[ok]] + target_leg[own[ok]] + town_leg[ok]
     direct = straight_km * circ / acc.fallback_speed_kmh * 3600.0
     unconnected = ~np.isfinite(by_road)
     quicker = np.isfinite(by_road) & (direct < by_road)

@@ -290,3 +290,33 @@ def test_metro_membership_full_partial_and_none():
     with pytest.raises(Exception, match="either wholly or partly"):
         config.load(overrides={"focus": {"metro_counties": ["220102"],
                                          "metro_partial_counties": ["220102"]}})
+
+
+def test_skeleton_time_goes_to_the_own_seat_not_the_nearest():
+    """Hand-made skeleton (not real roads) along 44.0°N through both prefectures' seats of
+    _two_seat_layers: a town of A nearer B's seat gets the time to A's seat."""
+    import pandas as pd
+
+    from spatial_towns import network
+
+    lons = [125.02, 125.05, 125.2, 125.45, 125.62, 125.6]
+    edges = pd.DataFrame({"u": [1, 2, 3, 4, 5], "v": [2, 3, 4, 6, 6], "length_km": 1.0,
+                          "u_lon": lons[:4] + [lons[4]], "u_lat": 44.0,
+                          "v_lon": [lons[1], lons[2], lons[3], lons[5], lons[5]], "v_lat": 44.0})
+    edges["length_km"] = [2.4, 12.0, 20.1, 12.1, 1.6]
+    cfg = config.load()
+    g = network.skeleton_graph(edges, cfg.access.network_speed_kmh, CRS)
+    towns = gpd.GeoDataFrame({"code": ["t1"], "county_code": ["220102"], "county_name": ["甲区"],
+                              "prefecture_code": ["220100"], "prefecture_name": ["长春市"]},
+                             geometry=[shapely.Point(125.45, 44.0)], crs=4326)
+    tab, methods = criteria.compute(towns, _two_seat_layers(g), cfg, CRS)
+    seats = _two_seat_layers().seats.to_crs(CRS).geometry
+    xy = np.array([[seats.iloc[k].x, seats.iloc[k].y] for k in (0, 1)])
+    node, _ = network.snap(g, xy)
+    tnode, _ = network.snap(g, np.array([[towns.to_crs(CRS).geometry.iloc[0].x,
+                                          towns.to_crs(CRS).geometry.iloc[0].y]]))
+    to_a = network.time_to_nearest(g, node[:1])[tnode[0]]
+    to_b = network.time_to_nearest(g, node[1:])[tnode[0]]
+    assert to_b < to_a  # B's seat is nearer by road too
+    assert tab.loc[0, "time_prefecture_min"] * 60 >= to_a - 1e-6  # ...but A's is the town's
+    assert tab.loc[0, "time_prefecture_min"] * 60 > to_b + 1.0
