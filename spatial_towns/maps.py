@@ -231,6 +231,21 @@ class _MetricScale(MacroElement):
     """)
 
 
+class _Attribution(MacroElement):
+    """Adds ``text`` to the map's attribution line (rendered after the map exists)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = json.dumps(text, ensure_ascii=False)
+
+
 class _LegendWithLayer(MacroElement):
     """Shows the legend element ``element_id`` only while the overlay ``layer`` is on."""
 
@@ -450,9 +465,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
             style_function=lambda f: {"color": "#636363", "weight": 1.0, "opacity": 0.8,
                                       "className": "road-line"},
             interactive=False).add_to(m)
-        m.get_root().script.add_child(folium.Element(  # type: ignore[attr-defined]
-            f"{m.get_name()}.attributionControl.addAttribution("
-            f"{json.dumps(ROADS_ATTRIBUTION, ensure_ascii=False)});"))
+        m.add_child(_Attribution(ROADS_ATTRIBUTION))
     if isochrones is not None and len(isochrones):
         iso = isochrones.to_crs(4326)
         iso = iso[["name", "geometry"]] if "name" in iso else iso[["geometry"]]
