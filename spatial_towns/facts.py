@@ -389,6 +389,7 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
     listing = {str(Path(p)) for p in nominations or []}
     files += [(Path(p), False) for p in nominations or []]
     county_names = _county_names(towns, reference)
+    names = dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
     notes: list[str] = []
     per_file: list[tuple[Path, bool, pd.DataFrame, dict[str, Sheet], dict[str, dict]]] = []
     file_info = []
@@ -475,7 +476,7 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
             continue
         part = pd.concat(parts, ignore_index=True)
         notes += _median_check(c.column, part)
-        series, dup_notes, dup_errors = _combine(c.column, part)
+        series, dup_notes, dup_errors = _combine(c.column, part, names)
         notes += dup_notes
         problems += dup_errors
         values[c.column] = series.reindex(values.index)
@@ -520,7 +521,8 @@ def _median_check(col: str, part: pd.DataFrame) -> list[str]:
             "is probably in other units (元 vs 万元?); check and fix the header or the values"]
 
 
-def _combine(col: str, part: pd.DataFrame) -> tuple[pd.Series, list[str], list[str]]:
+def _combine(col: str, part: pd.DataFrame, names: dict[str, str]
+             ) -> tuple[pd.Series, list[str], list[str]]:
     """One value per town; rows giving the same town must agree (else an error naming
     them); agreeing repeats are noted and counted once."""
     ok = part[part["status"] == matching.MATCHED]
@@ -528,14 +530,15 @@ def _combine(col: str, part: pd.DataFrame) -> tuple[pd.Series, list[str], list[s
     out = {}
     for town, g in ok.groupby("town", sort=True):
         vals = g["value"].dropna()
+        label = f"{town} {names.get(str(town), '')}".strip()
         if len(g) > 1:
             if vals.nunique() > 1:
-                errs.append(f"town {town} is given different {col} values: "
+                errs.append(f"town {label} is given different {col} values: "
                             + ", ".join(f"{v:g} ({w})" for v, w in zip(
                                 g["value"], g["where"], strict=True) if v == v)
                             + "; keep one row")
             else:
-                notes.append(f"town {town}: {len(g)} rows give the same {col} "
+                notes.append(f"town {label}: {len(g)} rows give the same {col} "
                              f"({'; '.join(g['where'])}); counted once")
         out[town] = vals.iloc[0] if len(vals) else np.nan
     return pd.Series(out, dtype=float), notes, errs

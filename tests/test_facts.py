@@ -98,6 +98,20 @@ def test_read_table_formats(tmp_path):
         io.read_table(old)
 
 
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_facts_from_geopackage_or_parquet_attributes(tmp_path, suffix):
+    """Attributes of a GeoPackage layer or a (Geo)Parquet file, geometry dropped."""
+    import shapely
+
+    gdf = gpd.GeoDataFrame({"code": ["220101100000", "220102100"], "industry_output": [12.5, 7.0]},
+                           geometry=[shapely.Point(125.3, 43.8)] * 2, crs=4326)
+    p = tmp_path / f"f{suffix}"
+    gdf.to_file(p) if suffix == ".gpkg" else gdf.to_parquet(p)
+    ft = facts.read([p], _toy_towns(), _cfg())
+    assert ft.values["industry_output"].to_dict() == {"220101100": 12.5, "220102100": 7.0}
+    assert (ft.rows["match_status"] == "matched").all()
+
+
 def _office_workbook(path):
     """A county office's workbook: a merged title, the header on row 2, a units row, one
     sheet per county (name-only rows), full-width digits, thousands separators and dashes."""
