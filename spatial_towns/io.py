@@ -28,7 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -621,8 +621,10 @@ def read_osm_pbf_thematic(path: str | Path, kind: str) -> gpd.GeoDataFrame:
     try:
         fp = osmium.FileProcessor(str(path)).with_areas().with_filter(
             osmium.filter.KeyFilter(*keys))
-        for obj in fp:
+        for item in fp:
+            obj: Any = item  # a node or an area (the filter and with_areas() give no others)
             tags = obj.tags
+            cat: str | None
             if kind == "industry":
                 if tags.get("landuse") != "industrial" or not obj.is_area():
                     continue
