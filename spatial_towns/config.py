@@ -114,9 +114,18 @@ class Tier:
 
     ``count`` is an exact size; otherwise the size is ``max(min_count, sum of per-unit
     minimums)``. Per-unit minimums apply to prefectures (``per_prefecture_min``) and
-    county-level units (``per_county_min``) that have eligible towns. Two selected towns of
-    this tier are at least ``min_spacing_km`` apart (straight line, metric CRS; 0 = no rule).
-    ``pinned`` town codes (already designated) are kept in this tier.
+    county-level units (``per_county_min``) that have eligible towns. ``minimums`` says what
+    they count: ``"this_tier"`` (the literal reading: towns of this tier) or
+    ``"this_tier_or_higher"`` (cumulative: towns of this tier or a higher one; the size is then
+    ``max(min_count, what the minimums still need after the higher tiers' places)``).
+
+    Regional balance (off by default): ``per_prefecture_max`` caps this tier's towns in any
+    prefecture; ``allocation = "proportional"`` gives each prefecture between the floor and
+    the ceiling of ``size × its share of the eligible towns`` (raised to
+    ``per_prefecture_min``, capped by ``per_prefecture_max``).
+
+    Two selected towns of this tier are at least ``min_spacing_km`` apart (straight line,
+    metric CRS; 0 = no rule). ``pinned`` town codes (already designated) are kept in this tier.
     """
 
     name: str
@@ -128,6 +137,19 @@ class Tier:
     per_county_min: int = 0
     min_spacing_km: float = 0.0
     pinned: tuple[str, ...] = ()
+    minimums: str = "this_tier"
+    per_prefecture_max: int | None = None
+    allocation: str = "none"
+
+    @property
+    def cumulative(self) -> bool:
+        """Whether the per-unit minimums count towns of this tier or a higher one."""
+        return self.minimums == MINIMUMS_CUMULATIVE
+
+
+#: Values of ``Tier.minimums``: the literal reading, and "this tier or higher".
+MINIMUMS_LITERAL, MINIMUMS_CUMULATIVE = "this_tier", "this_tier_or_higher"
+ALLOCATIONS = ("none", "proportional")
 
 
 @dataclass(frozen=True)
@@ -682,11 +704,27 @@ def _tier(i: int, t: dict, source: str) -> Tier:
             per_county_min=int(t.get("per_county_min", 0)),
             min_spacing_km=float(t.get("min_spacing_km", 0.0)),
             pinned=tuple(str(c) for c in t.get("pinned", [])),
+            minimums=str(t.get("minimums", MINIMUMS_LITERAL)),
+            per_prefecture_max=(None if t.get("per_prefecture_max") is None
+                                else int(t["per_prefecture_max"])),
+            allocation=str(t.get("allocation", "none")),
         )
     except KeyError as exc:
         raise errors.ConfigError(f"{where} needs {exc}") from None
     except (TypeError, ValueError) as exc:
         raise errors.ConfigError(f"{where}: {exc}") from None
+    if tier.minimums not in (MINIMUMS_LITERAL, MINIMUMS_CUMULATIVE):
+        raise errors.ConfigError(
+            f"{where}: minimums = {tier.minimums!r}; use {MINIMUMS_LITERAL!r} (towns of this "
+            f"tier) or {MINIMUMS_CUMULATIVE!r} (towns of this tier or a higher one)")
+    if tier.allocation not in ALLOCATIONS:
+        raise errors.ConfigError(f"{where}: allocation = {tier.allocation!r}; use one of "
+                                 f"{list(ALLOCATIONS)}")
+    if tier.per_prefecture_max is not None and tier.per_prefecture_max < max(
+            1, tier.per_prefecture_min):
+        raise errors.ConfigError(
+            f"{where}: per_prefecture_max = {tier.per_prefecture_max} is below "
+            f"per_prefecture_min = {tier.per_prefecture_min} (or 1)")
     nums = [tier.min_count, tier.per_prefecture_min, tier.per_county_min, tier.count or 0]
     if any(n < 0 for n in nums) or not tier.min_spacing_km >= 0:
         raise errors.ConfigError(f"{where}: counts, minimums and min_spacing_km must be >= 0")

@@ -95,10 +95,15 @@ def render(res) -> str:
     out += [f"Note: {n}" for n in sel.notes] + ([""] if sel.notes else [])
     for t in cfg.tiers:
         q = []
+        scope = " of this tier or higher" if t.cumulative else ""
         if t.per_prefecture_min:
-            q.append(f"≥{t.per_prefecture_min} per prefecture")
+            q.append(f"≥{t.per_prefecture_min}{scope} per prefecture")
         if t.per_county_min:
-            q.append(f"≥{t.per_county_min} per county-level unit with a candidate")
+            q.append(f"≥{t.per_county_min}{scope} per county-level unit with a candidate")
+        if t.per_prefecture_max is not None:
+            q.append(f"≤{t.per_prefecture_max} per prefecture")
+        if t.allocation == "proportional":
+            q.append("per prefecture in proportion to its eligible towns")
         size = res.selection.sizes[t.name]
         basis = f"exactly {t.count}" if t.count is not None else f"minimum {t.min_count}"
         if t.min_spacing_km:
@@ -107,9 +112,10 @@ def render(res) -> str:
             q.append(f"{len(t.pinned)} pinned")
         out.append(f"- {t.label} ({t.name}): {size} towns ({basis}; {', '.join(q) or 'no unit minimum'})")
     out += ["", "### Tier counts per prefecture", "", md_table(res.tier_counts().reset_index()), ""]
-    by_reason = towns.loc[towns["tier"] != "", "reason"].str.contains("minimum").sum()
-    out += [f"{by_reason} selected town(s) are in their tier because of a per-unit minimum "
-            "rather than by score alone (see `reason`).", ""]
+    held = sel.binding[sel.binding != ""]
+    out += [f"{len(held)} town(s) are away from their place by score because a rule of their "
+            "own county or prefecture (a minimum, a cap or a share) holds them there; the "
+            "`reason` of each names the unit.", ""]
     out += _robustness_section(res)
     for t in cfg.tiers:
         sel = towns[towns["tier"] == t.name].sort_values(["score", "code"], ascending=[False, True])

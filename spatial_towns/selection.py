@@ -5,7 +5,11 @@ Model, for eligible towns i and tiers t (highest first):
 - x[i, t] ∈ {0, 1}; each town in at most one tier;
 - tier size: Σ_i x[i, t] = size_t;
 - per-unit minimums: Σ_{i ∈ unit} x[i, t] ≥ m_t for every prefecture (or county) that has
-  eligible towns;
+  eligible towns; with ``minimums = "this_tier_or_higher"`` the sum also runs over the higher
+  tiers, Σ_{i ∈ unit} Σ_{t' ≤ t} x[i, t'] ≥ m_t;
+- optional regional balance: Σ_{i ∈ prefecture} x[i, t] ≤ max_t (``per_prefecture_max``), or
+  between ⌊size_t·share⌋ and ⌈size_t·share⌉ (``allocation = "proportional"``, share = the
+  prefecture's part of the eligible towns);
 - optional: development-type minimums Σ_{i ∈ type} x[i, t] ≥ q_{t,type}; minimum spacing
   x[i, t] + x[j, t] ≤ 1 for towns i, j closer than the tier's ``min_spacing_km``; pinned towns
   x[i, t] = 1;
@@ -16,10 +20,12 @@ the objective, so a weaker town sits above a stronger one only when a quota forc
 plain sum of scores would be indifferent to which tier a town lands in.
 
 Without spacing or type rules the constraints are those of a flow network (town → county →
-prefecture → tier, with lower bounds on the arcs), so the matrix is totally unimodular and the
-LP relaxation already has an integral optimum: :meth:`TierSelection.solve` solves the LP first
-(about twice as fast, which matters for Monte Carlo and the what-if explorer), checks that
-the answer is integral, and falls back to the branch-and-bound ``milp`` otherwise.
+prefecture → tier, with lower and upper bounds on the arcs), so the matrix is totally
+unimodular and the LP relaxation already has an integral optimum: :meth:`TierSelection.solve`
+solves the LP first (about twice as fast, which matters for Monte Carlo and the what-if
+explorer), checks that the answer is integral, and falls back to the branch-and-bound
+``milp`` otherwise. Cumulative minimums keep the LP-first path but are not claimed to be a
+flow: the integrality check decides.
 """
 
 from __future__ import annotations
@@ -41,13 +47,17 @@ class SelectionResult:
     """Outcome of :meth:`TierSelection.solve`.
 
     ``tier`` holds the tier name per town (``""`` when not selected); ``reason`` a sentence
-    on why; ``sizes`` the realised size of each tier; ``objective`` the ILP objective
-    (Σ tier_weight × score); ``greedy_objective`` that of :meth:`TierSelection.greedy` (None
-    when the greedy pick gets stuck), ``greedy_diff`` the towns whose tier differs.
+    on why; ``binding`` the town's own unit whose minimum holds it away from its place by
+    score (``"county_code=<code>"``, ``"prefecture_code=<code>"`` or ``"dev_type=<type>"``;
+    ``""`` for towns placed by score); ``sizes`` the realised size of each tier;
+    ``objective`` the ILP objective (Σ tier_weight × score); ``greedy_objective`` that of
+    :meth:`TierSelection.greedy` (None when the greedy pick gets stuck), ``greedy_diff`` the
+    towns whose tier differs.
     """
 
     tier: pd.Series
     reason: pd.Series
+    binding: pd.Series
     sizes: dict[str, int]
     objective: float
     notes: list[str]
@@ -71,7 +81,7 @@ class TierSelection:
 
     @classmethod
     def from_frame(cls, towns: pd.DataFrame, tiers: tuple[config_mod.Tier, ...],
-                   type_quotas: dict[str, dict[str, int]] | None = None) -> "TierSelection":
+                   type_quotas: dict[str, dict[str, int]] | None = None) -> TierSelection:
         """Build the model from eligible towns.
 
         Parameters
@@ -135,22 +145,42 @@ class TierSelection:
                 tier.min_spacing_km * 1000.0, output_type="ndarray")
         return self._pairs[tier.name]
 
+    def _size_need(self, k: int, n_prefs: int, n_counties: int) -> int:
+        """Towns tier ``k`` needs for its per-unit minimums (after the higher tiers' places
+        when its minimums are cumulative)."""
+        t = self.tiers[k]
+        if not t.cumulative:
+            return t.per_prefecture_min * n_prefs + t.per_county_min * n_counties
+        higher = sum(self.sizes[o.name] for o in self.tiers[:k])
+        return max(0, t.per_prefecture_min * n_prefs - higher,
+                   t.per_county_min * n_counties - higher)
+
+    @staticmethod
+    def _unit_need(mins: list[tuple[int, bool]]) -> int:
+        """Fewest towns a unit must hold for per-tier minimums ``(m, cumulative)``, highest
+        tier first: a literal minimum adds its own towns, a cumulative one is met by the
+        towns the higher tiers already hold there."""
+        need = 0
+        for m, cumulative in mins:
+            need = max(need, m) if cumulative else need + m
+        return need
+
     def _check_feasible(self) -> None:
         n = len(self.towns)
         prefs, counties = self._units("prefecture_code"), self._units("county_code")
         pname = self.towns.groupby("prefecture_code")["prefecture_name"].first()
         cname = self.towns.groupby("county_code")["county_name"].first()
-        for t in self.tiers:
-            need = t.per_prefecture_min * len(prefs) + t.per_county_min * len(counties)
+        for k, t in enumerate(self.tiers):
+            need = self._size_need(k, len(prefs), len(counties))
             self.sizes[t.name] = t.count if t.count is not None else max(t.min_count, need)
         if sum(self.sizes.values()) > n:
             raise errors.QuotaError(
                 f"tier sizes {self.sizes} need {sum(self.sizes.values())} towns but only {n} "
                 "are eligible; lower the counts or widen eligibility"
             )
-        for t in self.tiers:
+        for k, t in enumerate(self.tiers):
             if t.count is not None:
-                need = t.per_prefecture_min * len(prefs) + t.per_county_min * len(counties)
+                need = self._size_need(k, len(prefs), len(counties))
                 if need > t.count:
                     raise errors.QuotaError(
                         f"tier {t.name!r}: count {t.count} is smaller than its per-unit "
@@ -178,19 +208,66 @@ class TierSelection:
                         f"only {have} eligible towns have that type (by prefecture: {by_pref})")
         for code, idx in prefs.items():
             cs = set(self.towns["county_code"].iloc[idx])
-            need = sum(t.per_prefecture_min + t.per_county_min * len(cs) for t in self.tiers)
+            need = self._unit_need([(t.per_prefecture_min + t.per_county_min * len(cs),
+                                     t.cumulative) for t in self.tiers])
             if need > len(idx):
                 raise errors.QuotaError(
                     f"prefecture {pname[code]} ({code}) has {len(idx)} eligible towns but the "
                     f"per-prefecture and per-county minimums of all tiers need {need}"
                 )
         for code, idx in counties.items():
-            need = sum(t.per_county_min for t in self.tiers)
+            need = self._unit_need([(t.per_county_min, t.cumulative) for t in self.tiers])
             if need > len(idx):
                 raise errors.QuotaError(
                     f"county {cname[code]} ({code}) has {len(idx)} eligible towns but the "
                     f"per-county minimums of all tiers need {need}"
                 )
+
+    def prefecture_bounds(self, tier: config_mod.Tier) -> tuple[np.ndarray, np.ndarray] | None:
+        """Lower and upper bound of the tier's towns per prefecture (sorted prefecture
+        codes) from ``per_prefecture_max`` and ``allocation``; None when neither is set.
+
+        Proportional allocation: ``size × share`` rounded down and up, share = the
+        prefecture's eligible towns over all eligible towns; the lower bound is raised to
+        ``per_prefecture_min`` and both are capped by ``per_prefecture_max`` and by the
+        prefecture's eligible towns.
+        """
+        if tier.per_prefecture_max is None and tier.allocation == "none":
+            return None
+        have = self.towns.groupby("prefecture_code").size().sort_index().to_numpy()
+        lo = np.full(len(have), float(tier.per_prefecture_min))
+        hi = have.astype(float)
+        if tier.allocation == "proportional":
+            quota = self.sizes[tier.name] * have / have.sum()
+            lo = np.maximum(lo, np.floor(quota + 1e-9))
+            hi = np.minimum(hi, np.maximum(lo, np.ceil(quota - 1e-9)))
+        if tier.per_prefecture_max is not None:
+            hi = np.minimum(hi, tier.per_prefecture_max)
+            lo = np.minimum(lo, hi)
+        return lo, hi
+
+    def _check_balance(self) -> None:
+        pnames = self.towns.groupby("prefecture_code")["prefecture_name"].first().sort_index()
+        for t in self.tiers:
+            b = self.prefecture_bounds(t)
+            if b is None:
+                continue
+            lo, hi = b
+            size = self.sizes[t.name]
+            if hi.sum() < size or lo.sum() > size:
+                rule = (f"per_prefecture_max = {t.per_prefecture_max}"
+                        if t.per_prefecture_max is not None else "")
+                if t.allocation == "proportional":
+                    rule = " and ".join(x for x in (rule, "proportional allocation") if x)
+                raise errors.QuotaError(
+                    f"tier {t.name!r}: {rule} allows {int(lo.sum())}-{int(hi.sum())} towns over "
+                    f"the {len(lo)} prefectures but the tier has {size} "
+                    f"(per prefecture: {dict(zip(pnames, hi.astype(int).tolist(), strict=True))})")
+            short = pnames[lo < t.per_prefecture_min]
+            if len(short):
+                raise errors.QuotaError(
+                    f"tier {t.name!r}: per_prefecture_max = {t.per_prefecture_max} leaves "
+                    f"{list(short)} below per_prefecture_min = {t.per_prefecture_min}")
 
     def _constraints(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, bool]:
         """Constraint matrix over x (tier-major: column k·n + i), bounds, and whether the
@@ -216,10 +293,17 @@ class TierSelection:
         for k, t in enumerate(self.tiers):
             add(np.zeros(n, dtype=np.int64), k * n + np.arange(n),
                 self.sizes[t.name], self.sizes[t.name], 1)
+            # A cumulative minimum counts the unit's towns in this tier and every higher one.
+            span = np.arange(k + 1 if t.cumulative else 1) + (0 if t.cumulative else k)
             for key, m in (("prefecture_code", t.per_prefecture_min),
                            ("county_code", t.per_county_min)):
                 if m:
-                    add(codes[key], k * n + np.arange(n), m, np.inf, int(codes[key].max()) + 1)
+                    add(np.tile(codes[key], len(span)), (span[:, None] * n + np.arange(n)).ravel(),
+                        m, np.inf, int(codes[key].max()) + 1)
+            bounds = self.prefecture_bounds(t)
+            if bounds is not None:
+                add(codes["prefecture_code"], k * n + np.arange(n), bounds[0], bounds[1],
+                    int(codes["prefecture_code"].max()) + 1)
             for typ, q in sorted(self.type_quotas.get(t.name, {}).items()):
                 members = np.flatnonzero((self.towns["dev_type"] == typ).to_numpy())
                 add(np.zeros(len(members), dtype=np.int64), k * n + members, q, np.inf, 1)
@@ -237,6 +321,7 @@ class TierSelection:
         """Constraints and bounds, built once per model (pinned towns fixed at 1)."""
         if getattr(self, "_cache", None) is None:
             self._check_feasible()
+            self._check_balance()
             pinned = self._pinned()
             A, lo, hi, flow = self._constraints()
             n, T = len(self.towns), len(self.tiers)
@@ -244,6 +329,7 @@ class TierSelection:
             for k, t in enumerate(self.tiers):
                 lb[k * n + pinned[t.name]] = 1.0
             self._cache = (LinearConstraint(A, lo, hi), Bounds(lb, np.ones(n * T)), flow)
+        assert self._cache is not None
         return self._cache
 
     def _solve_x(self, score: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, str]:
@@ -281,7 +367,8 @@ class TierSelection:
         tier = pd.Series("", index=self.towns.index, dtype=object)
         for k, t in enumerate(self.tiers):
             tier[xb[k]] = t.name
-        out = SelectionResult(tier=tier, reason=self._reasons(tier, self._pinned()),
+        reason, binding = self._reasons(tier, self._pinned())
+        out = SelectionResult(tier=tier, reason=reason, binding=binding,
                               sizes=dict(self.sizes), objective=self.objective(tier),
                               notes=self.notes, method=method)
         if compare_greedy:
@@ -335,66 +422,86 @@ class TierSelection:
         if not self.sizes:
             self._check_feasible()
         pinned = self._pinned()
-        pos = np.arange(len(self.towns))
-        order = pos[np.argsort(-self.towns["score"].to_numpy(), kind="stable")]
+        order = np.argsort(-self.towns["score"].to_numpy(), kind="stable")
         taken = np.zeros(len(self.towns), dtype=bool)
         tier = pd.Series("", index=self.towns.index, dtype=object)
         county = pd.factorize(self.towns["county_code"], sort=True)[0]
         pref = pd.factorize(self.towns["prefecture_code"], sort=True)[0]
         pref_counties = np.bincount(pref[np.unique(county, return_index=True)[1]])
         for k, t in enumerate(self.tiers):
-            lower = self.tiers[k + 1:]
-            keep_c = sum(o.per_county_min for o in lower)
-            keep_p = (sum(o.per_prefecture_min for o in lower) + keep_c * pref_counties)
-            free_c = np.bincount(county[~taken], minlength=county.max() + 1)
-            free_p = np.bincount(pref[~taken], minlength=pref.max() + 1)
-            pr = self.pairs(t)
-            near = [set() for _ in pos]
-            for a, b in pr:
-                near[a].add(b)
-                near[b].add(a)
-            chosen: list[int] = []
-
-            def ok(i: int) -> bool:
-                return (not taken[i] and free_c[county[i]] > keep_c
-                        and free_p[pref[i]] > keep_p[pref[i]] and not (near[i] & set(chosen)))
-
-            def take(i: int) -> None:
-                taken[i] = True
-                free_c[county[i]] -= 1
-                free_p[pref[i]] -= 1
-                chosen.append(i)
-
-            for i in pinned[t.name]:
-                take(int(i))
-            groups: list[tuple[np.ndarray, int]] = []
-            for key, m in (("county_code", t.per_county_min),
-                           ("prefecture_code", t.per_prefecture_min)):
-                if m:
-                    labels = self.towns[key].to_numpy()
-                    groups += [(labels == u, m) for u in np.unique(labels)]
-            types = self.towns["dev_type"].to_numpy() if "dev_type" in self.towns else None
-            for typ, q in sorted(self.type_quotas.get(t.name, {}).items()):
-                groups.append((types == typ, q))
-            for member, m in groups:
-                have = int(member[chosen].sum()) if chosen else 0
-                for i in order:
-                    if have >= m:
-                        break
-                    if member[i] and ok(i):
-                        take(int(i))
-                        have += 1
-                if have < m:
-                    return None
-            for i in order:
-                if len(chosen) >= self.sizes[t.name]:
-                    break
-                if ok(i):
-                    take(int(i))
-            if len(chosen) != self.sizes[t.name]:
+            chosen = self._greedy_tier(k, order, taken, county, pref, pref_counties,
+                                       pinned[t.name])
+            if chosen is None:
                 return None
             tier.iloc[chosen] = t.name
         return tier
+
+    def _greedy_tier(self, k: int, order: np.ndarray, taken: np.ndarray, county: np.ndarray,
+                     pref: np.ndarray, pref_counties: np.ndarray,
+                     pinned: np.ndarray) -> list[int] | None:
+        """The greedy pick of tier ``k`` (positions; ``taken`` is updated), or None."""
+        t = self.tiers[k]
+        # Keep back what lower tiers' literal minimums need; a town taken here counts
+        # for a lower tier's cumulative minimum anyway.
+        lower = [o for o in self.tiers[k + 1:] if not o.cumulative]
+        keep_c = sum(o.per_county_min for o in lower)
+        keep_p = (sum(o.per_prefecture_min for o in lower) + keep_c * pref_counties)
+        free_c = np.bincount(county[~taken], minlength=county.max() + 1)
+        free_p = np.bincount(pref[~taken], minlength=pref.max() + 1)
+        bounds = self.prefecture_bounds(t)
+        cap = bounds[1] if bounds is not None else np.full(pref.max() + 1, np.inf)
+        in_tier = np.zeros(pref.max() + 1, dtype=np.int64)
+        near: list[set[int]] = [set() for _ in range(len(self.towns))]
+        for a, b in self.pairs(t):
+            near[a].add(b)
+            near[b].add(a)
+        chosen: list[int] = []
+
+        def ok(i: int) -> bool:
+            return (not taken[i] and free_c[county[i]] > keep_c
+                    and free_p[pref[i]] > keep_p[pref[i]] and in_tier[pref[i]] < cap[pref[i]]
+                    and not (near[i] & set(chosen)))
+
+        def take(i: int) -> None:
+            taken[i] = True
+            free_c[county[i]] -= 1
+            free_p[pref[i]] -= 1
+            in_tier[pref[i]] += 1
+            chosen.append(i)
+
+        for i in pinned:
+            take(int(i))
+        groups: list[tuple[np.ndarray, int]] = []
+        for key, m in (("county_code", t.per_county_min),
+                       ("prefecture_code", t.per_prefecture_min)):
+            if m:
+                labels = self.towns[key].to_numpy()
+                groups += [(labels == u, m) for u in np.unique(labels)]
+        n_unit_groups = len(groups)
+        if bounds is not None:
+            groups += [(pref == p, int(m)) for p, m in enumerate(bounds[0]) if m > 0]
+        types = self.towns["dev_type"].to_numpy() if "dev_type" in self.towns else None
+        for typ, q in sorted(self.type_quotas.get(t.name, {}).items()):
+            groups.append((np.asarray(types == typ), q))
+        for g, (member, m) in enumerate(groups):
+            # A cumulative unit minimum counts the towns the higher tiers took there.
+            unit_min = g < n_unit_groups and t.cumulative
+            have = int(member[taken].sum()) if unit_min else (
+                int(member[chosen].sum()) if chosen else 0)
+            for i in order:
+                if have >= m:
+                    break
+                if member[i] and ok(i):
+                    take(int(i))
+                    have += 1
+            if have < m:
+                return None
+        for i in order:
+            if len(chosen) >= self.sizes[t.name]:
+                break
+            if ok(i):
+                take(int(i))
+        return chosen if len(chosen) == self.sizes[t.name] else None
 
     # -- explanations ----------------------------------------------------------------------------
 
@@ -404,10 +511,97 @@ class TierSelection:
             ["spacing rule"] if t.min_spacing_km > 0 else [])
         return f" (or {' or '.join(extra)})" if extra else ""
 
-    def _reasons(self, tier: pd.Series, pinned: dict[str, np.ndarray]) -> pd.Series:
+    def _tier_index(self, tier: pd.Series) -> pd.Series:
+        """Tier position per town (0 = highest; ``len(tiers)`` = not selected)."""
+        return tier.map({x.name: j for j, x in enumerate(self.tiers)}).fillna(
+            len(self.tiers)).astype(int)
+
+    def _holding_up(self, code: str, k_of: pd.Series) -> tuple[str, str] | None:
+        """The minimum of the town's own unit that it is needed for where it is: its tier's
+        minimum (towns of the tier, or of the tier or higher), a lower tier's cumulative
+        minimum, the proportional share or a type quota, exactly met so that moving the town
+        down would break it. ``(key, text)`` with key ``"county_code=<code>"`` etc.; None
+        when no such rule binds at the town."""
+        k = int(k_of[code])
+        row = self.towns.loc[code]
+        for j in range(k, len(self.tiers)):
+            t = self.tiers[j]
+            if j > k and not t.cumulative:
+                continue
+            counted = (k_of <= j) if t.cumulative else (k_of == j)
+            scope = f"{t.label}-or-higher" if t.cumulative else t.label
+            for key, name_col, m, what in (
+                    ("county_code", "county_name", t.per_county_min, "county"),
+                    ("prefecture_code", "prefecture_name", t.per_prefecture_min, "prefecture")):
+                if m and int((counted & (self.towns[key] == row[key])).sum()) == m:
+                    return (f"{key}={row[key]}",
+                            f"{row[name_col]}'s minimum of {m} {scope} "
+                            f"town{'s' if m > 1 else ''} (its {what})")
+        t = self.tiers[k]
+        lo_hi = self._own_bounds(t, row["prefecture_code"])
+        same_pref = (k_of == k) & (self.towns["prefecture_code"] == row["prefecture_code"])
+        if lo_hi is not None and lo_hi[0] > 0 and int(same_pref.sum()) == lo_hi[0]:
+            return (f"prefecture_code={row['prefecture_code']}",
+                    f"{row['prefecture_name']}'s proportional share of {lo_hi[0]} {t.label} "
+                    "towns (its prefecture)")
+        q = self.type_quotas.get(t.name, {}).get(row.get("dev_type"))
+        if q and int(((k_of == k) & (self.towns["dev_type"] == row["dev_type"])).sum()) == q:
+            return (f"dev_type={row['dev_type']}",
+                    f"the {row['dev_type']} quota of {q} {t.label} towns (its type)")
+        return None
+
+    def _holding_down(self, code: str, k_of: pd.Series, want: int) -> tuple[str, str] | None:
+        """The rule of the town's own unit that keeps it below tier ``want``: the literal
+        minimum of its own tier in its county or prefecture, exactly met (only a literal
+        minimum can hold a town down: a cumulative one counts it in a higher tier too), or
+        its prefecture's cap in a higher tier, reached."""
+        k = int(k_of[code])
+        row = self.towns.loc[code]
+        if k < len(self.tiers):
+            t = self.tiers[k]
+            for key, name_col, m, what in (
+                    ("county_code", "county_name", t.per_county_min, "county"),
+                    ("prefecture_code", "prefecture_name", t.per_prefecture_min, "prefecture")):
+                if (m and not t.cumulative
+                        and int(((k_of == k) & (self.towns[key] == row[key])).sum()) == m):
+                    return (f"{key}={row[key]}",
+                            f"fills {row[name_col]}'s minimum of {m} {t.label} "
+                            f"town{'s' if m > 1 else ''} (its {what})")
+        for j in range(want, k):
+            t = self.tiers[j]
+            lo_hi = self._own_bounds(t, row["prefecture_code"])
+            same_pref = (k_of == j) & (self.towns["prefecture_code"] == row["prefecture_code"])
+            if lo_hi is not None and int(same_pref.sum()) >= lo_hi[1]:
+                rule = ("proportional share" if t.allocation == "proportional" else "cap")
+                return (f"prefecture_code={row['prefecture_code']}",
+                        f"{row['prefecture_name']} has reached its {rule} of {lo_hi[1]} "
+                        f"{t.label} towns (its prefecture)")
+        return None
+
+    def _own_bounds(self, t: config_mod.Tier, pref: str) -> tuple[int, int] | None:
+        b = self.prefecture_bounds(t)
+        if b is None:
+            return None
+        pos = int(np.searchsorted(np.sort(self.towns["prefecture_code"].unique()), pref))
+        return int(b[0][pos]), int(b[1][pos])
+
+    def _reasons(self, tier: pd.Series, pinned: dict[str, np.ndarray]
+                 ) -> tuple[pd.Series, pd.Series]:
+        """A sentence per town on why it is where it is, and its binding unit (see
+        :class:`SelectionResult`).
+
+        A town above a better one names the rule of its own unit that needs it there; a town
+        below a weaker one names the rule of its own unit that holds it down, or else the
+        towns that took the places and the rules of their units. "By score" is said only of a
+        town with no weaker town above it and no better town below it.
+        """
         free = self.ranking()
+        T = len(self.tiers)
         rank_of = {t.name: k for k, t in enumerate(self.tiers)}
         label = {t.name: t.label for t in self.tiers}
+        score = self.towns["score"]
+        names = self.towns["name"]
+        k_of = self._tier_index(tier)
         pinned_at = {self.towns.index[i]: name for name, idx in pinned.items() for i in idx}
         close_to: dict[str, str] = {}
         for t in self.tiers:
@@ -416,33 +610,74 @@ class TierSelection:
                     cx, cy = self.towns.index[x], self.towns.index[y]
                     if tier[cy] == t.name and tier[cx] != t.name and free[cx] == t.name:
                         close_to.setdefault(cx, f"{self.towns['name'].iloc[y]} ({cy})")
+        # For each tier position: the best score below it and the worst score at or above it.
+        by_k = [score[k_of == k] for k in range(T + 1)]
+        best_below = {k: max((float(by_k[j].max()) for j in range(k + 1, T + 1) if len(by_k[j])),
+                             default=-np.inf) for k in range(T + 1)}
+        worst_above = {k: min((float(by_k[j].min()) for j in range(k) if len(by_k[j])),
+                              default=np.inf) for k in range(T + 1)}
+        binding = pd.Series("", index=tier.index, dtype=object)
+        held: dict[str, str] = {}  # towns above a better town -> the rule that needs them there
+        for code in tier.index:
+            k = int(k_of[code])
+            if k < T and code not in pinned_at and score[code] < best_below[k]:
+                unit = self._holding_up(code, k_of)
+                if unit is not None:
+                    binding[code], held[code] = unit
+
+        def weaker_in(j: int, limit: float) -> list[str]:
+            cs = tier.index[(k_of == j) & (score < limit)]
+            return sorted(cs, key=lambda c: (score[c], c))
+
+        def named(cs: list[str]) -> str:
+            parts = [f"{names[c]} ({'pinned' if c in pinned_at else held.get(c, 'by score')})"
+                     for c in cs[:3]]
+            return "; ".join(parts) + (f"; and {len(cs) - 3} more" if len(cs) > 3 else "")
+
         reasons = pd.Series("", index=tier.index, dtype=object)
         for code in tier.index:
             got, want = tier[code], free[code]
-            row = self.towns.loc[code]
+            k = int(k_of[code])
+            w = rank_of[want] if want else T
             if code in pinned_at:
                 reasons[code] = f"{label[got]}: pinned (already designated)"
-            elif got and got == want:
-                reasons[code] = f"{label[got]}: by score"
-            elif got and (not want or rank_of[got] < rank_of[want]):
-                t = self.tiers[rank_of[got]]
-                why = []
-                if t.per_county_min:
-                    why.append(f"the minimum of {t.per_county_min} in {row['county_name']}")
-                if t.per_prefecture_min:
-                    why.append(f"the minimum of {t.per_prefecture_min} in {row['prefecture_name']}")
-                if self.type_quotas.get(t.name, {}).get(row.get("dev_type")):
-                    why.append(f"the {row['dev_type']} quota")
-                reasons[code] = f"{label[got]}: to meet " + (" or ".join(why) or "the quotas")
-            elif got:
-                reasons[code] = (f"{label[got]}: its place in {label[want]} went to a town "
-                                 "needed for a minimum" + self._extra_rules(want))
+                continue
+            if got and score[code] < best_below[k]:
+                if code in held:
+                    reasons[code] = f"{label[got]}: to meet {held[code]}"
+                else:
+                    down = sorted(tier.index[(k_of > k) & (score > score[code])],
+                                  key=lambda c: (-score[c], c))
+                    reasons[code] = (f"{label[got]}: by score among the towns free for it; "
+                                     "better towns held in a lower tier by their own unit's rule: "
+                                     + ", ".join(names[c] for c in down[:3])
+                                     + self._extra_rules(got))
+                continue
+            if score[code] <= worst_above[k]:
+                if got:
+                    reasons[code] = f"{label[got]}: by score"
+                else:
+                    reasons[code] = "not selected: score below the lowest tier's cut-off"
+                continue
+            # Below at least one weaker town.
+            unit = self._holding_down(code, k_of, min(w, k))
+            if unit is not None:
+                binding[code] = unit[0]
+                reasons[code] = (f"{label[got] if got else 'not selected'}: {unit[1]}"
+                                 + (f"; by score it would be {label[want]}" if w < k else ""))
             elif code in close_to:
-                reasons[code] = (f"not selected: within {self.tiers[rank_of[want]].min_spacing_km:g} "
-                                 f"km of {close_to[code]} ({label[want]} spacing)")
-            elif want:
-                reasons[code] = ("not selected: its place went to a town needed for a minimum"
+                reasons[code] = (f"{label[got] if got else 'not selected'}: within "
+                                 f"{self.tiers[w].min_spacing_km:g} km of {close_to[code]} "
+                                 f"({label[want]} spacing)")
+            elif w < k:
+                took = weaker_in(w, score[code])
+                reasons[code] = (f"{label[got] if got else 'not selected'}: its place in "
+                                 f"{label[want]} went to "
+                                 + (named(took) if took else "a town needed for a minimum")
                                  + self._extra_rules(want))
             else:
-                reasons[code] = "not selected: score below the lowest tier's cut-off"
-        return reasons
+                weaker = [c for j in range(k) for c in weaker_in(j, score[code])]
+                head = f"{label[got]}: by score" if got else "not selected: below the cut-off"
+                reasons[code] = (f"{head}; it outscores {len(weaker)} town(s) of a higher "
+                                 f"tier placed there for their own unit's rule: {named(weaker)}")
+        return reasons, binding

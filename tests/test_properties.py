@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spatial_towns import config, scoring, selection
+from spatial_towns import config, errors, scoring, selection
 
 # Criteria are measurements (km, minutes, persons): 3 decimals, no subnormal dust that a
 # change of units cannot preserve in floating point.
@@ -18,7 +18,7 @@ def tables(draw, min_rows=2, max_rows=25):
     cols = {c: draw(st.lists(finite, min_size=n, max_size=n)) for c in ("a", "b", "c")}
     weights = draw(st.lists(st.floats(0.01, 10), min_size=3, max_size=3))
     dirs = draw(st.lists(st.sampled_from(["benefit", "cost"]), min_size=3, max_size=3))
-    crit = tuple(config.Criterion(col, d, w) for col, d, w in zip("abc", dirs, weights))
+    crit = tuple(config.Criterion(col, d, w) for col, d, w in zip("abc", dirs, weights, strict=True))
     return pd.DataFrame(cols, index=[f"t{i}" for i in range(n)]), crit
 
 
@@ -72,33 +72,62 @@ def instances(draw):
         "prefecture_code": [f"p{c % n_pref}" for c in county],
         "prefecture_name": [f"p{c % n_pref}" for c in county],
     }, index=[f"{i:03d}" for i in range(n)])
+    minimums = st.sampled_from(["this_tier", "this_tier_or_higher"])
     tiers = (
         config.Tier("provincial", "省级", 3.0, count=draw(st.integers(0, 6)),
-                    per_prefecture_min=draw(st.integers(0, 1))),
+                    per_prefecture_min=draw(st.integers(0, 1)),
+                    per_prefecture_max=draw(st.sampled_from([None, 2, 3]))),
         config.Tier("municipal", "市级", 2.0, min_count=draw(st.integers(1, 8)),
-                    per_prefecture_min=draw(st.integers(0, 2))),
+                    per_prefecture_min=draw(st.integers(0, 2)), minimums=draw(minimums)),
         config.Tier("county", "县级", 1.0, min_count=draw(st.integers(1, 8)),
-                    per_county_min=draw(st.integers(0, 1))),
+                    per_county_min=draw(st.integers(0, 1)), minimums=draw(minimums)),
     )
     return towns, tiers
 
 
+def _feasible(towns, tier, tiers, sizes) -> bool:
+    k_of = tier.reindex(towns.index).map(
+        {t.name: k for k, t in enumerate(tiers)}).fillna(len(tiers))
+    for k, t in enumerate(tiers):
+        if int((k_of == k).sum()) != sizes[t.name]:
+            return False
+        counted = (k_of <= k) if t.cumulative else (k_of == k)
+        for key, m in (("prefecture_code", t.per_prefecture_min), ("county_code", t.per_county_min)):
+            if m and counted.groupby(towns[key]).sum().min() < m:
+                return False
+        if t.per_prefecture_max is not None and (
+                (k_of == k).groupby(towns["prefecture_code"]).sum().max() > t.per_prefecture_max):
+            return False
+    return True
+
+
 @given(instances())
 @settings(max_examples=60, deadline=None)
-def test_selection_meets_quotas_whenever_it_returns(inst):
+def test_selection_is_feasible_and_cannot_be_improved_by_a_swap(inst):
+    """Whenever the rules can be met (the greedy finds a pick, or the ILP does) the ILP's
+    pick meets them, and no swap of a better town below a worse one keeps the rules (with
+    decreasing tier weights such a swap would raise the objective). A QuotaError is allowed
+    only when the greedy finds no pick either."""
     towns, tiers = inst
     model = selection.TierSelection.from_frame(towns, tiers)
     try:
-        res = model.solve()
-    except Exception as exc:  # infeasible instances must say so as a QuotaError
-        from spatial_towns import errors
-        assert isinstance(exc, errors.QuotaError)
+        res = model.solve(compare_greedy=False)
+    except errors.QuotaError:
+        try:
+            fresh = selection.TierSelection.from_frame(towns, tiers)
+            assert fresh.greedy() is None  # the greedy cannot meet the rules either
+        except errors.QuotaError:
+            pass  # the sizes themselves are impossible (checked before any pick)
         return
-    for t in tiers:
-        picked = towns[res.tier == t.name]
-        assert len(picked) == res.sizes[t.name]
-        for key, m in (("prefecture_code", t.per_prefecture_min), ("county_code", t.per_county_min)):
-            if m:
-                counts = picked[key].value_counts().reindex(towns[key].unique(), fill_value=0)
-                assert (counts >= m).all()
-    assert (res.tier.value_counts().sum()) == len(towns)  # one tier (or none) per town
+    assert set(res.tier.index) == set(towns.index)
+    assert res.tier.isin([t.name for t in tiers] + [""]).all()
+    assert _feasible(towns, res.tier, tiers, res.sizes)
+    rank = {t.name: k for k, t in enumerate(tiers)} | {"": len(tiers)}
+    s = towns["score"]
+    for a in towns.index:
+        for b in towns.index:
+            if s[a] > s[b] + 1e-9 and rank[res.tier[a]] > rank[res.tier[b]]:
+                swapped = res.tier.copy()
+                swapped[a], swapped[b] = res.tier[b], res.tier[a]
+                assert not _feasible(towns, swapped, tiers, res.sizes), (a, b)
+                assert res.binding[a] or res.binding[b], (a, b)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,7 +50,7 @@ def test_without_unit_minimums_tiers_follow_the_score_order():
     With tier weights, and no unit minimums, tiers must be exactly the score order."""
     towns = _towns(n=40)
     tiers = tuple(config.Tier(t.name, t.label, t.tier_weight, count=c)
-                  for t, c in zip(TIERS, (5, 7, 9)))
+                  for t, c in zip(TIERS, (5, 7, 9), strict=True))
     res = selection.TierSelection.from_frame(towns, tiers).solve()
     order = towns["score"].sort_values(ascending=False).index
     assert (res.tier[order[:5]] == "provincial").all()
@@ -67,23 +69,45 @@ def test_better_town_is_above_worse_unless_a_quota_says_why():
                 assert "minimum" in res.reason[b] or "minimum" in res.reason[a]
 
 
+def _meets_rules(towns, tier, tiers, sizes):
+    """Independent check of an assignment against sizes and per-unit minimums (either
+    semantics) and prefecture caps."""
+    k_of = tier.map({t.name: k for k, t in enumerate(tiers)}).fillna(len(tiers))
+    for k, t in enumerate(tiers):
+        if int((k_of == k).sum()) != sizes[t.name]:
+            return False
+        counted = (k_of <= k) if t.cumulative else (k_of == k)
+        for key, m in (("prefecture_code", t.per_prefecture_min), ("county_code", t.per_county_min)):
+            if m and counted.groupby(towns[key]).sum().min() < m:
+                return False
+        if t.per_prefecture_max is not None and (
+                (k_of == k).groupby(towns["prefecture_code"]).sum().max() > t.per_prefecture_max):
+            return False
+    return True
+
+
 @pytest.mark.parametrize("seed", range(8))
-def test_ilp_is_never_worse_than_the_feasible_greedy(seed):
+@pytest.mark.parametrize("minimums", ["this_tier", "this_tier_or_higher"])
+def test_ilp_is_never_worse_than_the_feasible_greedy(seed, minimums):
     towns = _towns(n=45, seed=seed)
-    model = selection.TierSelection.from_frame(towns, TIERS)
+    tiers = tuple(dataclasses.replace(t, minimums=minimums) for t in TIERS)
+    model = selection.TierSelection.from_frame(towns, tiers)
     res = model.solve()
     greedy = model.greedy()
     assert greedy is not None
-    for t in TIERS:  # the greedy pick is feasible too
-        picked = towns[greedy == t.name]
-        assert len(picked) == res.sizes[t.name]
-        if t.per_prefecture_min:
-            assert picked["prefecture_code"].value_counts().min() >= t.per_prefecture_min
-    w = {t.name: t.tier_weight for t in TIERS}
+    assert _meets_rules(towns, greedy, tiers, res.sizes)  # the greedy pick is feasible too
+    assert _meets_rules(towns, res.tier, tiers, res.sizes)
+    w = {t.name: t.tier_weight for t in tiers}
     greedy_obj = sum(w[t] * towns.score[i] for i, t in greedy.items() if t)
     assert res.greedy_objective == pytest.approx(greedy_obj)
     assert res.objective >= greedy_obj - 1e-6
-    assert bool(res.greedy_diff) == (res.objective > greedy_obj + 1e-6) or res.greedy_diff
+    # greedy_diff is exactly the towns whose tier differs, and it is empty only when the two
+    # picks are the same (then so are the objectives).
+    assert res.greedy_diff == sorted(towns.index[res.tier != greedy])
+    if not res.greedy_diff:
+        assert res.objective == pytest.approx(greedy_obj)
+    if res.objective > greedy_obj + 1e-6:
+        assert res.greedy_diff
 
 
 def test_greedy_can_be_strictly_worse():
@@ -177,3 +201,170 @@ def test_tier_sizes_beyond_the_candidates_are_refused():
     towns = _towns(n=10)
     with pytest.raises(errors.QuotaError, match="eligible"):
         selection.TierSelection.from_frame(towns, TIERS).solve()
+
+
+# -- tier minimums: "this tier" (literal) or "this tier or higher" (cumulative) ---------------
+
+def _two_counties():
+    """County A's three towns are the best; county B's are weaker. One prefecture."""
+    return pd.DataFrame({
+        "name": ["A1镇", "A2镇", "A3镇", "B1镇", "B2镇", "B3镇", "B4镇"],
+        "score": [100.0, 90.0, 80.0, 50.0, 40.0, 30.0, 20.0],
+        "county_code": ["cA"] * 3 + ["cB"] * 4, "county_name": ["甲县"] * 3 + ["乙县"] * 4,
+        "prefecture_code": ["p"] * 7, "prefecture_name": ["市"] * 7,
+    }, index=["a1", "a2", "a3", "b1", "b2", "b3", "b4"])
+
+
+def _minimum_tiers(minimums):
+    return (config.Tier("provincial", "省级", 3.0, count=3),
+            config.Tier("county", "县级", 1.0, min_count=2, per_county_min=1, minimums=minimums))
+
+
+def test_literal_minimum_holds_a_county_tier_town_and_says_whose_minimum():
+    towns = _two_counties()
+    res = selection.TierSelection.from_frame(towns, _minimum_tiers("this_tier")).solve()
+    assert list(res.tier) == ["provincial", "provincial", "county", "provincial", "county", "", ""]
+    # A3 fills its own county's minimum: the reason and the binding unit say so.
+    assert res.binding["a3"] == "county_code=cA"
+    assert "甲县's minimum of 1 县级 town" in res.reason["a3"]
+    assert "by score it would be 省级" in res.reason["a3"]
+    # B1 rose into the provincial place A3 left; it is not held by any minimum.
+    assert res.binding["b1"] == ""
+    assert "A3镇" in res.reason["b1"]
+
+
+def test_cumulative_minimum_is_met_by_higher_tiers():
+    towns = _two_counties()
+    res = selection.TierSelection.from_frame(towns, _minimum_tiers("this_tier_or_higher")).solve()
+    # 甲县 has provincial towns, so it needs no county-tier town; 乙县 has none higher.
+    assert list(res.tier) == ["provincial"] * 3 + ["county", "county", "", ""]
+    assert res.sizes == {"provincial": 3, "county": 2}
+    assert (res.binding == "").all()  # every town where its score puts it
+    greedy = selection.TierSelection.from_frame(towns, _minimum_tiers("this_tier_or_higher")).greedy()
+    assert list(greedy) == list(res.tier)
+
+
+def test_cumulative_minimum_binds_where_no_higher_tier_town_is():
+    towns = _two_counties()
+    tiers = (config.Tier("provincial", "省级", 3.0, count=2),
+             config.Tier("county", "县级", 1.0, min_count=1, per_county_min=1,
+                         minimums="this_tier_or_higher"))
+    res = selection.TierSelection.from_frame(towns, tiers).solve()
+    # 乙县 has no provincial town: its best town is the county tier's, held up by the rule.
+    assert res.tier["b1"] == "county" and res.binding["b1"] == "county_code=cB"
+    assert "乙县's minimum of 1 县级-or-higher town" in res.reason["b1"]
+    assert res.tier["a3"] == ""
+
+
+def test_a_town_placed_by_score_below_weaker_higher_towns_names_them():
+    """The municipal town that outscores a provincial one must not read 'by score' alone."""
+    towns = pd.DataFrame({
+        "name": ["甲1镇", "甲2镇", "甲3镇", "甲4镇", "乙1镇", "乙2镇"],
+        "score": [100.0, 90.0, 80.0, 70.0, 10.0, 5.0],
+        "county_code": ["c1"] * 4 + ["c2"] * 2, "county_name": ["县1"] * 4 + ["县2"] * 2,
+        "prefecture_code": ["p1"] * 4 + ["p2"] * 2, "prefecture_name": ["甲市"] * 4 + ["乙市"] * 2,
+    }, index=["j1", "j2", "j3", "j4", "y1", "y2"])
+    tiers = (config.Tier("provincial", "省级", 3.0, count=2, per_prefecture_min=1),
+             config.Tier("municipal", "市级", 2.0, count=2))
+    res = selection.TierSelection.from_frame(towns, tiers).solve()
+    assert list(res.tier) == ["provincial", "municipal", "municipal", "", "provincial", ""]
+    assert res.binding["y1"] == "prefecture_code=p2"
+    assert "乙市's minimum of 1 省级 town" in res.reason["y1"]
+    # 甲2 would be provincial by score; 乙1 took its place for 乙市's minimum.
+    assert "乙1镇" in res.reason["j2"] and "乙市" in res.reason["j2"]
+    # 甲3 is municipal by score yet outscores 乙1 (provincial): the reason says why.
+    assert res.reason["j3"].startswith("市级: by score; it outscores 1 town")
+    assert "乙1镇" in res.reason["j3"] and "乙市" in res.reason["j3"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("minimums", ["this_tier", "this_tier_or_higher"])
+def test_every_inversion_is_explained_by_a_binding_unit(seed, minimums):
+    """A better town below a worse one: one of the two is held by a minimum of its own
+    unit, and that minimum is exactly met (removing the town would break it)."""
+    towns = _towns(seed=seed)
+    tiers = tuple(dataclasses.replace(t, minimums=minimums) for t in TIERS)
+    res = selection.TierSelection.from_frame(towns, tiers).solve()
+    k_of = res.tier.map({t.name: k for k, t in enumerate(tiers)}).fillna(len(tiers))
+    order = towns["score"].sort_values(ascending=False).index
+    inversions = 0
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            if k_of[a] > k_of[b]:
+                inversions += 1
+                assert res.binding[a] or res.binding[b], (a, b, res.reason[a], res.reason[b])
+    assert inversions > 0  # the instances do exercise the rule
+    for code, unit in res.binding[res.binding != ""].items():
+        key, value = unit.split("=")
+        assert towns.at[code, key] == value  # the town's own unit
+        k = int(k_of[code])
+        t = tiers[k]
+        m = t.per_county_min if key == "county_code" else t.per_prefecture_min
+        counted = (k_of <= k) if t.cumulative else (k_of == k)
+        assert int((counted & (towns[key] == value)).sum()) == m  # exactly met: it binds
+        assert towns.at[code, key.replace("_code", "_name")] in res.reason[code]
+
+
+def test_minimums_option_is_validated():
+    with pytest.raises(errors.ConfigError, match="this_tier_or_higher"):
+        config.load(overrides={"tiers": [{"name": "a", "tier_weight": 1.0, "count": 1,
+                                          "minimums": "cumulative"}]})
+
+
+# -- regional balance (#16): per_prefecture_max, proportional allocation ----------------------
+
+def _lopsided(n_big=20, n_small=5):
+    """Prefecture 大市 has the best towns; 小市 a quarter of the towns, all weaker."""
+    big = [f"b{i:02d}" for i in range(n_big)]
+    small = [f"s{i:02d}" for i in range(n_small)]
+    return pd.DataFrame({
+        "name": [f"{c}镇" for c in big + small],
+        "score": list(np.linspace(100, 60, n_big)) + list(np.linspace(50, 40, n_small)),
+        "county_code": ["cb"] * n_big + ["cs"] * n_small,
+        "county_name": ["大县"] * n_big + ["小县"] * n_small,
+        "prefecture_code": ["pb"] * n_big + ["ps"] * n_small,
+        "prefecture_name": ["大市"] * n_big + ["小市"] * n_small,
+    }, index=big + small)
+
+
+def test_balance_is_off_by_default_and_per_prefecture_max_caps():
+    towns = _lopsided()
+    free = selection.TierSelection.from_frame(
+        towns, (config.Tier("provincial", "省级", 1.0, count=10),)).solve()
+    assert (towns.loc[free.tier == "provincial", "prefecture_code"] == "pb").all()
+    capped = selection.TierSelection.from_frame(
+        towns, (config.Tier("provincial", "省级", 1.0, count=10, per_prefecture_max=7),)).solve()
+    picked = towns[capped.tier == "provincial"]
+    assert picked["prefecture_code"].value_counts().to_dict() == {"pb": 7, "ps": 3}
+    # The best 小市 towns fill the places; the cap is named for the 大市 towns it holds out.
+    assert set(picked.index) == {f"b{i:02d}" for i in range(7)} | {"s00", "s01", "s02"}
+    assert "大市 has reached its cap of 7 省级 towns" in capped.reason["b07"]
+    assert capped.binding["b07"] == "prefecture_code=pb"
+
+
+def test_proportional_allocation_follows_the_eligible_towns():
+    towns = _lopsided()  # 20 and 5 eligible towns: shares 0.8 and 0.2
+    tier = config.Tier("provincial", "省级", 1.0, count=10, allocation="proportional")
+    model = selection.TierSelection.from_frame(towns, (tier,))
+    res = model.solve()
+    assert towns.loc[res.tier == "provincial", "prefecture_code"].value_counts().to_dict() == {
+        "pb": 8, "ps": 2}
+    lo, hi = model.prefecture_bounds(tier)
+    assert list(lo) == [8, 2] and list(hi) == [8, 2]
+    # A fractional share gives a floor-ceiling band: 7 places -> 5.6 and 1.4.
+    t7 = dataclasses.replace(tier, count=7)
+    m7 = selection.TierSelection.from_frame(towns, (t7,))
+    m7.solve()
+    lo, hi = m7.prefecture_bounds(t7)
+    assert list(lo) == [5, 1] and list(hi) == [6, 2]
+    assert model.greedy() is not None
+
+
+def test_impossible_balance_is_a_quota_error_naming_the_rule():
+    towns = _lopsided()
+    tier = config.Tier("provincial", "省级", 1.0, count=10, per_prefecture_max=4)
+    with pytest.raises(errors.QuotaError, match="per_prefecture_max = 4 allows 0-8"):
+        selection.TierSelection.from_frame(towns, (tier,)).solve()
+    with pytest.raises(errors.ConfigError, match="per_prefecture_max = 1 is below"):
+        config.load(overrides={"tiers": [{"name": "a", "tier_weight": 1.0, "count": 4,
+                                          "per_prefecture_min": 2, "per_prefecture_max": 1}]})
