@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from selection_rules import meets_rules
 
 from spatial_towns import config, errors, scoring, selection
 
@@ -85,22 +86,6 @@ def instances(draw):
     return towns, tiers
 
 
-def _feasible(towns, tier, tiers, sizes) -> bool:
-    k_of = tier.reindex(towns.index).map(
-        {t.name: k for k, t in enumerate(tiers)}).fillna(len(tiers))
-    for k, t in enumerate(tiers):
-        if int((k_of == k).sum()) != sizes[t.name]:
-            return False
-        counted = (k_of <= k) if t.cumulative else (k_of == k)
-        for key, m in (("prefecture_code", t.per_prefecture_min), ("county_code", t.per_county_min)):
-            if m and counted.groupby(towns[key]).sum().min() < m:
-                return False
-        if t.per_prefecture_max is not None and (
-                (k_of == k).groupby(towns["prefecture_code"]).sum().max() > t.per_prefecture_max):
-            return False
-    return True
-
-
 @given(instances())
 @settings(max_examples=60, deadline=None)
 def test_selection_is_feasible_and_cannot_be_improved_by_a_swap(inst):
@@ -121,7 +106,7 @@ def test_selection_is_feasible_and_cannot_be_improved_by_a_swap(inst):
         return
     assert set(res.tier.index) == set(towns.index)
     assert res.tier.isin([t.name for t in tiers] + [""]).all()
-    assert _feasible(towns, res.tier, tiers, res.sizes)
+    assert meets_rules(towns, res.tier, tiers, res.sizes)
     rank = {t.name: k for k, t in enumerate(tiers)} | {"": len(tiers)}
     s = towns["score"]
     for a in towns.index:
@@ -129,5 +114,5 @@ def test_selection_is_feasible_and_cannot_be_improved_by_a_swap(inst):
             if s[a] > s[b] + 1e-9 and rank[res.tier[a]] > rank[res.tier[b]]:
                 swapped = res.tier.copy()
                 swapped[a], swapped[b] = res.tier[b], res.tier[a]
-                assert not _feasible(towns, swapped, tiers, res.sizes), (a, b)
+                assert not meets_rules(towns, swapped, tiers, res.sizes), (a, b)
                 assert res.binding[a] or res.binding[b], (a, b)

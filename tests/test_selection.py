@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from selection_rules import meets_rules
 
 from spatial_towns import config, errors, selection
 
@@ -69,23 +70,6 @@ def test_better_town_is_above_worse_unless_a_quota_says_why():
                 assert "minimum" in res.reason[b] or "minimum" in res.reason[a]
 
 
-def _meets_rules(towns, tier, tiers, sizes):
-    """Independent check of an assignment against sizes and per-unit minimums (either
-    semantics) and prefecture caps."""
-    k_of = tier.map({t.name: k for k, t in enumerate(tiers)}).fillna(len(tiers))
-    for k, t in enumerate(tiers):
-        if int((k_of == k).sum()) != sizes[t.name]:
-            return False
-        counted = (k_of <= k) if t.cumulative else (k_of == k)
-        for key, m in (("prefecture_code", t.per_prefecture_min), ("county_code", t.per_county_min)):
-            if m and counted.groupby(towns[key]).sum().min() < m:
-                return False
-        if t.per_prefecture_max is not None and (
-                (k_of == k).groupby(towns["prefecture_code"]).sum().max() > t.per_prefecture_max):
-            return False
-    return True
-
-
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("minimums", ["this_tier", "this_tier_or_higher"])
 def test_ilp_is_never_worse_than_the_feasible_greedy(seed, minimums):
@@ -95,8 +79,8 @@ def test_ilp_is_never_worse_than_the_feasible_greedy(seed, minimums):
     res = model.solve()
     greedy = model.greedy()
     assert greedy is not None
-    assert _meets_rules(towns, greedy, tiers, res.sizes)  # the greedy pick is feasible too
-    assert _meets_rules(towns, res.tier, tiers, res.sizes)
+    assert meets_rules(towns, greedy, tiers, res.sizes)  # the greedy pick is feasible too
+    assert meets_rules(towns, res.tier, tiers, res.sizes)
     w = {t.name: t.tier_weight for t in tiers}
     greedy_obj = sum(w[t] * towns.score[i] for i, t in greedy.items() if t)
     assert res.greedy_objective == pytest.approx(greedy_obj)
