@@ -14,8 +14,11 @@ The input contract every module relies on:
   ``landuse=industrial`` areas, and scenic / heritage sites or OSM ``tourism=*`` features.
 
 Every vector loader takes ``frame``: the coordinate frame of the file's coordinates, an EPSG
-string or ``"GCJ-02"`` for Amap/Baidu-derived data. A file that carries its own CRS is used as
-such unless ``frame`` overrides it; a CSV carries none, so ``frame`` is required for it.
+string, ``"GCJ-02"`` for Amap (Gaode) or Tencent data, or ``"BD-09"`` for Baidu data (Baidu's
+own offset on top of GCJ-02). A CSV carries no CRS, so ``frame`` is required for it. A file
+that carries its own CRS is read in it; a ``frame`` that disagrees with it is an error naming
+both (GCJ-02 and BD-09 are offsets of lon/lat degrees, so they may be given for a file whose
+CRS is geographic, as GeoJSON always declares WGS84, but not for a projected one).
 All loaders return EPSG:4326 (WGS84 lon/lat) geometries.
 """
 
@@ -33,6 +36,7 @@ from typing import Any, overload
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from . import _coords, errors, matching
@@ -321,7 +325,8 @@ def _read_vector(path: Path, layer: str | None, frame: str | None, what: str) ->
         if frame is None:
             raise errors.CRSError(
                 f"{path}: a CSV carries no coordinate frame; state it (CLI --towns-frame / "
-                "frame=) as EPSG:4326 for GPS/OSM/GeoNames data or GCJ-02 for Amap data"
+                "frame=) as EPSG:4326 for GPS/OSM/GeoNames data, GCJ-02 for Amap data or "
+                "BD-09 for Baidu data"
             )
         xs = _numeric(df[lon], path, lon)
         ys = _numeric(df[lat], path, lat)
@@ -343,16 +348,24 @@ def _read_vector(path: Path, layer: str | None, frame: str | None, what: str) ->
         if gdf.crs is None and frame is None:
             raise errors.CRSError(
                 f"{path}: the {what} layer has no CRS; set one in the file or pass its frame "
-                "(EPSG:4326, GCJ-02, or the EPSG code of its projection)"
+                "(EPSG:4326, GCJ-02, BD-09, or the EPSG code of its projection)"
             )
-        if frame is not None and _coords.normalise_frame(frame) == _coords.GCJ02:
+        given = _coords.normalise_frame(frame) if frame is not None else None
+        if given in _coords.OFFSET_FRAMES:
             if gdf.crs is not None and not gdf.crs.is_geographic:
                 raise errors.CRSError(
-                    f"{path}: frame GCJ-02 given but the layer is projected ({gdf.crs.name}); "
-                    "GCJ-02 coordinates are lon/lat degrees"
+                    f"{path}: frame {given} given but the layer is projected ({gdf.crs.name}); "
+                    f"{given} coordinates are lon/lat degrees"
                 )
-        elif frame is not None and gdf.crs is None:
-            gdf = gdf.set_crs(_coords.normalise_frame(frame))
+        elif given is not None and gdf.crs is None:
+            gdf = gdf.set_crs(given)
+        elif given is not None and not pyproj.CRS.from_user_input(given).equals(
+                gdf.crs, ignore_axis_order=True):
+            raise errors.CRSError(
+                f"{path}: the {what} layer's own CRS is {gdf.crs.to_string()} ({gdf.crs.name}) "
+                f"but frame {frame} was given; they disagree. Drop the frame to read the file in "
+                "its own CRS, or fix the CRS recorded in the file"
+            )
         frame = frame or gdf.crs.to_string()
     src_frame = _coords.normalise_frame(frame)
     gdf = _coords.to_wgs84(gdf, src_frame, what)
@@ -398,7 +411,7 @@ def read_towns(path: str | Path, frame: str | None = None, layer: str | None = N
     path
         CSV (with lon/lat columns), GeoJSON, GeoPackage, Shapefile or GeoParquet.
     frame
-        Coordinate frame of the file (``"EPSG:4326"``, ``"GCJ-02"``, ...). Required for CSV.
+        Coordinate frame of the file (``"EPSG:4326"``, ``"GCJ-02"``, ``"BD-09"``, ...). Required for CSV.
     layer
         Layer name for multi-layer files.
 
@@ -544,7 +557,7 @@ def read_thematic(path: str | Path, kind: str, frame: str | None = None,
 
     - geometry: points, lines or polygons (an industrial park may be a point or its outline);
       a CSV has ``lon``/``lat`` columns (or ``lng``/``longitude``/``x``, ``latitude``/``y``,
-      经度/纬度) and needs ``frame`` (``EPSG:4326`` or ``GCJ-02``);
+      经度/纬度) and needs ``frame`` (``EPSG:4326``, ``GCJ-02`` or ``BD-09``);
     - ``name`` (optional; also 名称, ``name:zh``): shown in the type reason;
     - ``category`` (optional; also ``kind``, ``type``, ``grade``, ``landuse``, ``tourism``,
       ``historic``, 类别, 等级): e.g. 省级开发区, 4A景区, ``industrial``, ``attraction``.

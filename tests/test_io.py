@@ -109,3 +109,34 @@ def test_boundaries_empty_geometry_is_named(tmp_path):
     g.to_file(p)
     with pytest.raises(errors.InputDataError, match=r"\['2'\].*empty geometry"):
         io.read_boundaries(p)
+
+
+def test_a_frame_that_disagrees_with_the_file_crs_is_an_error_naming_both(tmp_path):
+    g = gpd.GeoDataFrame({"code": ["1"], "name": ["a镇"]}, geometry=[shapely.Point(125.3, 43.9)],
+                         crs=4326).to_crs(32651)
+    p = tmp_path / "t.gpkg"
+    g.to_file(p)
+    with pytest.raises(errors.CRSError, match=r"EPSG:32651.*frame EPSG:4326 was given"):
+        io.read_towns(p, "EPSG:4326")
+    # the same CRS given again is fine, and so is an offset frame on a lon/lat file
+    assert io.read_towns(p, "EPSG:32651").geometry.iloc[0].x == pytest.approx(125.3, abs=1e-9)
+    geo = tmp_path / "t.geojson"
+    g.to_crs(4326).to_file(geo)
+    assert io.read_towns(geo, "BD-09").attrs["frame"] == "BD-09"
+    with pytest.raises(errors.CRSError, match="frame BD-09 given but the layer is projected"):
+        io.read_towns(p, "BD-09")
+
+
+def test_baidu_csv_is_read_as_bd09(tmp_path):
+    import prcoords
+
+    wgs = (43.8868, 125.3245)                      # lat, lon in Changchun
+    bd = prcoords.wgs_bd(wgs)
+    p = tmp_path / "baidu.csv"
+    p.write_text(f"code,name,lon,lat\n1,a镇,{bd.lon},{bd.lat}\n", encoding="utf-8")
+    t = io.read_towns(p, "BD-09")
+    assert t.geometry.iloc[0].y == pytest.approx(wgs[0], abs=1e-6)
+    assert t.geometry.iloc[0].x == pytest.approx(wgs[1], abs=1e-6)
+    # read as GCJ-02 it would be off by hundreds of metres: the frames are not the same
+    off = io.read_towns(p, "GCJ-02").geometry.iloc[0]
+    assert abs(off.x - wgs[1]) + abs(off.y - wgs[0]) > 3e-3
