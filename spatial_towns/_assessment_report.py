@@ -49,8 +49,13 @@ def render(res) -> str:
             f"v{_ledger.SCHEMA_VERSION}); years before "
             f"this one: {res.base.assessed_years() or 'none (first year)'}", ""]
     out += ["## Rules applied (plan 六(三) 严格考核考评)", "",
-            "Assessment score (0-100) = Σ 100 × weight × min-max normalised value over the "
-            f"assessed {prov.label} and {muni.label} towns:", ""]
+            ("Assessment score (0-100) = Σ 100 × weight × value min-max normalised over the "
+             f"{prov.label} towns alone (their ranking does not depend on which {muni.label} "
+             f"towns are assessed); {muni.label} towns are scored on the same scale (above 100: "
+             f"better than every {prov.label} town):"
+             if a.ranking_scale == "provincial" else
+             "Assessment score (0-100) = Σ 100 × weight × min-max normalised value over the "
+             f"assessed {prov.label} and {muni.label} towns:"), ""]
     w = pd.DataFrame([{"indicator": u.label, "column": u.column, "direction": u.direction,
                        "weight": f"{u.weight:.3f}"} for u in res.used if u.column])
     out += [report.md_table(w), ""]
@@ -67,11 +72,21 @@ def render(res) -> str:
             f"市/州); with none left there: "
             + ("the best province-wide, flagged as a QUOTA warning." if a.no_same_prefecture == "warn"
                else "stop with a QuotaError."),
+            ("- Excellence (考核优秀): only a municipal town scoring at least the "
+             f"{a.excellent_quantile:.0%} quantile of the {prov.label} towns' scores may replace "
+             "an eliminated town." if a.excellent_quantile > 0 else
+             "- Excellence: no test (any municipal town with complete indicators may replace)."),
+            (f"- The static spatial score weighs {a.spatial_weight:g} in the assessment score."
+             if a.spatial_weight > 0 else
+             "- The static spatial score is not part of the assessment score (it only breaks "
+             "ties)."),
             "- Ties: equal scores are ordered by the higher spatial score, then the smaller code.",
             "- An eliminated town leaves the programme; "
-            + (f"a promoted town's {muni.label} place is refilled by the best untiered eligible "
-               "town of its prefecture (year's spatial score)." if a.backfill_municipal
-               else "the municipal tier is not refilled."), ""]
+            + (f"a promoted town's {muni.label} place is refilled by the best eligible town of "
+               "its prefecture outside the two upper tiers ("
+               + ("untiered or county-tier" if a.backfill_pool == "untiered_and_county"
+                  else "untiered only") + "; year's spatial score)." if a.backfill_municipal
+               else f"the {muni.label} tier is not refilled (the plan does not say to)."), ""]
     out += ["## Outcome", ""]
     counts = {ev: len(res.events(ev)) for ev in ("commended", "criticised", "eliminated",
                                                   "promoted", "backfilled", "recoded", "renamed")}
@@ -182,4 +197,4 @@ def change_map(res) -> DualMap:
 
 def change_map_html(res) -> str:
     """:func:`change_map` as one offline HTML page (assets inlined, stable element ids)."""
-    return maps.save(change_map(res), None)
+    return maps.save(change_map(res), None)  # type: ignore[arg-type]  # a DualMap saves alike

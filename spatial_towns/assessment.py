@@ -6,11 +6,13 @@ criticised ``eliminate_after`` years running is eliminated (淘汰) and replaced
 municipal town (由考核优秀的市级示范镇递补). The outcome is appended to a designation ledger
 (:mod:`._ledger`) that carries every designated town's tier from year to year.
 
-The assessment score (0-100) is the transparent weighted sum of :mod:`.scoring`: the
-indicator columns of the year's table (``[[assessment.indicators]]``) and the town's spatial
-score from that year's :func:`spatial_towns.pipeline.run` (weight ``spatial_weight``), each
-min-max normalised over the assessed towns (provincial and municipal, on one scale so that a
-municipal candidate compares with the provincial towns).
+The assessment score (0-100) is the transparent weighted sum of :mod:`.scoring` over the
+indicator columns of the year's table (``[[assessment.indicators]]``), plus the town's
+spatial score from that year's pipeline run when ``spatial_weight`` > 0 (0 by default: the
+assessment is of construction performance, not location). With ``ranking_scale =
+"provincial"`` (default) every indicator is min-max normalised over the provincial towns
+alone, so their ranking does not depend on which municipal towns are assessed, and the
+municipal towns are scored on that same scale; ``"assessed"`` normalises over both.
 
 Rules as implemented (all stated again in every report):
 
@@ -19,18 +21,24 @@ Rules as implemented (all stated again in every report):
 - "Two years running" means consecutive *calendar* years by default (``streak =
   "calendar"``): when a year is skipped, the streak restarts. ``streak = "assessments"``
   counts consecutive assessments instead, whatever the gap.
-- Replacement: the best municipal town (assessment score, same tie-break) of the eliminated
+- Excellence: a municipal town may replace an eliminated one only when its score reaches
+  the ``excellent_quantile`` (default 0.5) of the provincial towns' scores (由考核优秀的
+  市级示范镇递补); 0 disables the test.
+- Replacement: the best excellent municipal town (assessment score, same tie-break) of the eliminated
   town's prefecture (``replacement_prefecture = "always"``), or of the province unless the
   prefecture would fall below its per-prefecture minimum (``"when_needed"``). With no municipal
   town left in that prefecture, ``no_same_prefecture = "warn"`` promotes the best one
   province-wide and the report flags the broken minimum; ``"error"`` raises
   :class:`~spatial_towns.errors.QuotaError`.
-- An eliminated town leaves the programme (no tier) and is never backfilled again; a promoted
-  town's municipal place is refilled (``backfill_municipal``) by the best untiered eligible
-  town of its prefecture by the year's spatial score.
+- An eliminated town leaves the programme (no tier) and is never backfilled again. The plan
+  does not refill the municipal tier, so by default nothing is; ``backfill_municipal = true``
+  refills a promoted town's municipal place with the best eligible town of its prefecture
+  outside the two upper tiers (untiered or county-tier; ``backfill_pool``) by the year's
+  spatial score.
 
 >>> from spatial_towns import assessment                                 # doctest: +SKIP
->>> a = assessment.YearlyAssessment.from_files(2024, "ind_2024.csv", "ledger.jsonl")
+>>> a = assessment.YearlyAssessment.from_files(           # doctest: +SKIP
+...     2024, "ind_2024.csv", "ledger.jsonl", run="outputs/jilin-default")
 >>> result = a.solve(); assessment.write_outputs(result, "outputs")       # doctest: +SKIP
 """
 
@@ -264,7 +272,8 @@ class YearlyAssessment:
 
     @classmethod
     def from_files(cls, year: int, indicators: str | Path, ledger: str | Path,
-                   cfg: config_mod.Config | None = None, run=None,
+                   cfg: config_mod.Config | None = None,
+                   run: pipeline.RunResult | pipeline.RunFolder | str | Path | None = None,
                    designation: str | Path | None = None,
                    crosswalk: str | Path | pd.DataFrame | None = None) -> YearlyAssessment:
         """Read the ledger and the year's indicator table.
@@ -278,8 +287,10 @@ class YearlyAssessment:
         ledger
             Ledger path (JSON Lines); absent means this is the first year.
         run
-            The year's :class:`~spatial_towns.pipeline.RunResult` (default: a fresh run of
-            :func:`spatial_towns.pipeline.run` on the embedded data, nothing written).
+            The year's pipeline run: a :class:`~spatial_towns.pipeline.RunResult`, or the
+            folder a run wrote (``<output>/<run_name>/``, read by
+            :func:`spatial_towns.pipeline.read_run`). The assessment does not run the
+            pipeline itself.
         designation
             First year only: CSV with ``code`` and ``tier`` (the designation as announced);
             default the run's own tiers.
@@ -298,7 +309,11 @@ class YearlyAssessment:
                 f"ledger {led.path} already holds {later}; it is append-only, so {year} cannot "
                 "be inserted before them")
         if run is None:
-            run = pipeline.run(cfg, output_dir=None, progress=False)
+            raise errors.ConfigError(
+                "the assessment needs the year's pipeline run: pass run= a RunResult or the "
+                "run's output folder (spatial-towns assess --run <output>/<run_name>)")
+        if isinstance(run, (str, Path)):
+            run = pipeline.read_run(run)
         if crosswalk is None:
             xw = crosswalk_2016_2023(run.counties)
         elif isinstance(crosswalk, pd.DataFrame):
@@ -328,10 +343,11 @@ class YearlyAssessment:
         notes += self.notes_extra
         pool = des.index[des["tier_before"].isin([prov, muni])]
         table, complete = self._table(des, pool, towns, prov, warnings)
-        crit = tuple(a.indicators) + (config_mod.Criterion(SPATIAL, "benefit", a.spatial_weight,
-                                                             "空间区位得分 (spatial score)"),)
+        spatial = (config_mod.Criterion(SPATIAL, "benefit", a.spatial_weight,
+                                        "空间区位得分 (spatial score)"),)
+        crit = tuple(a.indicators) + (spatial if a.spatial_weight > 0 else ())
         used = scoring.resolve(table, complete, crit)
-        scored = scoring.score(table, complete, used)
+        scored = self._score(table, complete, used, des, prov)
         des["score"] = scored["score"].reindex(des.index)
         des["spatial_score"] = table[SPATIAL].reindex(des.index)
         for col in [c for c in scored.columns if c.startswith("contrib_")]:
@@ -369,6 +385,7 @@ class YearlyAssessment:
                 des.at[code, "reason"] = f"rank {int(des.at[code, 'rank'])} of {n}"
 
         cands = _order(des[(des["tier_before"] == muni) & des["score"].notna()])
+        cands = self._excellent(des, cands, ranking, notes)
         des["tier"] = des["tier_before"]
         self._replace(des, eliminated, cands, prov, muni, notes, warnings)
         for code in des.index[(des["tier_before"] == muni) & (des["tier"] == muni)]:
@@ -384,6 +401,38 @@ class YearlyAssessment:
         if a.backfill_municipal:
             des = self._backfill(des, towns, base, prov, muni, notes, warnings)
         return self._result(des, ranking, cands, notes, warnings, used, base, prov)
+
+    def _score(self, table: pd.DataFrame, complete: pd.Series, used: list,
+               des: pd.DataFrame, prov: str) -> pd.DataFrame:
+        """Assessment scores. ``ranking_scale = "provincial"``: the scale is set by the
+        provincial towns alone, so their ranking does not depend on which municipal towns
+        are assessed, and a municipal town is scored on the same scale (comparable, may pass
+        100). ``"assessed"``: min-max over every assessed town."""
+        if self.cfg.assessment.ranking_scale == "assessed":
+            return scoring.score(table, complete, used)
+        provincial = complete & (des["tier_before"].reindex(table.index) == prov)
+        return scoring.score_against(table, provincial, complete, used)
+
+    def _excellent(self, des: pd.DataFrame, cands: pd.DataFrame, ranking: pd.DataFrame,
+                   notes: list[str]) -> pd.DataFrame:
+        """The municipal towns rated excellent (考核优秀): score at least the
+        ``excellent_quantile`` of the provincial towns' scores this year. Only they may
+        replace an eliminated town (由考核优秀的市级示范镇递补)."""
+        q = self.cfg.assessment.excellent_quantile
+        if q <= 0 or ranking.empty:
+            return cands
+        bar = float(np.quantile(ranking["score"].to_numpy(dtype=float), q))
+        ok = cands["score"] >= bar - 1e-9
+        for code in cands.index[~ok]:
+            why = (f"municipal, assessment score {des.at[code, 'score']:.1f}: below the "
+                   f"excellence bar {bar:.1f} (the {q:.0%} quantile of the provincial towns' "
+                   "scores), not a replacement candidate")
+            des.at[code, "reason"] = "; ".join(x for x in (des.at[code, "reason"], why) if x)
+        notes.append(f"Excellence (考核优秀) bar for replacing an eliminated town: assessment "
+                     f"score ≥ {bar:.1f}, the {q:.0%} quantile of the {len(ranking)} provincial "
+                     f"towns' scores; {int(ok.sum())} of {len(cands)} assessed municipal towns "
+                     "reach it.")
+        return cands[ok]
 
     def _designation(self, base: _ledger.Ledger, towns: pd.DataFrame,
                      warnings: list[str]) -> pd.DataFrame:
@@ -540,8 +589,9 @@ class YearlyAssessment:
                     f"minimum of {tmin}: the planning office must decide")
             e_name = des.at[code, "name"]
             if pick is None:
-                warnings.append(f"no municipal town with complete indicators is left to replace "
-                                f"{e_name} {code}; the provincial tier shrinks by one")
+                warnings.append(f"no excellent municipal town (complete indicators, score at "
+                                f"the excellence bar) is left to replace {e_name} {code}; the "
+                                "provincial tier shrinks by one")
                 self._event(des, code, "eliminated", f"eliminated 淘汰 from the {prov} tier; "
                             "no replacement available")
                 notes.append(f"{e_name} {code} ({pname}) eliminated; no replacement available.")
@@ -567,27 +617,51 @@ class YearlyAssessment:
             lambda e: "eliminated" in (e or [])), "code"])
         gone |= {c for c in des.index if "eliminated" in des.at[c, "events"]}
         added: list[str] = []
+        # County-tier demonstration towns are in the pool unless backfill_pool = "untiered".
+        county_tier = (self.cfg.tiers[2].name if len(self.cfg.tiers) > 2
+                       and self.cfg.assessment.backfill_pool == "untiered_and_county" else None)
         for code in promoted:
             pref = des.at[code, "prefecture_code"]
+            in_county_tier = (towns["code"].isin(des.index[des["tier"] == county_tier])
+                              if county_tier else pd.Series(False, index=towns.index))
             pool = towns[(towns["status"] == "eligible") & (towns["prefecture_code"] == pref)
-                         & ~towns["code"].isin(des.index) & ~towns["code"].isin(gone)
-                         & ~towns["code"].isin(added)]
+                         & (~towns["code"].isin(des.index) | in_county_tier)
+                         & ~towns["code"].isin(gone) & ~towns["code"].isin(added)]
             pool = pool.sort_values(["score", "code"], ascending=[False, True], kind="stable")
             pname = des.at[code, "prefecture_name"]
             if pool.empty:
+                what = "untiered or county-tier" if county_tier else "untiered"
                 warnings.append(f"municipal place of {des.at[code, 'name']} {code} not refilled: "
-                                f"{pname} has no untiered eligible town left")
+                                f"{pname} has no {what} eligible town left")
                 continue
             b = pool.index[0]
             added.append(b)
+            if b in des.index:  # a county-tier town moves up; its county-tier place stays empty
+                self._event(des, b, "backfilled",
+                            f"backfilled {county_tier} → {muni}: refills the place of "
+                            f"{des.at[code, 'name']} {code} (promoted); best eligible town of "
+                            f"{pname} outside the two upper tiers by the year's spatial score "
+                            f"{towns.at[b, 'score']:.1f}")
+                des.at[b, "tier"] = muni
+                left = int(((des["tier"] == county_tier)
+                            & (des["county_code"] == des.at[b, "county_code"])).sum())
+                notes.append(f"Municipal tier backfilled: {des.at[b, 'name']} {b} ({pname}) moves "
+                             f"up from the county tier to take the place of {des.at[code, 'name']} "
+                             f"{code}; {des.at[b, 'county_name']} keeps {left} county-tier towns.")
+                if left < self.cfg.tiers[2].per_county_min:
+                    warnings.append(f"QUOTA: {des.at[b, 'county_name']} has {left} county-tier "
+                                    f"towns after {des.at[b, 'name']} {b} moved up, below the "
+                                    f"minimum of {self.cfg.tiers[2].per_county_min}")
+                continue
             row = {c: towns.at[b, c] for c in ["code", "name", "county_code", "county_name",
                                                "prefecture_code", "prefecture_name"]}
             row.update(code_reported=self.indicators.reported.get(b, b), tier_before="",
                        tier=muni, events=["backfilled"], prior_codes=[b],
                        spatial_score=float(towns.at[b, "score"]), score=np.nan, rank=np.nan,
                        reason=(f"backfilled → {muni}: refills the place of {des.at[code, 'name']} "
-                               f"{code} (promoted); best untiered eligible town of {pname} by "
-                               f"the year's spatial score {towns.at[b, 'score']:.1f}"))
+                               f"{code} (promoted); best eligible town of {pname} outside the "
+                               f"two upper tiers by the year's spatial score "
+                               f"{towns.at[b, 'score']:.1f}"))
             des = pd.concat([des, pd.DataFrame([row]).set_index("code", drop=False)])
             notes.append(f"Municipal tier backfilled: {row['name']} {b} ({pname}) takes the "
                          f"place of {des.at[code, 'name']} {code}.")
@@ -732,7 +806,9 @@ def write_outputs(result: AssessmentResult, output_dir: str | Path = "outputs") 
 
 
 def assess(year: int, indicators: str | Path, ledger: str | Path,
-           cfg: config_mod.Config | None = None, run=None, designation: str | Path | None = None,
+           cfg: config_mod.Config | None = None,
+           run: pipeline.RunResult | pipeline.RunFolder | str | Path | None = None,
+           designation: str | Path | None = None,
            crosswalk: str | Path | pd.DataFrame | None = None,
            output_dir: str | Path | None = "outputs") -> AssessmentResult:
     """:meth:`YearlyAssessment.from_files` + :meth:`~YearlyAssessment.solve` +

@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the pipeline (embedded Jilin data by default)")
     r.add_argument("--config", help="TOML config overriding the defaults")
     r.add_argument("--towns", help="towns file (CSV with lon/lat, GeoJSON, GPKG, Parquet)")
-    r.add_argument("--towns-frame", help="coordinate frame of --towns: EPSG:4326, GCJ-02, ...")
+    r.add_argument("--towns-frame", help="coordinate frame of --towns: EPSG:4326, GCJ-02 (Amap), BD-09 (Baidu), ...")
     r.add_argument("--boundaries", help="county boundaries (any OGR format)")
     r.add_argument("--boundaries-frame", help="coordinate frame of --boundaries if not in the file")
     r.add_argument("--seats", help="prefecture/county seats (code, name, level)")
@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--ledger", required=True, help="designation ledger (JSON Lines; created in "
                    "the first year, appended to after)")
     a.add_argument("--config", help="TOML config overriding the defaults ([assessment] rules)")
+    a.add_argument("--run", help="the year's run folder (<output>/<run_name>/ written by "
+                   "'spatial-towns run'); default: run the pipeline on the embedded data first")
     a.add_argument("--designation", help="first year only: CSV (code, tier) of the announced "
                    "designation; default the tiers of the pipeline run")
     a.add_argument("--crosswalk", help="town code crosswalk CSV (old_code, new_code); default "
@@ -180,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             _fetch_roads(args)
         elif args.command == "assess":
             cfg = config.load(args.config)
-            ares = assessment.assess(args.year, args.indicators, args.ledger, cfg=cfg,
+            run = args.run or pipeline.run(cfg, output_dir=None, progress=False)
+            ares = assessment.assess(args.year, args.indicators, args.ledger, cfg=cfg, run=run,
                                      designation=args.designation, crosswalk=args.crosswalk,
                                      output_dir=args.output)
             if not args.quiet:

@@ -230,7 +230,14 @@ class Assessment:
     """The yearly assessment rules (plan 六(三) 严格考核考评); see :mod:`.assessment`.
 
     ``indicators`` are columns of the yearly indicator table, scored like criteria;
-    ``spatial_weight`` weighs the year's spatial score from the pipeline against them.
+    ``spatial_weight`` weighs the year's spatial score from the pipeline against them (0 by
+    default: the assessment is of construction performance). ``ranking_scale`` is
+    ``"provincial"`` (min-max over the provincial towns only; municipal candidates are
+    scored on that scale) or ``"assessed"`` (over provincial and municipal towns together).
+    A municipal town may replace an eliminated one only when its score reaches the
+    ``excellent_quantile`` of the provincial towns' scores (0 = no excellence test).
+    ``backfill_municipal`` refills a promoted town's municipal place from ``backfill_pool``:
+    ``"untiered_and_county"`` or ``"untiered"``.
     """
 
     commend_top: int = 5
@@ -239,14 +246,19 @@ class Assessment:
     streak: str = "calendar"
     replacement_prefecture: str = "always"
     no_same_prefecture: str = "warn"
-    backfill_municipal: bool = True
-    spatial_weight: float = 0.2
+    backfill_municipal: bool = False
+    spatial_weight: float = 0.0
     indicators: tuple[Criterion, ...] = ()
+    ranking_scale: str = "provincial"
+    excellent_quantile: float = 0.5
+    backfill_pool: str = "untiered_and_county"
 
 
 _STREAKS = ("calendar", "assessments")
 _REPLACEMENT_PREFECTURE = ("always", "when_needed")
 _NO_SAME_PREFECTURE = ("warn", "error")
+_RANKING_SCALES = ("provincial", "assessed")
+_BACKFILL_POOLS = ("untiered_and_county", "untiered")
 
 
 @dataclass(frozen=True)
@@ -755,9 +767,12 @@ def _assessment(a: dict, source: str) -> Assessment:
             streak=str(a.get("streak", "calendar")),
             replacement_prefecture=str(a.get("replacement_prefecture", "always")),
             no_same_prefecture=str(a.get("no_same_prefecture", "warn")),
-            backfill_municipal=bool(a.get("backfill_municipal", True)),
-            spatial_weight=float(a.get("spatial_weight", 0.2)),
+            backfill_municipal=bool(a.get("backfill_municipal", False)),
+            spatial_weight=float(a.get("spatial_weight", 0.0)),
             indicators=inds,
+            ranking_scale=str(a.get("ranking_scale", "provincial")),
+            excellent_quantile=float(a.get("excellent_quantile", 0.5)),
+            backfill_pool=str(a.get("backfill_pool", "untiered_and_county")),
         )
     except (TypeError, ValueError) as exc:
         raise errors.ConfigError(f"bad value in {where}: {exc}") from None
@@ -767,9 +782,14 @@ def _assessment(a: dict, source: str) -> Assessment:
     for key, value, choices in (("streak", out.streak, _STREAKS),
                                 ("replacement_prefecture", out.replacement_prefecture,
                                  _REPLACEMENT_PREFECTURE),
-                                ("no_same_prefecture", out.no_same_prefecture, _NO_SAME_PREFECTURE)):
+                                ("no_same_prefecture", out.no_same_prefecture, _NO_SAME_PREFECTURE),
+                                ("ranking_scale", out.ranking_scale, _RANKING_SCALES),
+                                ("backfill_pool", out.backfill_pool, _BACKFILL_POOLS)):
         if value not in choices:
             raise errors.ConfigError(f"{where}: {key} = {value!r} is not one of {choices}")
+    if not 0.0 <= out.excellent_quantile <= 1.0:
+        raise errors.ConfigError(f"{where}: excellent_quantile {out.excellent_quantile} is "
+                                 "outside [0, 1]")
     if out.spatial_weight < 0:
         raise errors.ConfigError(f"{where}: spatial_weight {out.spatial_weight} is negative")
     if out.spatial_weight + sum(c.weight for c in inds) <= 0:

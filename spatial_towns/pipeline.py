@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pyproj
 from tqdm.auto import tqdm
 
@@ -633,8 +634,13 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
     for c in gpkg.columns:
         if gpkg[c].dtype == bool:
             gpkg[c] = gpkg[c].astype(int)
-    files["towns.gpkg"] = io.atomic_write(
-        out_dir / "towns.gpkg", lambda p: gpkg.to_file(p, layer="towns", driver="GPKG"))
+    def write_gpkg(p: Path) -> None:
+        gpkg.to_file(p, layer="towns", driver="GPKG")
+        # The county layer too, so that a later step (the yearly assessment) can read the
+        # run back from its folder (read_run).
+        res.counties.to_file(p, layer="counties", driver="GPKG")
+
+    files["towns.gpkg"] = io.atomic_write(out_dir / "towns.gpkg", write_gpkg)
     m = maps.from_result(res, tiles=tiles, roads=res.map_layers.get("roads"),
                          isochrones=res.map_layers.get("isochrones"))
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
@@ -655,3 +661,49 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None) -> di
     res.output_dir = out_dir
     res.files = files
     return files
+
+
+@dataclass
+class RunFolder:
+    """A run read back from its output folder by :func:`read_run`: what later steps (the
+    yearly assessment) need of it. ``towns`` and ``counties`` as in :class:`RunResult`
+    (WGS84), ``cfg`` the configuration the run used, ``crs`` its metric CRS."""
+
+    towns: gpd.GeoDataFrame
+    counties: gpd.GeoDataFrame
+    cfg: config_mod.Config
+    crs: pyproj.CRS
+    output_dir: Path
+
+
+def read_run(folder: str | Path) -> RunFolder:
+    """Read a run's ``towns.gpkg`` (layers ``towns`` and ``counties``) and
+    ``config_used.json`` from its output folder (``<output>/<run_name>/``).
+
+    Raises :class:`~spatial_towns.errors.InputDataError` naming the missing file or layer.
+    """
+    folder = Path(folder)
+    gpkg, used = folder / "towns.gpkg", folder / "config_used.json"
+    for f in (gpkg, used):
+        if not f.is_file():
+            raise errors.InputDataError(
+                f"run folder {folder}: {f.name} not found (give the folder a run wrote, "
+                "<output>/<run_name>/)")
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    if not {"towns", "counties"} <= layers:
+        raise errors.InputDataError(
+            f"run folder {folder}: {gpkg.name} has layers {sorted(layers)}, needs 'towns' and "
+            "'counties' (written by this version of spatial_towns; re-run the pipeline)")
+    towns = gpd.read_file(gpkg, layer="towns")
+    for col in ("code", "county_code", "prefecture_code", "tier", "reason", "status"):
+        if col in towns:
+            towns[col] = towns[col].fillna("").astype(str)
+    counties = gpd.read_file(gpkg, layer="counties")
+    try:
+        raw = json.loads(used.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise errors.InputDataError(f"run folder {folder}: {used.name} is not JSON ({exc})") from None
+    cfg = config_mod.from_dict(raw, source=str(used))
+    crs = _coords.metric_crs(cfg.metric_crs, tuple(counties.total_bounds))
+    return RunFolder(towns=towns.to_crs(_coords.WGS84), counties=counties.to_crs(_coords.WGS84),
+                     cfg=cfg, crs=crs, output_dir=folder)

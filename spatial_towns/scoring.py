@@ -229,3 +229,38 @@ class Scorer:
             # (100 × w_j) × v_ij, then summed left to right: aggregation.wlc's operation order.
             total = total + (100.0 * wm[:, j:j + 1]) * z[None, :, j]
         return pd.DataFrame(total, index=w.index, columns=self.norm.index)
+
+
+def score_against(criteria_table: pd.DataFrame, reference: pd.Series, eligible: pd.Series,
+                  used: list[UsedCriterion]) -> pd.DataFrame:
+    """WLC scores of the ``eligible`` towns on the scale of the ``reference`` towns.
+
+    ``minmax`` criteria take their bounds from the reference towns only and are not clipped,
+    so a reference town scores exactly as :func:`score` over the reference towns would give
+    it, whoever else is scored, and another town's score is comparable with theirs (above 100:
+    better than every reference town on every criterion). Fixed-parameter transforms
+    (``sigmoid``, ``linear``) do not depend on the towns and apply as they are.
+
+    Returns ``norm_<name>``, ``contrib_<name>``, ``score`` (NaN outside ``eligible``).
+    """
+    out = pd.DataFrame(index=criteria_table.index)
+    total = pd.Series(0.0, index=criteria_table.index)
+    for u in used:
+        if not u.column:
+            continue
+        v = criteria_table[u.column].astype(float).where(eligible)
+        t = u.transform or config_mod.Transform()
+        if t.kind == "minmax":
+            lo, hi = v[reference].min(), v[reference].max()
+            if not np.isfinite(lo) or hi == lo:
+                n = pd.Series(0.0, index=v.index).where(v.notna())  # as transforms.minmax
+            else:
+                n = (v - lo) / (hi - lo)
+                n = 1.0 - n if u.direction == "cost" else n
+        else:
+            n = transforms.apply(v, u.direction, t)
+        out[f"norm_{u.name}"] = n
+        out[f"contrib_{u.name}"] = 100.0 * u.weight * n
+        total = total + out[f"contrib_{u.name}"]
+    out["score"] = total.where(eligible)
+    return out

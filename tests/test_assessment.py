@@ -107,7 +107,7 @@ def test_tie_at_the_bottom_is_broken_by_spatial_score_then_code(tmp_path, world)
 
 def test_two_bottom_years_eliminate_and_replace_from_the_same_prefecture(tmp_path, world):
     w = world
-    cfg = _cfg(replacement_prefecture="when_needed")
+    cfg = _cfg(replacement_prefecture="when_needed", backfill_municipal=True)
     des = _designation(tmp_path, w["prov"], w["muni"])
     a0 = w["A"][0]
     # B's municipal town scores best, but A has exactly 2 provincial towns: A must refill
@@ -123,8 +123,8 @@ def test_two_bottom_years_eliminate_and_replace_from_the_same_prefecture(tmp_pat
     report = (tmp_path / "out" / "assessment-2024" / "report.md").read_text(encoding="utf-8")
     assert "would have 1 provincial towns, minimum 2" in report
     assert "eliminated → " in report
-    # the promoted town's municipal place is backfilled in its prefecture by the best
-    # untiered eligible town (spatial score)
+    # backfill on: the promoted town's municipal place is refilled in its prefecture by the
+    # best eligible town outside the two upper tiers (spatial score); none is county tier here
     back = res.events("backfilled")
     assert len(back) == 1 and back["prefecture_name"].iloc[0] == "辽源市"
     t = w["run"].towns
@@ -189,7 +189,7 @@ def test_a_skipped_year(tmp_path, world, streak, eliminated):
 
 def test_real_recoded_town_is_followed_through_the_crosswalk(tmp_path, world):
     xw = assessment.crosswalk_2016_2023(world["run"].counties)
-    pairs = set(zip(xw["old_code"], xw["new_code"]))
+    pairs = set(zip(xw["old_code"], xw["new_code"], strict=True))
     # real code changes between the 2016 and 2023 lists (data_raw/): 齐家镇 renumbered in
     # 双阳区, 范家屯镇 moved with 公主岭市 from Siping (220381) to Changchun (220184)
     assert ("220112100", "220112104") in pairs and ("220381103", "220184103") in pairs
@@ -205,7 +205,7 @@ def test_real_recoded_town_is_followed_through_the_crosswalk(tmp_path, world):
     assert res.towns.at[qi, "code_reported"] == "220112104"
     assert "recoded" in res.towns.at[qi, "events"]
     assert any("220112104" in m and "crosswalk" in m for m in res.warnings)
-    vals = list(perf.values())                      # its value was used, not dropped
+    vals = [perf[c] for c in prov]  # its value was used, not dropped (provincial scale)
     assert res.towns.at[qi, "score"] == pytest.approx(
         100 * (45 - min(vals)) / (max(vals) - min(vals)))
 
@@ -379,7 +379,218 @@ def test_cli_assess(tmp_path, world, monkeypatch, capsys):
                                 str(_ind(tmp_path, year, _perf(w, low=[w["A"][0]])))] + extra)
         assert code == 0
     out = capsys.readouterr().out
-    assert f"eliminated: 1: " in out and w["A"][0] in out
+    assert "eliminated: 1: " in out and w["A"][0] in out
     assert (tmp_path / "out" / "assessment-2024" / "changes_map.html").exists()
     code = cli.main(args + ["--year", "2024", "--indicators", str(tmp_path / "nope.csv")])
     assert code == 3
+
+
+# -- the plan's rules by default (#18 item 2) -------------------------------------------------
+
+def _two_indicator_cfg(**rules):
+    a = {"commend_top": 1, "criticise_bottom": 1,
+         "indicators": [{"column": "perf", "direction": "benefit", "weight": 0.5},
+                        {"column": "inv", "direction": "benefit", "weight": 0.5}]}
+    a.update(rules)
+    return config.load(overrides={"assessment": a})
+
+
+def _ind2(tmp_path, year, rows, name):
+    df = pd.DataFrame([{"code": c, "year": year, "perf": p, "inv": v,
+                        "source": "SYNTHETIC hand-made test values"} for c, (p, v) in rows.items()])
+    p = tmp_path / name
+    df.to_csv(p, index=False)
+    return p
+
+
+@pytest.mark.parametrize("scale, changes", [("provincial", False), ("assessed", True)])
+def test_adding_a_municipal_town_does_not_change_the_provincial_ranking(tmp_path, world, scale,
+                                                                        changes):
+    """Toy case: two indicators; a municipal town with an extreme 'inv' stretches that
+    indicator's range. On one scale over all assessed towns (the earlier behaviour) this
+    reweighs the indicators for the provincial towns and changes who is criticised; on the
+    provincial scale (default) it cannot."""
+    w = world
+    p1, p2, p3, p4, p5 = w["prov"]
+    m = w["muni"][0]
+    prov = {p1: (10, 0), p2: (0, 9), p3: (4, 4), p4: (6, 6), p5: (7, 7)}
+    cfg = _two_indicator_cfg(ranking_scale=scale)
+    out = []
+    for k, muni in enumerate(([], [m])):
+        rows = dict(prov) | ({m: (5, 100)} if muni else {})
+        sub = tmp_path / f"case{k}"
+        sub.mkdir()
+        res = assessment.YearlyAssessment.from_files(
+            2023, _ind2(sub, 2023, rows, "ind.csv"), sub / "ledger.jsonl", cfg=cfg,
+            run=w["run"], designation=_designation(sub, w["prov"], muni)).solve()
+        out.append(res)
+    a, b = out
+    assert (list(a.ranking.index) != list(b.ranking.index)) == changes
+    assert (list(a.events("criticised").index) != list(b.events("criticised").index)) == changes
+    if not changes:
+        assert list(a.events("criticised").index) == [p3]
+        pd.testing.assert_series_equal(a.ranking["score"], b.ranking["score"])
+        # The municipal town is scored on the provincial scale: above 100 here.
+        assert b.towns.at[m, "score"] > 100
+
+
+def test_the_replacement_must_be_excellent(tmp_path, world):
+    """由考核优秀的市级示范镇递补: a municipal town below the provincial median is not promoted."""
+    w = world
+    a0 = w["A"][0]
+    des = _designation(tmp_path, w["prov"], w["muni"])
+    weak = {c: 10.0 for c in w["muni"]}                    # every municipal town scores low
+    perf = _perf(w, low=[a0], value=weak)
+    cfg = _cfg()
+    _assess(tmp_path, w, 2023, perf, cfg, designation=des)
+    res = _assess(tmp_path, w, 2024, perf, cfg)
+    assert list(res.events("eliminated").index) == [a0]
+    assert res.events("promoted").empty
+    assert any("no excellent municipal town" in m for m in res.warnings)
+    assert "below the excellence bar" in res.towns.at[w["A"][2], "reason"]
+    assert (res.towns["tier"] == "provincial").sum() == len(w["prov"]) - 1
+    # The earlier rule (no excellence test) promotes the best of them anyway.
+    old = tmp_path / "old"
+    old.mkdir()
+    cfg0 = _cfg(excellent_quantile=0.0)
+    _assess(old, w, 2023, perf, cfg0, designation=des)
+    res0 = _assess(old, w, 2024, perf, cfg0)
+    assert len(res0.events("promoted")) == 1
+
+
+def test_plan_defaults_spatial_score_out_and_no_backfill():
+    a = config.load().assessment
+    assert a.spatial_weight == 0.0 and a.backfill_municipal is False
+    assert a.ranking_scale == "provincial" and a.excellent_quantile == 0.5
+
+
+def test_backfill_pool_includes_county_tier_towns(tmp_path, world):
+    w = world
+    t = w["run"].towns
+    el = t[(t["status"] == "eligible") & (t["prefecture_name"] == "辽源市")
+           & ~t["code"].isin(w["prov"] + w["muni"])]
+    best = el.sort_values(["score", "code"], ascending=[False, True])["code"].iloc[0]
+    des = _designation(tmp_path, w["prov"], w["muni"], county=[best])
+    a0 = w["A"][0]
+    perf = _perf(w, low=[a0])
+    for pool, moved in (("untiered_and_county", True), ("untiered", False)):
+        sub = tmp_path / pool
+        sub.mkdir()
+        cfg = _cfg(backfill_municipal=True, backfill_pool=pool)
+        _assess(sub, w, 2023, perf, cfg, designation=des)
+        res = _assess(sub, w, 2024, perf, cfg)
+        back = res.events("backfilled")
+        assert len(back) == 1
+        assert (back.index[0] == best) == moved
+        assert res.towns.at[best, "tier"] == ("municipal" if moved else "county")
+
+
+def test_from_files_takes_a_run_folder_and_never_runs_the_pipeline(tmp_path, world, monkeypatch):
+    w = world
+    monkeypatch.setattr(pipeline, "run", lambda *a, **k: pytest.fail("ran the pipeline"))
+    des = _designation(tmp_path, w["prov"], w["muni"])
+    ind = _ind(tmp_path, 2023, _perf(w))
+    folder = w["run"].output_dir
+    by_folder = assessment.YearlyAssessment.from_files(
+        2023, ind, tmp_path / "l1.jsonl", cfg=_cfg(), run=folder, designation=des).solve()
+    by_result = assessment.YearlyAssessment.from_files(
+        2023, ind, tmp_path / "l2.jsonl", cfg=_cfg(), run=w["run"], designation=des).solve()
+    assert by_folder.town_lines == by_result.town_lines
+    with pytest.raises(errors.ConfigError, match="needs the year's pipeline run"):
+        assessment.YearlyAssessment.from_files(2023, ind, tmp_path / "l3.jsonl", cfg=_cfg())
+    with pytest.raises(errors.InputDataError, match="towns.gpkg not found"):
+        assessment.YearlyAssessment.from_files(2023, ind, tmp_path / "l3.jsonl", cfg=_cfg(),
+                                               run=tmp_path)
+
+
+def _assess_on_slow_disk(argv):
+    """The `assess` command in a forked child, on a slow disk: the ledger bytes go out in 64
+    pieces, so a kill can land in the middle of writing them."""
+    import time
+
+    def slow_write(path, data):
+        with open(path, "wb") as fh:
+            step = max(1, len(data) // 64)
+            for i in range(0, len(data), step):
+                fh.write(data[i:i + step])
+                fh.flush()
+                time.sleep(0.005)
+
+    _ledger._write_bytes = slow_write
+    raise SystemExit(cli.main(argv))
+
+
+def test_sigkill_during_assess_leaves_the_old_or_the_new_ledger(tmp_path, world):
+    """A real crash: the `assess` process is killed (SIGKILL) at seeded random moments of its
+    life, on a slow disk so that kills can land while the ledger is being written. Each time
+    the ledger is byte for byte the old one or the new one, and it reads back. The process is
+    forked from this one (modules already imported) to keep the test fast."""
+    import multiprocessing
+    import random
+    import shutil
+    import time
+
+    try:
+        fork = multiprocessing.get_context("fork")
+    except ValueError:
+        pytest.skip("no fork on this platform")
+    w = world
+    cfg = tmp_path / "a.toml"
+    cfg.write_text('[assessment]\ncommend_top = 1\ncriticise_bottom = 1\n'
+                   '[[assessment.indicators]]\ncolumn = "perf"\ndirection = "benefit"\n'
+                   'weight = 1.0\n', encoding="utf-8")
+    des = _designation(tmp_path, w["prov"], w["muni"])
+    _assess(tmp_path, w, 2023, _perf(w, low=[w["A"][0]]), config.load(cfg), designation=des)
+    old = (tmp_path / "ledger.jsonl").read_bytes()
+    ind = _ind(tmp_path, 2024, _perf(w, low=[w["A"][0]]))
+    xw = tmp_path / "crosswalk.csv"
+    assessment.crosswalk_2016_2023(w["run"].counties).to_csv(xw, index=False)
+
+    def start(k):
+        ledger = tmp_path / f"ledger_{k}.jsonl"
+        shutil.copyfile(tmp_path / "ledger.jsonl", ledger)
+        argv = ["assess", "--year", "2024", "--indicators", str(ind), "--ledger", str(ledger),
+                "--config", str(cfg), "--run", str(w["run"].output_dir), "--crosswalk", str(xw),
+                "--output", str(tmp_path / f"out_{k}"), "--quiet"]
+        proc = fork.Process(target=_assess_on_slow_disk, args=(argv,))
+        proc.start()
+        return ledger, proc
+
+    def until_written(ledger, proc):
+        """Seconds until the ledger changed on disk (None if the process ended first)."""
+        t0 = time.monotonic()
+        while proc.is_alive():
+            if ledger.read_bytes() != old:
+                return time.monotonic() - t0
+            time.sleep(0.005)
+        return None if ledger.read_bytes() == old else time.monotonic() - t0
+
+    # Reference: how long until the new ledger is in place; the maps and report written
+    # after it are of no interest here, so the process is stopped then.
+    ref, proc = start("ref")
+    t_write = until_written(ref, proc)
+    proc.kill()
+    proc.join(timeout=60)
+    assert t_write is not None
+    new = ref.read_bytes()
+    assert new != old and new.startswith(old)  # a year was appended
+    assert _ledger.read(ref).assessed_years() == [2023, 2024]
+    rng = random.Random(20241201)
+    seen = []
+    for k in range(5):
+        ledger, proc = start(k)
+        time.sleep(rng.uniform(0.0, 1.3) * t_write)
+        proc.kill()  # SIGKILL
+        proc.join(timeout=60)
+        now = ledger.read_bytes()
+        assert now in (old, new), f"kill {k}: torn ledger ({len(now)} bytes)"
+        torn_tmp = any(p.name.startswith(f".ledger_{k}.") for p in tmp_path.iterdir())
+        seen.append(("new" if now == new else "old") + (" (killed mid-write)" if torn_tmp else ""))
+        _ledger.read(ledger)  # reads back without complaint
+    # A killed run never blocks the next one (its leftover temp file included).
+    ledger, proc = start(0)
+    assert until_written(ledger, proc) is not None
+    proc.kill()
+    proc.join(timeout=60)
+    assert ledger.read_bytes() == new
+    print(f"SIGKILL outcomes: {seen} (ledger written after {t_write:.2f} s)")

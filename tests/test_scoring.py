@@ -137,3 +137,20 @@ def test_scorer_on_cached_criteria_equals_score_bit_for_bit(agg):
         np.testing.assert_array_equal(scorer.score(draws.iloc[d]).to_numpy(), direct.to_numpy())
         np.testing.assert_array_equal(many.iloc[d].to_numpy(), direct.to_numpy())
     assert list(many.columns) == list(t.index[elig])
+
+
+def test_score_against_a_reference_does_not_depend_on_the_other_towns():
+    t = pd.DataFrame({"a": [1.0, 5.0, 3.0, 50.0], "b": [10.0, 0.0, 4.0, 2.0]},
+                     index=["r1", "r2", "r3", "x"])
+    crit = (config.Criterion("a", "benefit", 0.5), config.Criterion("b", "cost", 0.5))
+    ref = pd.Series([True, True, True, False], index=t.index)
+    alone = scoring.score(t[ref], ref[ref], scoring.resolve(t[ref], ref[ref], crit))["score"]
+    every = pd.Series(True, index=t.index)
+    used = scoring.resolve(t, every, crit)
+    against = scoring.score_against(t, ref, every, used)["score"]
+    # the reference towns score as over themselves alone, whoever else is scored ...
+    pd.testing.assert_series_equal(against[ref], alone, check_names=False)
+    # ... unlike a min-max over every town, which the outlier x stretches
+    assert not np.allclose(scoring.score(t, every, used)["score"][ref], alone)
+    # and the other town is on their scale: a = 50 is far above the reference range
+    assert against["x"] == pytest.approx(100 * (0.5 * (50 - 1) / 4 + 0.5 * (10 - 2) / 10))
