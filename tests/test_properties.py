@@ -111,7 +111,8 @@ def test_selection_is_feasible_and_cannot_be_improved_by_a_swap(inst):
     s = towns["score"]
     for a in towns.index:
         for b in towns.index:
-            if s[a] > s[b] + 1e-9 and rank[res.tier[a]] > rank[res.tier[b]]:
+            # a gap above the solver's tolerance (HiGHS: ~1e-7 relative)
+            if s[a] > s[b] + 1e-6 and rank[res.tier[a]] > rank[res.tier[b]]:
                 swapped = res.tier.copy()
                 swapped[a], swapped[b] = res.tier[b], res.tier[a]
                 assert not meets_rules(towns, swapped, tiers, res.sizes), (a, b)
