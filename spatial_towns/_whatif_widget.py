@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import branca
 import ipyleaflet
@@ -348,7 +348,7 @@ class Explorer(w.VBox):
         start_score = t["score_start"].to_numpy()
         names, codes = t["name"].to_numpy(), t.index.to_numpy()
         county = t["county_name"].astype(object).where(t["county_name"].notna(), "").to_numpy()
-        feats = []
+        feats: list[dict[str, Any]] = []
         colours = maps.tier_colours(self.core.start.tiers)
         for (lon, lat), i in zip(self._lonlat, self._located, strict=True):
             if tier[i]:
@@ -386,9 +386,9 @@ class Explorer(w.VBox):
         best = t.groupby("county_code")["score"].max()
         nsel = t[t["tier"] != ""].groupby("county_code").size()
         vals = best.dropna()
-        cmap = branca.colormap.linear.YlGn_09.scale(float(vals.min()) if len(vals) else 0.0,
-                                                     float(vals.max()) if len(vals) else 1.0)
-        feats = []
+        cmap = branca.colormap.linear.YlGn_09.scale(  # type: ignore[attr-defined]
+            float(vals.min()) if len(vals) else 0.0, float(vals.max()) if len(vals) else 1.0)
+        feats: list[dict[str, Any]] = []
         for f, code in zip(self._county_features, self._county_codes, strict=True):
             b = best.get(code, np.nan)
             props = dict(f["properties"], best_score=None if pd.isna(b) else round(float(b), 1),

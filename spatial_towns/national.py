@@ -352,7 +352,7 @@ def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...]
                                          layers.counties)
         table, methods = criteria.compute(towns, layers, cfg, crs)
         if layers.population is not None:
-            layers.population.close()
+            layers.population.close()  # type: ignore[attr-defined]  # a rasterio dataset
         return {"towns": towns, "table": table, "methods": methods,
                 "provenance": layers.provenance, "seconds": time.perf_counter() - t0}
     except errors.SpatialTownsError as exc:
@@ -461,7 +461,7 @@ def plan(national: str | Path, codes: list[str] | None = None,
             pre = sorted(towns.loc[towns["code"].str[:2] == code[:2], "code"].str[:4].unique())
             chunks = tuple((p,) for p in pre)
         else:
-            chunks = ((),)
+            chunks = ((),)  # type: ignore[assignment]  # one chunk: every town
         out.append(Partition(code, row["province_name"], int(row["n_towns"]), chunks))
     return sorted(out, key=lambda p: (-p.n_towns, p.province_code))
 
@@ -665,8 +665,9 @@ def national_map(res: NationalResult, tiles: str | None = None) -> folium.Map:
     vals = shapes.loc[ok, "selected"]
     import branca
 
-    cmap = branca.colormap.linear.YlOrRd_09.scale(float(vals.min()) if len(vals) else 0.0,
-                                                  float(vals.max()) if len(vals) else 1.0)
+    cmap = branca.colormap.linear.YlOrRd_09.scale(  # type: ignore[attr-defined]
+        float(vals.min()) if len(vals) else 0.0,
+        float(vals.max()) if len(vals) else 1.0)
     cmap.caption = "入选示范镇数 (towns selected per province)"
 
     def popup(r) -> str:
@@ -706,7 +707,8 @@ def national_map(res: NationalResult, tiles: str | None = None) -> folium.Map:
         ).add_to(fg)
     fg.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    m.get_root().html.add_child(folium.Element(_summary_panel(shapes, tier_cols)))
+    m.get_root().html.add_child(  # type: ignore[attr-defined]
+        folium.Element(_summary_panel(shapes, tier_cols)))
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
 

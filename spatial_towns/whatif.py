@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -230,7 +231,7 @@ class WhatIf:
                 raise errors.ConfigError(f"what-if: tier {name!r}: cannot change {sorted(bad)}; "
                                          f"quota fields: {list(QUOTA_FIELDS)}")
             k = names.index(name)
-            vals = {f: (None if v is None else int(v)) for f, v in changes.items()}
+            vals: dict[str, Any] = {f: (None if v is None else int(v)) for f, v in changes.items()}
             if any(v is not None and v < 0 for v in vals.values()):
                 raise errors.ConfigError(f"what-if: tier {name!r}: quotas must be >= 0, got {vals}")
             tiers[k] = dataclasses.replace(tiers[k], **vals)
@@ -407,8 +408,10 @@ class WhatIf:
         return path, res
 
 
-def _input_flags(inputs: pipeline.Inputs) -> str:
+def _input_flags(inputs: pipeline.Inputs | None) -> str:
     flags = ""
+    if inputs is None:
+        return flags
     for f in dataclasses.fields(inputs):
         v = getattr(inputs, f.name)
         if f.name in ("province_code", "census") or v is None:
