@@ -550,11 +550,11 @@ class TierSelection:
                     f"the {row['dev_type']} quota of {q} {t.label} towns (its type)")
         return None
 
-    def _holding_down(self, code: str, k_of: pd.Series, want: int) -> tuple[str, str] | None:
-        """The rule of the town's own unit that keeps it below tier ``want``: the literal
+    def _holding_down(self, code: str, k_of: pd.Series) -> tuple[str, str] | None:
+        """The rule of the town's own unit that keeps it below weaker towns: the literal
         minimum of its own tier in its county or prefecture, exactly met (only a literal
         minimum can hold a town down: a cumulative one counts it in a higher tier too), or
-        its prefecture's cap in a higher tier, reached."""
+        its prefecture's cap (or share) in a higher tier that holds a weaker town, reached."""
         k = int(k_of[code])
         row = self.towns.loc[code]
         if k < len(self.tiers):
@@ -567,7 +567,10 @@ class TierSelection:
                     return (f"{key}={row[key]}",
                             f"fills {row[name_col]}'s minimum of {m} {t.label} "
                             f"town{'s' if m > 1 else ''} (its {what})")
-        for j in range(want, k):
+        weaker = self.towns["score"] < row["score"]
+        for j in range(k):  # a higher tier holding a weaker town, capped in this prefecture
+            if not (weaker & (k_of == j)).any():
+                continue
             t = self.tiers[j]
             lo_hi = self._own_bounds(t, row["prefecture_code"])
             same_pref = (k_of == j) & (self.towns["prefecture_code"] == row["prefecture_code"])
@@ -660,7 +663,7 @@ class TierSelection:
                     reasons[code] = "not selected: score below the lowest tier's cut-off"
                 continue
             # Below at least one weaker town.
-            unit = self._holding_down(code, k_of, min(w, k))
+            unit = self._holding_down(code, k_of)
             if unit is not None:
                 binding[code] = unit[0]
                 reasons[code] = (f"{label[got] if got else 'not selected'}: {unit[1]}"

@@ -352,3 +352,25 @@ def test_impossible_balance_is_a_quota_error_naming_the_rule():
     with pytest.raises(errors.ConfigError, match="per_prefecture_max = 1 is below"):
         config.load(overrides={"tiers": [{"name": "a", "tier_weight": 1.0, "count": 4,
                                           "per_prefecture_min": 2, "per_prefecture_max": 1}]})
+
+
+def test_cap_is_named_even_when_ties_put_the_town_outside_the_tier_by_score():
+    """Hypothesis found it: among tied scores the pure ranking already leaves the town out of
+    the capped tier, yet the cap is what keeps it below a weaker town of another prefecture."""
+    towns = pd.DataFrame({
+        "name": [f"t{i}" for i in range(9)],
+        "score": [1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+        "county_code": ["c0", "c1"] * 4 + ["c0"], "county_name": ["c0", "c1"] * 4 + ["c0"],
+        "prefecture_code": ["p0", "p1"] * 4 + ["p0"],
+        "prefecture_name": ["p0", "p1"] * 4 + ["p0"],
+    }, index=[f"{i:03d}" for i in range(9)])
+    tiers = (config.Tier("provincial", "省级", 3.0, count=6, per_prefecture_max=3),
+             config.Tier("municipal", "市级", 2.0, min_count=1),
+             config.Tier("county", "县级", 1.0, min_count=1))
+    res = selection.TierSelection.from_frame(towns, tiers).solve()
+    assert (towns.loc[res.tier == "provincial", "prefecture_code"] == "p0").sum() == 3
+    below = towns.index[(towns["prefecture_code"] == "p0") & (res.tier != "provincial")]
+    assert len(below) == 2
+    for code in below:
+        assert res.binding[code] == "prefecture_code=p0"
+        assert "p0 has reached its cap of 3 省级 towns" in res.reason[code]
