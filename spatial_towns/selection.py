@@ -529,7 +529,8 @@ class TierSelection:
             if j > k and not t.cumulative:
                 continue
             counted = (k_of <= j) if t.cumulative else (k_of == j)
-            scope = f"{t.label}-or-higher" if t.cumulative else t.label
+            # The top tier has nothing higher: its cumulative minimum reads as the literal one.
+            scope = f"{t.label}-or-higher" if t.cumulative and j > 0 else t.label
             for key, name_col, m, what in (
                     ("county_code", "county_name", t.per_county_min, "county"),
                     ("prefecture_code", "prefecture_name", t.per_prefecture_min, "prefecture")):

@@ -374,3 +374,16 @@ def test_cap_is_named_even_when_ties_put_the_town_outside_the_tier_by_score():
     for code in below:
         assert res.binding[code] == "prefecture_code=p0"
         assert "p0 has reached its cap of 3 省级 towns" in res.reason[code]
+
+
+def test_top_tier_cumulative_minimum_reads_as_its_own_tier():
+    towns = pd.DataFrame({
+        "name": ["甲1镇", "甲2镇", "乙1镇"], "score": [100.0, 90.0, 10.0],
+        "county_code": ["c1", "c1", "c2"], "county_name": ["县1", "县1", "县2"],
+        "prefecture_code": ["p1", "p1", "p2"], "prefecture_name": ["甲市", "甲市", "乙市"],
+    }, index=["j1", "j2", "y1"])
+    tiers = (config.Tier("provincial", "省级", 3.0, count=2, per_prefecture_min=1,
+                         minimums="this_tier_or_higher"),)
+    res = selection.TierSelection.from_frame(towns, tiers).solve()
+    assert res.tier["y1"] == "provincial"
+    assert "乙市's minimum of 1 省级 town (its prefecture)" in res.reason["y1"]
