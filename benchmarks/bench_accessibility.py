@@ -138,7 +138,7 @@ def main() -> None:
     # (a) baseline on a sample, scaled ------------------------------------------------------
     rng = np.random.default_rng(a.seed)
     sample = np.sort(rng.choice(n_towns, size=min(a.sample, n_towns), replace=False))
-    pop_by_id = dict(zip(g.node_ids.tolist(), eng["node_pop"].tolist()))
+    pop_by_id = dict(zip(g.node_ids.tolist(), eng["node_pop"].tolist(), strict=False))
     town_id = g.node_ids[eng["town"]]
     targets = {name: g.node_ids[network.snap(g, xy[euclid_nearest(reg.town_xy, xy)])[0]]
                for name, xy in (("county", reg.county_seat_xy),

@@ -94,7 +94,7 @@ def estimate(timings: pd.DataFrame, workers: int, total_nodes: float, read_s: fl
     per_chunk_fixed = k * (read_s + prep_s)
     engine = engine_s * k * t["towns"] / ref_towns
     tasks = []
-    for (_, r), fixed, eng in zip(t.iterrows(), per_chunk_fixed, engine):
+    for (_, r), fixed, eng in zip(t.iterrows(), per_chunk_fixed, engine, strict=False):
         for _ in range(int(r["chunks"])):
             tasks.append(r["criteria_s_serial"] / r["chunks"] + fixed + eng / r["chunks"])
     # Longest-processing-time-first list scheduling of the criteria tasks on the workers,

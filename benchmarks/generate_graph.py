@@ -135,7 +135,7 @@ def generate(n_nodes: int = 20_000, n_towns: int = 100, seed: int = 42,
              ttime.tolist(), one_way_only.tolist(), is_mw.tolist())
 
     def edges():
-        for a, b, k, ln, sp, tt, ow, mw in zip(*lists):
+        for a, b, k, ln, sp, tt, ow, mw in zip(*lists, strict=False):
             d = {"highway": k, "oneway": bool(ow or mw), "length": ln, "speed_kph": sp,
                  "travel_time": tt}
             yield a, b, 0, d

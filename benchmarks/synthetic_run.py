@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import osmnx as ox
 import rasterio
 from rasterio.transform import from_origin

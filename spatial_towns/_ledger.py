@@ -64,7 +64,7 @@ class Ledger:
     def assessed_years(self) -> list[int]:
         return sorted(self.years)
 
-    def before(self, year: int) -> "Ledger":
+    def before(self, year: int) -> Ledger:
         """The ledger as it stood before ``year`` was appended (for re-runs of that year)."""
         keep = [y for y in self.years if y < year]
         towns = self.towns[self.towns["year"] < year].reset_index(drop=True)
@@ -112,7 +112,10 @@ def read(path: str | Path) -> Ledger:
         raise errors.InputDataError(
             f"ledger {path}: schema_version {head.get('schema_version')!r} is not supported "
             f"(this spatial_towns reads version {SCHEMA_VERSION})")
-    rows, years, town_lines, pending = [], {}, {}, []
+    rows: list = []
+    years: dict = {}
+    town_lines: dict = {}
+    pending: list = []
     for no, line in enumerate(lines[1:], start=2):
         try:
             rec = json.loads(line)

@@ -36,8 +36,8 @@ def test_fetch_roads_offline_writes_a_graph_run_can_use(tmp_path, monkeypatch, c
     import geopandas as gpd
     import osmnx as ox
     import shapely
-
     from conftest import FIXTURES
+
     from spatial_towns import io, network
 
     bounds = tmp_path / "county.geojson"

@@ -3,11 +3,10 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from conftest import FIXTURES
 from rasterio.transform import from_origin
 
 from spatial_towns import _coords, config, criteria, io
-
-from conftest import FIXTURES
 
 CRS = _coords.metric_crs("auto", (125.0, 43.5, 126.0, 44.5))
 
@@ -164,7 +163,6 @@ def test_rail_and_expressway_times_equal_networkx():
 
 
 def test_no_motorway_no_expressway_time():
-    import osmnx as ox
 
     roads = io.read_roads(FIXTURES / "tiny_roads.osm")
     roads.remove_edges_from([(u, v, k) for u, v, k, d in roads.edges(keys=True, data=True)

@@ -10,9 +10,9 @@ import threading
 import time
 
 import geopandas as gpd
-from geopandas.testing import assert_geodataframe_equal
 import pandas as pd
 import pytest
+from geopandas.testing import assert_geodataframe_equal
 
 from spatial_towns import config, datasets, errors, national, pipeline
 

@@ -5,10 +5,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import SHARED
 
 from spatial_towns import config, datasets, errors, pipeline
-
-from conftest import SHARED
 
 
 def test_every_input_town_is_in_the_output(default_run):
@@ -159,6 +158,7 @@ def test_run_with_a_road_file_has_network_columns_and_map_layers(tmp_path):
     import shutil
 
     from conftest import FIXTURES
+
     from spatial_towns import network
 
     roads = tmp_path / "roads.osm"

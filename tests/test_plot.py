@@ -67,7 +67,7 @@ def test_criteria_small_multiples_one_panel_per_used_criterion(default_run):
     used = [u for u in default_run.used if u.column]
     titled = [ax for ax in fig.axes if ax.get_title()]
     assert len(titled) == len(used)
-    for ax, u in zip(titled, used):
+    for ax, u in zip(titled, used, strict=False):
         assert ax.get_title().startswith(u.label)
         values = ax.collections[-1].get_array()
         assert values.min() >= 0 and values.max() <= 1

@@ -87,7 +87,7 @@ def _table():
 
 def _used(t, directions, **kw):
     crit = tuple(config.Criterion(column=c, direction=d, weight=1.0, **kw)
-                 for c, d in zip(t.columns, directions))
+                 for c, d in zip(t.columns, directions, strict=False))
     elig = pd.Series(True, index=t.index)
     return elig, scoring.resolve(t, elig, crit)
 
