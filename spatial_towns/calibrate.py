@@ -27,6 +27,7 @@ import threadpoolctl
 
 from . import config as config_mod
 from . import datasets, errors, io, matching
+from ._metrics import roc_auc, top_k_hit_rate
 
 _CODE = ("code", "town_code", "编码", "代码", "区划代码")
 _NAME = ("name", "town", "town_name", "名称", "镇", "乡镇")
@@ -154,18 +155,6 @@ class CalibrationResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _auc(y: np.ndarray, s: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
-
-
-def _topk_hit(y: np.ndarray, s: np.ndarray, k: int) -> float:
-    # Stable tie-break by position so the figure is reproducible.
-    order = np.lexsort((np.arange(len(s)), -s))
-    return float(y[order[:k]].sum() / k) if k else float("nan")
-
-
 @dataclass
 class WeightCalibration:
     """Regularised logistic regression of designation on normalised criteria.
@@ -273,7 +262,7 @@ class WeightCalibration:
                     p[te] = y[tr].mean()
                     continue
                 p[te] = self._fit(X[tr], y[tr], C).decision_function(X[te])
-            auc = _auc(y, p)
+            auc = roc_auc(y, p)
             if auc > best_auc + 1e-9:
                 best, best_auc = C, auc
         return best
@@ -300,7 +289,7 @@ class WeightCalibration:
             C = self._choose_C(X[tr], y[tr], g[tr]) if len(np.unique(g[tr])) >= 2 else 1.0
             oof[te] = self._fit(X[tr], y[tr], C).decision_function(X[te])
             if 0 < y[te].sum() < len(te):
-                fold_auc.append(_auc(y[te], oof[te]))
+                fold_auc.append(roc_auc(y[te], oof[te]))
         C = self._choose_C(X, y, g)
         coef = self._fit(X, y, C).coef_[0]
         rng = np.random.default_rng(self.seed)
@@ -335,10 +324,10 @@ class WeightCalibration:
                          f"of the config), implied weight 0: {neg_c}")
         implied_score = self.X.to_numpy() @ weights["weight"].to_numpy()
         return CalibrationResult(
-            weights=weights, C=C, cv_auc=_auc(y, oof), cv_auc_folds=fold_auc,
-            cv_topk_hit=_topk_hit(y, oof, k), k=k, baseline_auc=_auc(y, self.baseline),
-            baseline_topk_hit=_topk_hit(y, self.baseline, k),
-            implied_topk_hit=_topk_hit(y, implied_score, k), n_towns=len(y), n_designated=k,
+            weights=weights, C=C, cv_auc=roc_auc(y, oof), cv_auc_folds=fold_auc,
+            cv_topk_hit=top_k_hit_rate(y, oof, k), k=k, baseline_auc=roc_auc(y, self.baseline),
+            baseline_topk_hit=top_k_hit_rate(y, self.baseline, k),
+            implied_topk_hit=top_k_hit_rate(y, implied_score, k), n_towns=len(y), n_designated=k,
             n_groups=len(np.unique(g)), n_boot=self.n_boot, seed=self.seed, notes=notes)
 
 

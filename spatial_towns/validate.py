@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import calibrate, datasets, errors, matching
+from ._metrics import roc_auc, top_k_hit_rate
 
 #: Columns of :attr:`Validation.metrics`.
 METRIC_COLUMNS = ["metric", "value", "ci_low", "ci_high", "chance", "note"]
@@ -97,33 +98,6 @@ def read_recognised(path) -> pd.DataFrame:
     """Read a list of recognised towns: ``code`` and/or ``name`` with ``county`` (the schema
     of :func:`spatial_towns.calibrate.read_designated`; ``tier`` optional)."""
     return calibrate.read_designated(path)
-
-
-def roc_auc(recognised: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC of ``score`` for the 0/1 labels ``recognised`` (ties count one half); NaN when
-    one class is empty."""
-    y = np.asarray(recognised, dtype=bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = pd.Series(score).rank(method="average").to_numpy()
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def top_k_hit_rate(recognised: np.ndarray, score: np.ndarray, k: int) -> float:
-    """Share of the ``k`` best-scored towns that are recognised. Towns tied at the k-th score
-    share the remaining places in proportion, so the figure does not depend on row order."""
-    y = np.asarray(recognised, dtype=float)
-    s = np.asarray(score, dtype=float)
-    k = min(int(k), len(s))
-    if k <= 0:
-        return float("nan")
-    cut = np.sort(s)[::-1][k - 1]
-    above = s > cut
-    tied = s == cut
-    rest = k - int(above.sum())
-    hits = y[above].sum() + (y[tied].mean() * rest if rest else 0.0)
-    return float(hits / k)
 
 
 def tier_lift(recognised: np.ndarray, in_tier: np.ndarray) -> float:
