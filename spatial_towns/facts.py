@@ -527,21 +527,22 @@ def _combine(col: str, part: pd.DataFrame, names: dict[str, str]
     them); agreeing repeats are noted and counted once."""
     ok = part[part["status"] == matching.MATCHED]
     notes, errs = [], []
-    out = {}
-    for town, g in ok.groupby("town", sort=True):
+    by_town = ok.groupby("town", sort=True)["value"]
+    # The first non-missing value per town; only repeated towns need a look row by row.
+    first, rows = by_town.first(), by_town.size()
+    repeated = ok[ok["town"].isin(rows.index[rows > 1])]
+    for town, g in repeated.groupby("town", sort=True):
         vals = g["value"].dropna()
         label = f"{town} {names.get(str(town), '')}".strip()
-        if len(g) > 1:
-            if vals.nunique() > 1:
-                errs.append(f"town {label} is given different {col} values: "
-                            + ", ".join(f"{v:g} ({w})" for v, w in zip(
-                                g["value"], g["where"], strict=True) if v == v)
-                            + "; keep one row")
-            else:
-                notes.append(f"town {label}: {len(g)} rows give the same {col} "
-                             f"({'; '.join(g['where'])}); counted once")
-        out[town] = vals.iloc[0] if len(vals) else np.nan
-    return pd.Series(out, dtype=float), notes, errs
+        if vals.nunique() > 1:
+            errs.append(f"town {label} is given different {col} values: "
+                        + ", ".join(f"{v:g} ({w})" for v, w in zip(
+                            g["value"], g["where"], strict=True) if v == v)
+                        + "; keep one row")
+        else:
+            notes.append(f"town {label}: {len(g)} rows give the same {col} "
+                         f"({'; '.join(g['where'])}); counted once")
+    return pd.Series(first.to_numpy(dtype=float), index=first.index.rename(None)), notes, errs
 
 
 def _nominations(per_file, matched: pd.DataFrame) -> pd.Series | None:
