@@ -25,6 +25,7 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 from matplotlib import font_manager
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib_scalebar.scalebar import ScaleBar
@@ -78,7 +79,10 @@ def cjk_font() -> str | None:
 def _rc() -> dict:
     family = cjk_font()
     return {"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
-            "axes.unicode_minus": False, "pdf.fonttype": 3, "svg.hashsalt": "spatial_towns"}
+            "axes.unicode_minus": False, "pdf.fonttype": 3, "svg.hashsalt": "spatial_towns",
+            # geopandas makes a patch per polygon, and each resolved the default face colour
+            # ('C0') through the property cycle, uncached: the same colour, given as hex.
+            "patch.facecolor": to_hex(matplotlib.rcParams["patch.facecolor"], keep_alpha=True)}
 
 
 def _north_arrow(ax, x: float = 0.95, y: float = 0.90) -> None:
@@ -125,11 +129,16 @@ def _base(ax, res, prefs: gpd.GeoDataFrame, label_prefectures: bool = True,
             ax.text(pt.x, pt.y, p["prefecture_name"], ha="center", va="center", fontsize=9,
                     color="#4d4a44", alpha=0.8, zorder=3)
     ax.set_axis_off()
+    # No ticks: they are not drawn, but the layout and the title placement would still
+    # measure every tick label.
+    ax.set_xticks([])
+    ax.set_yticks([])
     ax.set_aspect("equal")
 
 
 def tiers_map(res, title: str | None = None, label: str = "provincial",
-              counties: gpd.GeoDataFrame | None = None) -> Figure:
+              counties: gpd.GeoDataFrame | None = None, outlines: tuple | None = None
+              ) -> Figure:
     """Print map of the selected towns by tier.
 
     Parameters
@@ -142,6 +151,8 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
         Tier whose towns are labelled with their names (``""`` for none).
     counties
         The county outlines as :func:`_counties` simplifies them (computed when omitted).
+    outlines
+        :func:`_outlines` of those counties (computed when omitted).
 
     Returns
     -------
@@ -153,7 +164,7 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
         fig = Figure(figsize=(10, 9), layout="constrained")
         ax = fig.subplots()
         counties = _counties(res) if counties is None else counties
-        metro, border, prefs = _outlines(res, counties)
+        metro, border, prefs = _outlines(res, counties) if outlines is None else outlines
         _base(ax, res, prefs, counties=counties)
         handles = []
         if len(metro):
@@ -203,7 +214,8 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
     return fig
 
 
-def criteria_map(res, ncols: int = 4, counties: gpd.GeoDataFrame | None = None) -> Figure:
+def criteria_map(res, ncols: int = 4, counties: gpd.GeoDataFrame | None = None,
+                 outlines: tuple | None = None) -> Figure:
     """Small multiples: one panel per scored criterion, each scored town coloured by its
     normalised value (``norm_<criterion>``: 0 worst, 1 best), panel title with the weight.
 
@@ -219,7 +231,7 @@ def criteria_map(res, ncols: int = 4, counties: gpd.GeoDataFrame | None = None) 
         fig = Figure(figsize=(3.6 * ncols, 3.5 * nrows + 0.6), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False)
         counties = _counties(res) if counties is None else counties
-        _, _, prefs = _outlines(res, counties)
+        _, _, prefs = _outlines(res, counties) if outlines is None else outlines
         towns = res.towns[res.towns["score"].notna()].to_crs(res.crs)
         sc = None
         for ax, u in zip(axes.flat, used, strict=False):  # more panels than criteria
@@ -254,15 +266,16 @@ def write(res, out_dir: str | Path) -> dict[str, Path]:
 
     Each figure is laid out once: after the first file the constrained layout is frozen, so
     the PDF is one more rendering of the same figure, not a new layout pass and rendering.
-    The county outlines are simplified once for both figures.
+    The county outlines are simplified and dissolved once for both figures.
     """
     out_dir = Path(out_dir)
     files = {}
     counties = _counties(res)
-    fig = tiers_map(res, counties=counties)
+    outlines = _outlines(res, counties)
+    fig = tiers_map(res, counties=counties, outlines=outlines)
     files["map_tiers.png"] = save(fig, out_dir / "map_tiers.png")
     fig.set_layout_engine("none")
     files["map_tiers.pdf"] = save(fig, out_dir / "map_tiers.pdf")
-    files["criteria.png"] = save(criteria_map(res, counties=counties), out_dir / "criteria.png",
-                                 dpi=150)
+    files["criteria.png"] = save(criteria_map(res, counties=counties, outlines=outlines),
+                                 out_dir / "criteria.png", dpi=150)
     return files
