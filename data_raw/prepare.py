@@ -18,6 +18,7 @@ SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 OUT = Path(__file__).resolve().parent
 TOWN_FACTS = "jilin_town_facts.csv"
 HIGHWAYS = "jilin_highways_osm_scgraph.csv"
+POPULATION_GRID = "jilin_gpw_v4_pop_2020_15min.csv"
 
 
 def main() -> None:
@@ -50,6 +51,8 @@ def main() -> None:
     town_facts().to_csv(OUT / TOWN_FACTS, index=False, encoding="utf-8", float_format="%.3f")
 
     highways().to_csv(OUT / HIGHWAYS, index=False, encoding="utf-8")
+
+    population_grid().to_csv(OUT / POPULATION_GRID, index=False, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- counties
@@ -262,14 +265,15 @@ def _town_counties(towns: pd.DataFrame, has: np.ndarray, pts, counties) -> np.nd
     return out
 
 
-def _county_density(shared: Path, zones: pd.DataFrame, zone_xy: np.ndarray, counties, crs
-                    ) -> pd.Series:
-    """2020 residents per km² of each county polygon; zones' residents added to the host."""
+def _county_people(shared: Path, zones: pd.DataFrame, zone_xy: np.ndarray, counties, crs
+                   ) -> pd.Series:
+    """2020 census residents of each county polygon, the zones' residents added to the host
+    (see ``_CENSUS_ZONE``), indexed by ``county_code``."""
     import geopandas as gpd
 
     pop = pd.read_csv(shared / "tudigong-census2020-jilin" / "jilin_county_population.csv",
                       dtype=str)
-    people = pd.to_numeric(pop.set_index("CODE")["POPU"])
+    people = pd.to_numeric(pop.set_index("CODE")["POPU"]).astype(float)
     metric = counties.to_crs(crs)
     code_of = dict(zip(zones["code"], range(len(zones)), strict=True))
     for census_code, zone in _CENSUS_ZONE.items():
@@ -277,12 +281,27 @@ def _county_density(shared: Path, zones: pd.DataFrame, zone_xy: np.ndarray, coun
         hit = metric[metric.contains(gpd.points_from_xy([x], [y], crs=crs)[0])]
         host = hit["county_code"].iloc[0]
         people[host] = people.get(host, 0.0) + people.pop(census_code)
+    return people.reindex(metric["county_code"].to_numpy())
+
+
+def _county_density(shared: Path, zones: pd.DataFrame, zone_xy: np.ndarray, counties, crs
+                    ) -> pd.Series:
+    """2020 residents per km² of each county polygon; zones' residents added to the host."""
+    metric = counties.to_crs(crs)
     area = pd.Series(metric.area.to_numpy() / 1e6, index=metric["county_code"].to_numpy())
-    return (people.reindex(area.index) / area).round(3)
+    return (_county_people(shared, zones, zone_xy, counties, crs) / area).round(3)
 
 
-if __name__ == "__main__":
-    main()
+def _hosted_census(shared: Path, counties, crs) -> pd.Series:
+    """:func:`_county_people` with the zones located as in :func:`town_facts`."""
+    _coords, _ = _package()
+    adcode = pd.read_csv(shared / "vonng-adcode-jilin" / "jilin_adcode_2016.csv", dtype=str)
+    seats = adcode[adcode["level"].isin(["city", "county"]) & adcode["longitude"].notna()]
+    seat_xy = dict(zip(seats["name"], _xy(_gcj_points(_coords, seats), crs), strict=True))
+    zones = pd.read_csv(shared / "devzones-jilin-2018" / "jilin_development_zones_2018.tsv",
+                        sep="\t", dtype=str)
+    zone_xy = _devzone_xy(zones, seat_xy, counties, crs)
+    return _county_people(shared, zones, zone_xy, counties, crs)
 
 
 # --------------------------------------------------------------------------- road skeleton
@@ -351,3 +370,82 @@ def _edge_frame(rows: list) -> pd.DataFrame:
     df.loc[swap, a + b] = df.loc[swap, b + a].to_numpy()
     df[["u", "v"]] = df[["u", "v"]].astype(np.int64)
     return df.sort_values(["u", "v"]).drop_duplicates(["u", "v"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- population grid
+# GPW v4.11 population density 2020, 15 arc-minute cells (CIESIN/SEDAC, CC BY 4.0; issue #17):
+# a coarse regional surface (one cell is ~20 x 28 km), never a town's own population. Each
+# cell is cut by the county polygons; a piece's GPW people are density x its area, measured in
+# the metric CRS the pipeline uses by default ("auto": the Albers equal-area conic fitted to
+# Jilin). GPW's 2020 is a projection of earlier census rounds: inside Jilin it sums to 28.4 M
+# against 24.07 M counted in the 2020 census, and its county totals are off by factors of
+# 0.34 (an urban district smeared over its rural cell) to 3.0. So ``pop`` scales every
+# county's pieces to that county's 2020 census residents (the development zones' residents in
+# their host district, as for the town facts): the census says how many people live in each
+# county, GPW only where in the county they live.
+
+GPW = Path("gpw-v4-popdens-2020-15min-jilin", "gpw_v4_popdens_2020_15min_jilin.tif")
+POPULATION_GRID_COLUMNS = ["row", "col", "county_code", "lon", "lat", "density_km2", "cell_km2",
+                           "piece_km2", "pop_gpw", "pop"]
+# Cell edges are densified to this step (degrees) before projecting, so that the projected
+# parallels are arcs and the cell areas are exact to well below 0.01 %.
+_SEGMENT_DEG = 0.01
+
+
+def population_grid(shared: Path = SHARED) -> pd.DataFrame:
+    """The GPW cells of Jilin cut by its county polygons, with GPW's and the census' people.
+
+    One row per piece (a cell's part in one county). Columns: ``row``, ``col`` (cell of the
+    shared raster, read with rasterio), ``county_code``, ``lon``, ``lat`` (WGS84 centroid of
+    the piece, 5 decimals), ``density_km2`` (GPW persons per km² of land, as stored),
+    ``cell_km2`` (whole cell) and ``piece_km2`` (km², equal-area metric CRS), ``pop_gpw`` =
+    density × ``piece_km2`` and ``pop`` = ``pop_gpw`` scaled so that each county's pieces sum
+    to its 2020 census residents (persons, 0.1). Cells without data are left out.
+    """
+    import geopandas as gpd
+    import rasterio
+    import shapely
+
+    _coords, datasets = _package()
+    with rasterio.open(shared / GPW) as ds:
+        if ds.crs is None or ds.crs.to_epsg() != 4326:
+            raise SystemExit(f"{shared / GPW}: expected EPSG:4326, got {ds.crs}")
+        band = ds.read(1, masked=True)
+        transform = ds.transform
+    counties = datasets.counties()
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    if transform.b or transform.d:
+        raise SystemExit(f"{shared / GPW}: a rotated grid is not expected")
+    rows, cols = np.nonzero(~np.ma.getmaskarray(band))
+    x0, y0 = transform.c + transform.a * cols, transform.f + transform.e * rows
+    x1, y1 = x0 + transform.a, y0 + transform.e
+    boxes = shapely.segmentize(shapely.box(x0, y1, x1, y0), _SEGMENT_DEG)
+    cells = gpd.GeoDataFrame(
+        {"row": rows, "col": cols, "density_km2": np.ma.getdata(band)[rows, cols].astype(float)},
+        geometry=gpd.GeoSeries(boxes, crs="EPSG:4326").to_crs(crs))
+    cells["cell_km2"] = cells.area / 1e6
+    pieces = gpd.overlay(cells, counties.to_crs(crs)[["county_code", "geometry"]],
+                         how="intersection", keep_geom_type=True)
+    pieces = pieces[pieces.area > 0]
+    pieces["piece_km2"] = pieces.area / 1e6
+    pieces["pop_gpw"] = pieces["density_km2"] * pieces["piece_km2"]
+    census = _hosted_census(shared, counties, crs)
+    scale = census / pieces.groupby("county_code")["pop_gpw"].sum()
+    pieces["pop"] = pieces["pop_gpw"] * pieces["county_code"].map(scale)
+    centroid = pieces.centroid.to_crs("EPSG:4326")
+    out = pd.DataFrame({
+        "row": pieces["row"].to_numpy(), "col": pieces["col"].to_numpy(),
+        "county_code": pieces["county_code"].to_numpy(),
+        "lon": centroid.x.round(5).to_numpy(), "lat": centroid.y.round(5).to_numpy(),
+        "density_km2": pieces["density_km2"].round(4).to_numpy(),
+        "cell_km2": pieces["cell_km2"].round(3).to_numpy(),
+        "piece_km2": pieces["piece_km2"].round(3).to_numpy(),
+        "pop_gpw": pieces["pop_gpw"].round(1).to_numpy(),
+        "pop": pieces["pop"].round(1).to_numpy(),
+    })
+    return out.sort_values(["row", "col", "county_code"])[POPULATION_GRID_COLUMNS] \
+        .reset_index(drop=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -44,6 +44,11 @@ COUNTIES_JILIN = "jilin_counties_cnmaps_wgs84.parquet"
 #: The OSM major-road skeleton of Jilin (scgraph-data 2.0.0; ODbL): an edge list.
 HIGHWAYS_OSM = "jilin_highways_osm_scgraph.csv"
 HIGHWAYS_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+#: GPW v4.11 population 2020 on 15' cells clipped to Jilin (CIESIN; CC BY 4.0): a regional
+#: surface, made by ``data_raw/prepare.py`` (``population_grid``).
+POPULATION_GRID = "jilin_gpw_v4_pop_2020_15min.csv"
+POPULATION_GRID_ATTRIBUTION = ("CIESIN, Columbia University (2018), Gridded Population of the "
+                               "World v4.11, doi:10.7927/H49C6VHW, CC BY 4.0")
 
 # Simplification of the county outlines before the GCJ-02 inverse; ~50 m keeps them far
 # more precise than the GCJ-02 offset they are corrected for.
@@ -382,6 +387,29 @@ def jilin_highways() -> pd.DataFrame:
     missing = {"u", "v", "length_km", "u_lon", "u_lat", "v_lon", "v_lat"} - set(df.columns)
     if missing:
         raise errors.InputDataError(f"{path}: missing column(s) {sorted(missing)}")
+    return df
+
+
+def jilin_population_grid() -> pd.DataFrame:
+    """The embedded GPW v4.11 2020 population grid of Jilin (15' cells, ~20 x 28 km), cut by
+    the county polygons: one row per piece of a cell in one county, with ``row``, ``col``,
+    ``county_code``, ``lon``, ``lat`` (WGS84 centroid of the piece), ``density_km2`` (GPW
+    persons per km² of land), ``cell_km2`` and ``piece_km2`` (km², equal-area metric CRS),
+    ``pop_gpw`` = density × ``piece_km2``, and ``pop``: that scaled so each county sums to its
+    2020 census residents (persons). A regional surface: no cell says anything about one
+    town's own people."""
+    path = data_path(POPULATION_GRID)
+    df = pd.read_csv(path, dtype={"county_code": str})
+    missing = {"lon", "lat", "pop"} - set(df.columns)
+    if missing:
+        raise errors.InputDataError(f"{path}: missing column(s) {sorted(missing)}")
+    bad = df.index[~(np.isfinite(df["pop"]) & (df["pop"] >= 0))]
+    if len(bad):
+        raise errors.InputDataError(
+            f"{path}: row {int(bad[0]) + 2}, column pop: {df['pop'].iloc[bad[0]]!r} is not a "
+            "count of persons (finite, >= 0)")
+    df.attrs["label"] = ("GPW v4.11 2020 15′ cells (~20 × 28 km) cut by county, each county "
+                         "scaled to its 2020 census residents")
     return df
 
 

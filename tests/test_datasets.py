@@ -62,3 +62,81 @@ def test_embedded_road_skeleton_is_the_osm_extract():
 def test_stored_road_skeleton_equals_a_fresh_conversion():
     fresh = _prepare().highways_from_geojson(SKELETON)
     pd.testing.assert_frame_equal(datasets.jilin_highways(), fresh, check_exact=True)
+
+
+GPW = ROOT.parent / "shared" / "data" / "gpw-v4-popdens-2020-15min-jilin" / \
+    "gpw_v4_popdens_2020_15min_jilin.tif"
+
+
+def test_embedded_population_grid_is_gpw_scaled_to_the_county_census():
+    import numpy as np
+
+    from spatial_towns import _coords
+
+    grid = datasets.jilin_population_grid()
+    counties = datasets.counties()
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    metric = counties.to_crs(crs)
+    # The pieces tile the province: their areas add up to Jilin's, county by county.
+    area = pd.Series(metric.area.to_numpy() / 1e6, index=metric["county_code"].to_numpy())
+    per = grid.groupby(grid["county_code"].astype(str))["piece_km2"].sum()
+    np.testing.assert_allclose(per.reindex(area.index), area, rtol=1e-4)
+    # A piece is part of one cell; a cell's pieces never exceed it (areas kept to 0.001 km²).
+    cell = grid.groupby(["row", "col"]).agg(pieces=("piece_km2", "sum"), cell=("cell_km2", "first"),
+                                            n=("piece_km2", "size"))
+    assert (cell["pieces"] <= cell["cell"] + 0.0005 * (cell["n"] + 1)).all()
+    # Equal-area cells: a 0.25° cell's area on the authalic sphere (R = 6371.007 km) is
+    # R² Δλ (sin φ_top - sin φ_bottom); the ellipsoidal Albers area is within 0.5 % of it.
+    top = np.radians(46.5 - 0.25 * cell.index.get_level_values("row"))
+    sphere = 6371.007 ** 2 * np.radians(0.25) * (np.sin(top) - np.sin(top - np.radians(0.25)))
+    np.testing.assert_allclose(cell["cell"], sphere, rtol=5e-3)
+    # GPW people = density x area; pop = that scaled to each county's 2020 census residents,
+    # with the development zones' residents (census rows 2201 71-74, ..., no polygon) added to
+    # at most 8 host districts and 220273's (located nowhere) left out.
+    # (within the stored rounding: 0.1 person, 0.001 km², 0.0001 per km²)
+    err = (grid["pop_gpw"] - grid["density_km2"] * grid["piece_km2"]).abs()
+    assert (err <= 0.05 + grid["density_km2"] * 0.0005 + grid["piece_km2"] * 5e-5 + 1e-9).all()
+    census = datasets.county_census_2020().set_index("county_code")["pop_2020"].astype(float)
+    pop = grid.groupby(grid["county_code"].astype(str))["pop"].sum()
+    assert pop.sum() == pytest.approx(census.drop("220273").sum(), abs=100)
+    gap = pop - census.reindex(pop.index)
+    assert (gap > -50).all() and int((gap > 50).sum()) <= 8
+    scale = pop / grid.groupby(grid["county_code"].astype(str))["pop_gpw"].sum()
+    # One factor per county: GPW says only where in the county its people live.
+    np.testing.assert_allclose(grid["pop"], grid["pop_gpw"] * grid["county_code"].map(scale),
+                               rtol=1e-3, atol=0.3)
+
+
+@pytest.mark.skipif(not GPW.exists(), reason="shared gpw-v4-popdens-2020-15min-jilin absent")
+def test_stored_population_grid_equals_a_fresh_preparation():
+    fresh = _prepare().population_grid()
+    stored = datasets.jilin_population_grid()
+    stored.attrs = {}
+    pd.testing.assert_frame_equal(stored, fresh, check_dtype=False, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.skipif(not GPW.exists(), reason="shared gpw-v4-popdens-2020-15min-jilin absent")
+def test_grid_people_sum_to_the_raster_inside_jilin():
+    """Independent of the polygon overlay: each raster cell's share inside Jilin from a
+    40 x 40 lattice of points, times its spherical area, times its density (rasterio)."""
+    import numpy as np
+    import rasterio
+    import shapely
+
+    with rasterio.open(GPW) as ds:
+        band = ds.read(1, masked=True)
+        t = ds.transform
+    jilin = datasets.counties().union_all()
+    shapely.prepare(jilin)
+    k = (np.arange(40) + 0.5) / 40
+    total = 0.0
+    for r, c in zip(*np.nonzero(~np.ma.getmaskarray(band)), strict=True):
+        x0, y0 = t.c + t.a * c, t.f + t.e * r
+        xs, ys = np.meshgrid(x0 + 0.25 * k, y0 - 0.25 * k)
+        share = shapely.contains_xy(jilin, xs.ravel(), ys.ravel()).mean()
+        if share:
+            top = np.radians(y0)
+            area = 6371.007 ** 2 * np.radians(0.25) * (np.sin(top) - np.sin(top - np.radians(0.25)))
+            total += float(band[r, c]) * share * area
+    stored = datasets.jilin_population_grid()["pop_gpw"].sum()
+    assert stored == pytest.approx(total, rel=5e-3)
