@@ -183,6 +183,10 @@ class Access:
     #: Speed of the leg between a place and its nearest skeleton node (straight line x
     #: circuity_factor), km/h.
     access_speed_kmh: float = 30.0
+    #: Jilin default run: the embedded GPW population grid as a regional surface.
+    embedded_population_grid: bool = True
+    #: Travel-time thresholds (min) of the regional catchment on that grid.
+    region_isochrone_min: tuple[float, ...] = (60.0,)
 
 
 # Development types (发展类型) of the provincial plan, in rule precedence order: a town that
@@ -347,18 +351,19 @@ def _bool(value, key: str, source: str) -> bool:
     return value
 
 
-def _thresholds(value, source: str) -> tuple[float, ...]:
-    """``access.isochrone_min``: one number or a list of minutes, positive and distinct."""
+def _thresholds(value, source: str, key: str = "access.isochrone_min") -> tuple[float, ...]:
+    """``access.isochrone_min`` (or ``key``): one number or a list of minutes, positive and
+    distinct."""
     vals = value if isinstance(value, (list, tuple)) else [value]
     try:
         out = tuple(float(v) for v in vals)
     except (TypeError, ValueError):
         raise errors.ConfigError(
-            f"access.isochrone_min = {value!r} in {source}: give minutes, e.g. [15, 30, 60]"
+            f"{key} = {value!r} in {source}: give minutes, e.g. [15, 30, 60]"
         ) from None
     if not out or any(not (0 < v < 1e4) for v in out) or len(set(out)) != len(out):
         raise errors.ConfigError(
-            f"access.isochrone_min = {value!r} in {source}: need distinct positive minutes"
+            f"{key} = {value!r} in {source}: need distinct positive minutes"
         )
     return out
 
@@ -405,6 +410,10 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
                                  source),
             network_speed_kmh=float(acc.get("network_speed_kmh", 60.0)),
             access_speed_kmh=float(acc.get("access_speed_kmh", 30.0)),
+            embedded_population_grid=_bool(acc.get("embedded_population_grid", True),
+                                           "access.embedded_population_grid", source),
+            region_isochrone_min=_thresholds(acc.get("region_isochrone_min", [60.0]), source,
+                                             "access.region_isochrone_min"),
         )
     except KeyError as exc:
         raise errors.ConfigError(f"missing config key {exc} in {source}") from None

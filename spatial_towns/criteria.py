@@ -40,6 +40,9 @@ UNITS = {
     "snap_km": "km from the town to its road-graph node",
     "pop_within_<T>min": "persons reachable by road within T minutes (access.isochrone_min)",
     "gravity_access": "persons weighted by exp(-beta x minutes) by road",
+    "region_pop_<T>min": ("persons of the regional population grid reachable within T minutes "
+                          "(access.region_isochrone_min)"),
+    "region_gravity": "persons of the regional population grid weighted by exp(-beta x minutes)",
 }
 
 
@@ -54,6 +57,10 @@ class Layers:
     roads: object | None = None  # road file path, osmnx MultiDiGraph or network.PreparedGraph
     population: object | None = None  # open rasterio dataset
     census: pd.DataFrame | None = None
+    #: Coarse regional population surface, one row per cell: ``lon``, ``lat`` (WGS84) and
+    #: ``pop`` (persons), e.g. :func:`spatial_towns.datasets.jilin_population_grid`. It feeds
+    #: only the ``region_*`` catchments, never a town's own population (``pop_within_km``).
+    population_grid: pd.DataFrame | None = None
     provenance: dict = field(default_factory=dict)
 
 
@@ -297,6 +304,19 @@ def compute(
             put("gravity_access", grav,
                 f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over nodes within "
                 f"{acc.gravity_limit_min:g} min by road")
+        if layers.population_grid is not None:
+            grid = layers.population_grid
+            within, grav, note = region_access(g, town_node, snap_m, txy,
+                                               _xy(_grid_points(grid), crs),
+                                               grid["pop"].to_numpy(float), acc,
+                                               grid.attrs.get("label", "a regional grid"))
+            for k, minutes in enumerate(acc.region_isochrone_min):
+                put(region_column(minutes), within[:, k],
+                    f"persons of the regional population grid reachable within {minutes:g} min "
+                    f"({note})")
+            put("region_gravity", grav,
+                f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over grid cells "
+                f"within {acc.gravity_limit_min:g} min ({note})")
     else:
         for col in ("time_rail_min", "time_expressway_min"):
             out[col] = np.nan
@@ -317,6 +337,11 @@ def compute(
             out[col] = np.nan
             methods[col] = ("not computed: needs a road graph and a population raster"
                             " (--roads and --population)")
+    for col in [region_column(m) for m in acc.region_isochrone_min] + ["region_gravity"]:
+        if col not in out:
+            out[col] = np.nan
+            methods[col] = ("not computed: needs a road graph and the regional population grid"
+                            " (embedded for the Jilin default run, access.embedded_population_grid)")
     if progress:
         progress("travel times")
 
@@ -357,6 +382,94 @@ def isochrone_column(minutes: float) -> str:
     return f"pop_within_{minutes:g}min".replace(".", "_")
 
 
+def region_column(minutes: float) -> str:
+    """Column name of the regional-grid catchment within ``minutes``, e.g. ``region_pop_60min``."""
+    return f"region_pop_{minutes:g}min".replace(".", "_")
+
+
+def _grid_points(grid: pd.DataFrame) -> gpd.GeoSeries:
+    return gpd.GeoSeries(gpd.points_from_xy(grid["lon"], grid["lat"]), crs="EPSG:4326")
+
+
+def _leg_s(dist_m: np.ndarray, acc) -> np.ndarray:
+    """Seconds of the leg between a place and its skeleton node: straight line ×
+    ``circuity_factor`` at ``access_speed_kmh``."""
+    return np.asarray(dist_m, dtype=float) / 1000.0 * acc.circuity_factor \
+        / acc.access_speed_kmh * 3600.0
+
+
+def region_access(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
+                  town_xy: np.ndarray, cell_xy: np.ndarray, cell_pop: np.ndarray, acc,
+                  label: str = "the regional population grid",
+                  ) -> tuple[np.ndarray, np.ndarray, str]:
+    """Regional catchment of each town on a coarse population grid: people within each of
+    ``acc.region_isochrone_min`` minutes, and gravity access.
+
+    A cell's people are placed at its centroid and reached like a seat in
+    :func:`_skeleton_times`: the town's access leg to its node, the road from node to node,
+    and the cell's leg from its node to its centroid (both legs straight line ×
+    ``circuity_factor`` at ``access_speed_kmh``); where the straight-line estimate (×
+    ``circuity_factor`` at ``fallback_speed_kmh``) is quicker, or the road does not connect
+    the two, that estimate is the time. So a town far from the graph or on a disconnected
+    piece still reaches the cells around it (its own cell among them), by the estimate.
+
+    Parameters
+    ----------
+    g : network.PreparedGraph
+        Road graph (seconds; ``g.crs`` metric).
+    town_node, snap_m : numpy.ndarray
+        Each town's node (:func:`network.snap`) and its distance to it (metres).
+    town_xy, cell_xy : numpy.ndarray
+        Towns and cell centroids, (n, 2) metres in ``g.crs``.
+    cell_pop : numpy.ndarray
+        Persons per cell.
+    acc : config.Access
+        Speeds, circuity, thresholds and the gravity decay (``gravity_beta_per_min``,
+        cut-off ``gravity_limit_min``).
+    label : str
+        What the grid is, for the note.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, str)
+        Persons within each threshold, shape (n_towns, n_thresholds); gravity access
+        Σ pop × exp(-beta × minutes) over cells within the cut-off, shape (n_towns,); and a
+        note for the report stating the method and counting the towns reached by the
+        estimate alone.
+    """
+    thr_s = np.asarray(acc.region_isochrone_min, dtype=float) * 60.0
+    limit_s = float(max(thr_s.max(initial=0.0), acc.gravity_limit_min * 60.0))
+    cell_node, cell_snap = network.snap(g, cell_xy)
+    nodes, cell_col = np.unique(cell_node, return_inverse=True)
+    col_of = np.full(g.n_nodes, -1, dtype=np.int64)
+    col_of[nodes] = np.arange(nodes.size)
+    towns, town_row = np.unique(town_node, return_inverse=True)
+    road = np.full((towns.size, nodes.size), np.inf)
+    for src, node, t in network.bounded_times(g, towns, limit_s):
+        hit = col_of[node] >= 0
+        road[src[hit], col_of[node[hit]]] = t[hit]
+    by_road = _leg_s(snap_m, acc)[:, None] + road[town_row][:, cell_col] \
+        + _leg_s(cell_snap, acc)[None, :]
+    dist_m = np.hypot(town_xy[:, None, 0] - cell_xy[None, :, 0],
+                      town_xy[:, None, 1] - cell_xy[None, :, 1])
+    direct = dist_m / 1000.0 * acc.circuity_factor / acc.fallback_speed_kmh * 3600.0
+    t = np.minimum(by_road, direct)
+    pop = np.asarray(cell_pop, dtype=float)
+    within = np.column_stack([(t <= tk) @ pop for tk in thr_s]) if thr_s.size \
+        else np.zeros((len(t), 0))
+    beta_per_s = acc.gravity_beta_per_min / 60.0
+    gravity = np.where(t <= acc.gravity_limit_min * 60.0, np.exp(-beta_per_s * t), 0.0) @ pop
+    estimate_only = int((~(by_road <= limit_s).any(axis=1)).sum())
+    speed = f"{acc.network_speed_kmh:g} km/h on the skeleton, " if g.skeleton else ""
+    note = (f"{len(pop)} points of {label}, each coarser than a town: a regional surface, not "
+            f"the town's own population; a point's people at its centroid, reached by road ({speed}legs straight line × {acc.circuity_factor:g}"
+            f" at {acc.access_speed_kmh:g} km/h at both ends) or by the straight-line estimate (× {acc.circuity_factor:g} at "
+            f"{acc.fallback_speed_kmh:g} km/h) where quicker; {estimate_only} towns reach no "
+            f"cell by road within {limit_s / 60.0:g} min (far from the graph or on a "
+            "disconnected piece) and count the estimate alone")
+    return within, gravity, note
+
+
 def _skeleton_times(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
                     target_xy: np.ndarray, straight_km: np.ndarray, acc,
                     own: np.ndarray | None = None) -> tuple[np.ndarray, str]:
@@ -372,8 +485,8 @@ def _skeleton_times(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.
     """
     circ = acc.circuity_factor
     t_node, t_snap = network.snap(g, target_xy)
-    target_leg = t_snap / 1000.0 * circ / acc.access_speed_kmh * 3600.0
-    town_leg = snap_m / 1000.0 * circ / acc.access_speed_kmh * 3600.0
+    target_leg = _leg_s(t_snap, acc)
+    town_leg = _leg_s(snap_m, acc)
     by_road = network.time_to_nearest_from(g, t_node, target_leg)[town_node] + town_leg
     if own is not None and (own >= 0).any():
         ok = own >= 0

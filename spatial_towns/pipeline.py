@@ -286,6 +286,14 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
             layers.provenance[kind] = f"{path} ({len(thematic[kind])} features)"
     if layers.roads is None and _embedded_roads(inputs, cfg):
         layers.roads = _skeleton(cfg, crs, layers.provenance)
+    if _embedded_population_grid(inputs, cfg):
+        layers.population_grid = datasets.jilin_population_grid()
+        layers.provenance["population_grid"] = (
+            f"embedded {datasets.POPULATION_GRID}: GPW v4.11 population density 2020, 15′ cells "
+            f"({datasets.POPULATION_GRID_ATTRIBUTION}), × cell area in Jilin in the Albers "
+            f"equal-area CRS, {len(layers.population_grid)} cells, "
+            f"{layers.population_grid['pop'].sum() / 1e6:.2f} M persons (each county scaled to its 2020 census residents; GPW gives where in the county): a regional surface "
+            "for the region_* catchments only, never a town's own population")
     if layers.roads is not None:
         # Prepared once in the run's CRS (from the cache beside the file when it is fresh);
         # the criteria, the development types and the map layers all reuse this graph.
@@ -345,11 +353,20 @@ def attach_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, inputs: Inputs,
     return facts_mod.attach(table, towns, ft, cfg, base_eligible(towns, cfg))
 
 
+def _embedded_jilin(inputs: Inputs) -> bool:
+    """A default Jilin run (embedded towns' province and boundaries): it drives on the
+    embedded OSM skeleton (unless ``access.embedded_roads`` is off) and has the embedded GPW
+    grid as its regional population surface (unless ``access.embedded_population_grid``)."""
+    return (inputs.province_code == "220000" and not inputs.national
+            and not inputs.boundaries)
+
+
 def _embedded_roads(inputs: Inputs, cfg: config_mod.Config) -> bool:
-    """The default Jilin run (embedded towns' province, boundaries) drives on the embedded
-    OSM skeleton unless ``access.embedded_roads`` is off."""
-    return (cfg.access.embedded_roads and inputs.province_code == "220000"
-            and not inputs.national and not inputs.boundaries)
+    return cfg.access.embedded_roads and _embedded_jilin(inputs)
+
+
+def _embedded_population_grid(inputs: Inputs, cfg: config_mod.Config) -> bool:
+    return cfg.access.embedded_population_grid and _embedded_jilin(inputs)
 
 
 def _skeleton(cfg: config_mod.Config, crs: pyproj.CRS, provenance: dict):

@@ -3,6 +3,7 @@ tier counts per prefecture and the selected towns."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import aggregation, transforms
@@ -75,6 +76,7 @@ def render(res) -> str:
     out += _weights_section(res)
     out += _groups_section(res)
     out += _correlation_section(res)
+    out += _regional_section(res)
     sel = res.selection
     out += ["## Tiers", "", f"Joint integer program (HiGHS; solved as {sel.method}), objective "
             f"{sel.objective:.2f} (Σ tier_weight × score).", ""]
@@ -282,4 +284,50 @@ def _correlation_section(res) -> list[str]:
                 + "; ".join(f"`{a}` and `{b}` (r = {r:+.2f})" for a, b, r in high) + ".", ""]
     else:
         out += [f"No pair of scored criteria has |r| > {CORRELATION_WARN:g}.", ""]
+    return out
+
+
+def regional_fit(res, column: str) -> dict:
+    """How much an unscored regional column says beyond the scored criteria, over the eligible
+    towns: ``log1p`` then min-max of ``column`` against the scored criteria's transformed
+    values. Returns the largest |r| and its criterion (``r_max``, ``r_max_with``), the R² of a
+    least-squares fit on all of them (``r2``) and r with the straight-line km to the metro
+    core (``r_core``)."""
+    el = res.towns["status"] == "eligible"
+    y = np.log1p(res.towns.loc[el, column].astype(float))
+    corr = criteria_correlation(res)
+    names = [c for c in corr.columns if not corr[c].isna().all()]
+    x = res.towns.loc[el, [f"norm_{n}" for n in names]].astype(float)
+    ok = y.notna() & x.notna().all(axis=1)
+    y, x = y[ok], x[ok]
+    r = {n: float(np.corrcoef(y, x[f"norm_{n}"])[0, 1]) for n in names}
+    top = max(r, key=lambda n: abs(r[n]))
+    design = np.column_stack([x.to_numpy(), np.ones(len(x))])
+    resid = y - design @ np.linalg.lstsq(design, y.to_numpy(), rcond=None)[0]
+    core = res.towns.loc[el, "dist_changchun_km"].astype(float)[ok]
+    return {"r_max": r[top], "r_max_with": top, "r2": float(1 - resid.var() / y.var()),
+            "r_core": float(np.corrcoef(y, core)[0, 1]), "n": int(ok.sum())}
+
+
+def _regional_section(res) -> list[str]:
+    """The regional catchments on the coarse population grid, when computed and not scored:
+    what they would add, measured, and why they are left out."""
+    scored = {u.column for u in res.used if u.column}
+    cols = [c for c, m in res.methods.items() if c.startswith("region_pop_")
+            and not m.startswith("not computed") and c not in scored]
+    if not cols:
+        return []
+    out = ["### Regional catchment (computed, not scored)", ""]
+    for c in cols:
+        f = regional_fit(res, c)
+        out.append(f"- `{c}` (log1p) over {f['n']} eligible towns: largest |r| with a scored "
+                   f"criterion {f['r_max']:+.2f} (`{f['r_max_with']}`), R² of a linear fit on all "
+                   f"scored criteria {f['r2']:.2f}; r with the straight-line km to "
+                   f"{res.cfg.focus.metro_core} {f['r_core']:+.2f}.")
+    out += ["", "Not scored by default: what it adds beyond the scored criteria is mostly the "
+            f"pull of {res.cfg.focus.metro_core} and the other big cities within an hour, which "
+            "the weights count once (the own prefecture seat, metro membership); and a 15′ cell "
+            "(~20 × 28 km) holds two or three townships, so the grid cannot tell a town's own "
+            "hinterland (\"服务乡村\") from its neighbours'. Score it with a `[[criteria]]` "
+            "entry (see the comment at `access.region_isochrone_min`).", ""]
     return out

@@ -318,3 +318,91 @@ def test_skeleton_time_goes_to_the_own_seat_not_the_nearest():
     assert to_b < to_a  # B's seat is nearer by road too
     assert tab.loc[0, "time_prefecture_min"] * 60 >= to_a - 1e-6  # ...but A's is the town's
     assert tab.loc[0, "time_prefecture_min"] * 60 > to_b + 1.0
+
+
+def _region_world():
+    """Hand-made skeleton and grid (not real data), laid out in the metric CRS (km offsets
+    from its origin): a road A of four 20 km edges along y = 0, a disconnected road B at
+    y = 100 km; three towns - on A's first node, next to B, and 85 km from any road - and
+    four grid points of known people."""
+    import pandas as pd
+    import pyproj
+
+    from spatial_towns import network
+
+    to_ll = pyproj.Transformer.from_crs(CRS, 4326, always_xy=True)
+
+    def ll(xy_km):
+        x, y = np.asarray(xy_km, dtype=float).T * 1000.0
+        return np.column_stack(to_ll.transform(x, y))
+
+    a = ll([(0, 0), (20, 0), (40, 0), (60, 0), (80, 0)])
+    b = ll([(0, 100), (10, 100)])
+    ends = [(a[i], a[i + 1]) for i in range(4)] + [(b[0], b[1])]
+    edges = pd.DataFrame({"u": [1, 2, 3, 4, 10], "v": [2, 3, 4, 5, 11],
+                          "length_km": [20.0, 20.0, 20.0, 20.0, 10.0],
+                          "u_lon": [p[0] for p, _ in ends], "u_lat": [p[1] for p, _ in ends],
+                          "v_lon": [q[0] for _, q in ends], "v_lat": [q[1] for _, q in ends]})
+    g = network.skeleton_graph(edges, 60.0, CRS)
+    town_ll = ll([(0, 0), (5, 100), (-60, -60)])
+    towns = gpd.GeoDataFrame({"code": ["on_a", "next_to_b", "far"], "county_code": ["220102"] * 3},
+                             geometry=gpd.points_from_xy(town_ll[:, 0], town_ll[:, 1]), crs=4326)
+    cell_ll = ll([(40, 0), (80, 0), (10, 130), (-60, -90)])
+    grid = pd.DataFrame({"lon": cell_ll[:, 0], "lat": cell_ll[:, 1],
+                         "pop": [1000.0, 100.0, 10.0, 1.0]})
+    return g, towns, grid
+
+
+def _region_cfg(minutes, limit=60.0):
+    import dataclasses
+
+    cfg = config.load()
+    return dataclasses.replace(cfg, access=dataclasses.replace(
+        cfg.access, region_isochrone_min=tuple(minutes), gravity_limit_min=limit))
+
+
+def test_region_catchment_by_road_and_by_estimate_for_far_and_disconnected_towns():
+    """People reachable within T minutes on a coarse grid: by road (legs at both ends) or by
+    the straight-line estimate where quicker; a town off the network or on a disconnected
+    piece still counts the grid points within the estimate's reach, and the note counts it.
+    No town-level population (pop_within_km) comes from the grid."""
+    g, towns, grid = _region_world()
+    layers = _layers(g)
+    layers.population_grid = grid
+    cfg = _region_cfg([60.0, 90.0])
+    tab, methods = criteria.compute(towns, layers, cfg, CRS)
+    # on_a: 40 km of road = 40 min to the 1000 (the estimate, 40 x 1.3 at 50 km/h, is 62 min);
+    # the 100 at 80 km of road take 80 min: within 90 only. next_to_b: the road B leads
+    # nowhere near a grid point; the 10 at 30.4 km straight (47 min by the estimate) count.
+    # far: 85 km from any road (a 221 min leg); the 1 at 30 km (47 min) counts.
+    assert tab["region_pop_60min"].tolist() == [1000.0, 10.0, 1.0]
+    assert tab["region_pop_90min"].tolist() == [1100.0, 10.0, 1.0]
+    m = methods["region_pop_60min"]
+    assert "2 towns reach no cell by road within 90 min" in m and "not the town's own" in m
+    # Gravity: Σ pop x exp(-0.05 x minutes) within the 60 min limit.
+    assert tab.loc[0, "region_gravity"] == pytest.approx(1000 * np.exp(-0.05 * 40), rel=0.01)
+    flags = tab["network_flag"].tolist()
+    assert flags[0] == "" and "disconnected" in flags[1] and "km from the road network" in flags[2]
+    assert tab["pop_within_km"].isna().all()
+    assert methods["pop_within_km"].startswith("not computed")
+    for col in ("pop_within_60min", "gravity_access"):
+        assert tab[col].isna().all() and methods[col].startswith("not computed")
+
+
+def test_region_catchment_grows_with_the_threshold_up_to_the_whole_grid():
+    g, towns, grid = _region_world()
+    layers = _layers(g)
+    layers.population_grid = grid
+    minutes = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0, 9000.0]
+    tab, _ = criteria.compute(towns, layers, _region_cfg(minutes, limit=9000.0), CRS)
+    vals = tab[[criteria.region_column(m) for m in minutes]].to_numpy()
+    assert (np.diff(vals, axis=1) >= 0).all()
+    # Every grid point is reached in the end (the estimate is never infinite).
+    assert vals[:, -1] == pytest.approx(np.full(3, grid["pop"].sum()))
+
+
+def test_region_catchment_not_computed_without_the_grid():
+    g, towns, _ = _region_world()
+    tab, methods = criteria.compute(towns, _layers(g), config.load(), CRS)
+    assert tab["region_pop_60min"].isna().all()
+    assert methods["region_pop_60min"].startswith("not computed")

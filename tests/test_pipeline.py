@@ -206,3 +206,33 @@ def test_embedded_roads_only_in_the_jilin_default_and_switchable():
     assert not pipeline._embedded_roads(pipeline.Inputs(), cfg)
     assert pipeline._embedded_roads(pipeline.Inputs(), config.load())
     assert not pipeline._embedded_roads(pipeline.Inputs(national="x.csv"), config.load())
+
+
+def test_default_run_has_a_regional_catchment_never_a_town_population(default_run):
+    """The embedded GPW grid gives every located town a 60-minute catchment on the skeleton
+    (at most the grid's people, at least its own piece's), unscored and reported with its
+    figures; no pop_within_km (a town's own population) is made from it."""
+    from spatial_towns import datasets
+
+    res = default_run
+    located = res.towns.geometry.notna() & (res.towns["county_code"].notna())
+    c = res.towns.loc[located, "region_pop_60min"]
+    total = datasets.jilin_population_grid()["pop"].sum()
+    assert c.notna().all() and (c > 0).all() and (c <= total + 1).all()
+    assert res.towns.loc[located, "region_gravity"].le(c).all()  # weights exp(-beta t) <= 1
+    assert res.towns["pop_within_km"].isna().all()
+    assert res.methods["pop_within_km"].startswith("not computed")
+    assert "not the town's own population" in res.methods["region_pop_60min"]
+    assert "region_pop_60min" not in {u.column for u in res.used}
+    assert "CC BY 4.0" in res.provenance["population_grid"]
+    text = res.files["report.md"].read_text(encoding="utf-8")
+    assert "### Regional catchment (computed, not scored)" in text
+
+
+def test_embedded_population_grid_only_in_the_jilin_default_and_switchable():
+    cfg = config.from_dict(config.merge(config.load().to_dict(),
+                                        {"access": {"embedded_population_grid": False}}))
+    assert not pipeline._embedded_population_grid(pipeline.Inputs(), cfg)
+    assert pipeline._embedded_population_grid(pipeline.Inputs(), config.load())
+    assert not pipeline._embedded_population_grid(pipeline.Inputs(national="x.csv"),
+                                                  config.load())
