@@ -24,7 +24,7 @@ import contextlib
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import branca
 import branca.element
@@ -137,29 +137,29 @@ def search_labels(towns: pd.DataFrame) -> pd.Series:
     return lab
 
 
-def _tier_label(row: pd.Series, tier_labels: dict) -> str:
+def _tier_label(row: Mapping, tier_labels: dict) -> str:
     if row["tier"]:
         return tier_labels.get(row["tier"], str(row["tier"]))
     return "不参评" if row["status"] == "excluded" else "未入选"
 
 
-def _stability(row: pd.Series, tiers) -> str:
+def _stability(row: Mapping, tiers) -> str:
     """Tier probabilities and rank interval, when the run computed them (columns
     ``p_<tier>``, ``rank_lo``, ``rank_hi``); empty otherwise."""
     parts = [f"{html.escape(t.label)} {row[f'p_{t.name}']:.0%}" for t in tiers
-             if f"p_{t.name}" in row.index and pd.notna(row[f"p_{t.name}"])]
+             if f"p_{t.name}" in row and pd.notna(row[f"p_{t.name}"])]
     out = ""
     if parts:
         out += "入选概率：" + "，".join(parts) + "<br>"
-    if {"rank_lo", "rank_hi"} <= set(row.index) and pd.notna(row["rank_lo"]) \
+    if "rank_lo" in row and "rank_hi" in row and pd.notna(row["rank_lo"]) \
             and pd.notna(row["rank_hi"]):
         out += f"排名区间：{int(row['rank_lo'])}–{int(row['rank_hi'])}<br>"
     return f"<div class='stability'>{out}</div>" if out else ""
 
 
-def popup_html(row: pd.Series, contrib_cols: Sequence[tuple[str, ...]], tiers) -> str:
-    """Popup HTML of one town: name, county, tier, score, rank, a bar per criterion's
-    contribution (points out of 100) and stability when present.
+def popup_html(row: Mapping, contrib_cols: Sequence[tuple[str, ...]], tiers) -> str:
+    """Popup HTML of one town (a row as a Series or a dict): name, county, tier, score, rank,
+    a bar per criterion's contribution (points out of 100) and stability when present.
 
     ``contrib_cols`` holds ``(contrib column, label)`` or ``(contrib column, label, raw
     column)``; with the raw column the town's own value (minutes, km, persons) is shown too.
@@ -495,9 +495,12 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         fg.add_to(m)
         icon_html = symbol_svg(g["shape"], g["colour"], g["size"])
         half = g["size"] / 2
-        for idx, row in sub.iterrows():
+        # Rows as dicts: a pandas row per town cost more than the marker itself.
+        rows = pd.DataFrame(sub.drop(columns="geometry")).to_dict("records")
+        for idx, row, y, x in zip(sub.index, rows, sub.geometry.y, sub.geometry.x,
+                                  strict=True):
             folium.Marker(
-                location=[row.geometry.y, row.geometry.x],
+                location=[y, x],
                 icon=folium.DivIcon(html=icon_html, icon_size=(g["size"], g["size"]),
                                     icon_anchor=(half, half),
                                     class_name=f"town-marker town-{g['key']}"),
