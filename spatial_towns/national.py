@@ -59,7 +59,7 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
-from . import _coords, criteria, datasets, errors, io, maps, pipeline, report
+from . import _coords, criteria, datasets, errors, io, maps, network, pipeline, report
 from . import config as config_mod
 from . import facts as facts_mod
 
@@ -337,11 +337,38 @@ def _inputs(raw: dict, code: str, national: str) -> pipeline.Inputs:
 # tasks (run on workers, or in-process when serial)
 
 
-def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...]) -> dict:
-    """Ingest and criteria for the towns of ``code`` whose codes start with ``prefixes``
-    (all towns when empty). Returns the towns, criteria table, methods and provenance, or an
-    ``error`` entry with a spatial_towns error message."""
+def _province_crs(cfg: config_mod.Config, code: str):
+    return _coords.metric_crs(cfg.metric_crs, tuple(datasets.counties(code).total_bounds))
+
+
+def roads_task(raw: dict, code: str, national: str) -> dict:
+    """Prepare the province's road file once, in its metric CRS, into the cache beside the
+    file (``<file>.prepared.npz``, :func:`.network.prepare_cached`), before its criteria tasks
+    run: each of them then loads the prepared arrays instead of parsing the file again (a
+    split province has one criteria task per prefecture). Returns the seconds taken, or an
+    ``error`` entry. Nothing to do without a road file."""
     t0 = time.perf_counter()
+    path = _inputs(raw, code, national).roads
+    try:
+        if path:
+            cfg, _ = province_config(raw, code, national)
+            network.prepare_cached(path, _province_crs(cfg, code))
+        return {"seconds": time.perf_counter() - t0}
+    except errors.SpatialTownsError as exc:
+        return {"error": f"{type(exc).__name__}: {exc}", "exit_code": exc.exit_code,
+                "seconds": time.perf_counter() - t0}
+
+
+def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...],
+                  roads: dict | None = None) -> dict:
+    """Ingest and criteria for the towns of ``code`` whose codes start with ``prefixes``
+    (all towns when empty). ``roads`` is the province's :func:`roads_task` outcome (it only
+    orders the tasks: the prepared arrays are read from the cache). Returns the towns,
+    criteria table, methods and provenance, or an ``error`` entry with a spatial_towns error
+    message."""
+    t0 = time.perf_counter()
+    if roads is not None and "error" in roads:
+        return {**roads, "seconds": 0.0}
     try:
         cfg, _ = province_config(raw, code, national)
         towns, layers = pipeline.ingest(_inputs(raw, code, national), cfg)
@@ -372,13 +399,15 @@ def _merge_methods(parts: list[dict]) -> dict:
 
 
 def province_task(raw: dict, code: str, name: str, national: str, out_dir: str | None,
-                  *parts: dict) -> dict:
+                  *parts: dict, roads: dict | None = None) -> dict:
     """Score and select one province from its criteria chunks; write its outputs to
-    ``out_dir/provinces/<code>/`` when ``out_dir`` is given. Returns ``result`` (a
+    ``out_dir/provinces/<code>/`` when ``out_dir`` is given. ``roads`` is the province's
+    :func:`roads_task` outcome (for its timing). Returns ``result`` (a
     :class:`~spatial_towns.pipeline.RunResult`) or ``error`` with the towns listed as excluded."""
     t0 = time.perf_counter()
     failed = [p for p in parts if "error" in p]
-    timing = {"chunks": len(parts), "criteria_s": sum(p["seconds"] for p in parts)}
+    timing = {"chunks": len(parts), "roads_s": roads["seconds"] if roads else 0.0,
+              "criteria_s": sum(p["seconds"] for p in parts)}
     try:
         if failed:
             exc = errors.SpatialTownsError(failed[0]["error"])
@@ -395,15 +424,18 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         prov = dict(parts[0]["provenance"])
         prov["province settings"] = "; ".join(notes)
         methods = _merge_methods(list(parts))
-        table, facts_used = pipeline.attach_facts(table, towns, _inputs(raw, code, national), cfg,
-                                                  counties, prov)
+        inputs = _inputs(raw, code, national)
+        table, facts_used = pipeline.attach_facts(table, towns, inputs, cfg, counties, prov)
         methods.update(facts_used.methods)
         towns = facts_mod.with_nominations(towns, facts_used, cfg,
                                            pipeline.base_eligible(towns, cfg))
         ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
         for k, (_why, c) in enumerate(ladder):
             try:
-                res = pipeline.assemble(towns, table, methods, counties, c, crs, prov)
+                # The road file (its cached arrays) serves the development types too, as in a
+                # province run.
+                res = pipeline.assemble(towns, table, methods, counties, c, crs, prov,
+                                        roads=inputs.roads)
                 res.towns, res.facts = facts_mod.annotate(res.towns, facts_used), facts_used
                 break
             except errors.QuotaError as exc:
@@ -503,23 +535,27 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
         pipeline._check_writable(out_dir)
     raw_task = raw
     o = None if out_dir is None else str(out_dir.resolve())
-    n_tasks = sum(len(p.chunks) + 1 for p in parts)
+    with_roads = {p.province_code for p in parts if _override(raw, p.province_code).get("roads")}
+    n_tasks = sum(len(p.chunks) + 1 + (p.province_code in with_roads) for p in parts)
     bar = tqdm(total=n_tasks, desc="national", disable=not progress, leave=False)
     peaks: dict = {}
     if serial:
         outcomes = []
         for p in parts:
+            ready = (roads_task(raw_task, p.province_code, national)
+                     if p.province_code in with_roads else None)
+            bar.update(int(ready is not None))
             chunk_out = []
             for pre in p.chunks:
-                chunk_out.append(criteria_task(raw_task, p.province_code, national, pre))
+                chunk_out.append(criteria_task(raw_task, p.province_code, national, pre, ready))
                 bar.update(1)
             outcomes.append(province_task(raw_task, p.province_code, p.province_name, national,
-                                          o, *chunk_out))
+                                          o, *chunk_out, roads=ready))
             bar.update(1)
         peaks["serial"] = round(_peak_rss_mb(), 1)
     else:
         outcomes, peaks = _run_dask(parts, raw_task, national, o, client, scheduler, n_workers,
-                                    bar)
+                                    bar, with_roads)
     bar.close()
     res = gather(outcomes)
     res.worker_peak_mb = peaks
@@ -530,7 +566,7 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
     return res
 
 
-def _run_dask(parts, raw, national, out_dir, client, scheduler, n_workers, bar):
+def _run_dask(parts, raw, national, out_dir, client, scheduler, n_workers, bar, with_roads):
     from dask.base import tokenize
     from distributed import Client, LocalCluster, as_completed
 
@@ -549,13 +585,19 @@ def _run_dask(parts, raw, national, out_dir, client, scheduler, n_workers, bar):
         token = tokenize(raw, national, out_dir)
         finals, futures = [], []
         for p in parts:
-            chunk_f = [client.submit(criteria_task, raw, p.province_code, national, pre,
+            ready = None
+            if p.province_code in with_roads:  # the road file is parsed once, before the province's criteria tasks
+                ready = client.submit(roads_task, raw, p.province_code, national,
+                                      key=f"roads-{p.province_code}-{token}",
+                                      priority=p.n_towns)
+                futures.append(ready)
+            chunk_f = [client.submit(criteria_task, raw, p.province_code, national, pre, ready,
                                      key=f"criteria-{p.province_code}-{k}-{token}",
                                      priority=p.n_towns)
                        for k, pre in enumerate(p.chunks)]
             fin = client.submit(province_task, raw, p.province_code, p.province_name, national,
-                                out_dir, *chunk_f, key=f"province-{p.province_code}-{token}",
-                                priority=p.n_towns)
+                                out_dir, *chunk_f, roads=ready,
+                                key=f"province-{p.province_code}-{token}", priority=p.n_towns)
             futures += chunk_f + [fin]
             finals.append(fin)
         for _ in as_completed(futures):

@@ -194,3 +194,134 @@ def test_cli_runs_a_province_list(tmp_path, capsys):
     rc = cli.main(["run", "--provinces", "640000,999999", "--serial", "--output", str(tmp_path)])
     assert rc == errors.ConfigError.exit_code
     assert "999999" in capsys.readouterr().err
+
+
+def _synthetic_roads(path, bounds, step_deg=0.08):
+    """A SYNTHETIC road grid over ``bounds`` (WGS84 lon/lat), written as osmnx GraphML:
+    primary roads every ``step_deg``, the middle row a motorway (so expressway access nodes
+    exist), travel times from osmnx's speed imputation with the package's speed table."""
+    import networkx as nx
+    import numpy as np
+    import osmnx as ox
+
+    from spatial_towns import network
+
+    minx, miny, maxx, maxy = bounds
+    xs = np.arange(minx - step_deg, maxx + 2 * step_deg, step_deg)
+    ys = np.arange(miny - step_deg, maxy + 2 * step_deg, step_deg)
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    nid = {}
+    for i, x in enumerate(xs):
+        for j, y in enumerate(ys):
+            nid[i, j] = len(nid) + 1
+            G.add_node(nid[i, j], x=float(x), y=float(y))
+    for (i, j), a in nid.items():
+        for di, dj in ((1, 0), (0, 1)):
+            b = nid.get((i + di, j + dj))
+            if b is None:
+                continue
+            hw = "motorway" if dj == 0 and j == len(ys) // 2 else "primary"
+            d = float(ox.distance.great_circle(G.nodes[a]["y"], G.nodes[a]["x"],
+                                               G.nodes[b]["y"], G.nodes[b]["x"]))
+            for u, v in ((a, b), (b, a)):
+                G.add_edge(u, v, highway=hw, length=d, oneway=False)
+    G = ox.routing.add_edge_travel_times(
+        ox.routing.add_edge_speeds(G, hwy_speeds=network.CHINA_HWY_SPEEDS_KMH))
+    ox.save_graphml(G, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def ningxia_roads(tmp_path_factory):
+    """A serial national run of 宁夏 with a SYNTHETIC road file, split into its 5 prefecture
+    criteria tasks, with spies on the road readers (what each criteria task parsed or loaded)."""
+    import numpy as np
+    import osmnx as ox
+
+    from spatial_towns import _roadfiles, io, network
+
+    code = "640000"
+    roads = _synthetic_roads(tmp_path_factory.mktemp("roads") / "ningxia.graphml",
+                             tuple(datasets.counties(code).total_bounds))
+    raw = config.load().to_dict()
+    raw["national"] = {"split_towns": 100}  # one criteria task per prefecture (5)
+    raw["provinces"] = {code: {"roads": str(roads)}}
+
+    calls = {"parse": [], "load": [], "criteria_tasks": 0}
+    in_task = {"on": False}
+    real_parse, real_load, real_task = _roadfiles.read_graphml, np.load, national.criteria_task
+
+    def parse(path, *a, **k):
+        calls["parse"].append("task" if in_task["on"] else "outside")
+        return real_parse(path, *a, **k)
+
+    def load(path, *a, **k):
+        if in_task["on"] and str(path).endswith(".prepared.npz"):
+            calls["load"].append(str(path))
+        return real_load(path, *a, **k)
+
+    def task(*a, **k):
+        in_task["on"] = True
+        calls["criteria_tasks"] += 1
+        try:
+            return real_task(*a, **k)
+        finally:
+            in_task["on"] = False
+
+    def no_networkx(*a, **k):
+        raise AssertionError("the road file went through networkx "
+                             + ("in a criteria task" if in_task["on"] else "outside the tasks"))
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_roadfiles, "read_graphml", parse)
+        mp.setattr(np, "load", load)
+        mp.setattr(national, "criteria_task", task)
+        mp.setattr(ox, "load_graphml", no_networkx)
+        mp.setattr(io, "read_roads", no_networkx)
+        mp.setattr(network, "prepare", no_networkx)
+        res = national.run(config.from_dict(raw), provinces=[code], national=NATIONAL,
+                           output_dir=None, serial=True, progress=False)
+    return code, roads, raw, res, calls
+
+
+def test_national_criteria_tasks_read_prepared_arrays(ningxia_roads):
+    """README scenario B: with a road file for a province, the file is parsed once per
+    province (roads_task, into <file>.prepared.npz); every criteria task of the province — 5
+    here, split by prefecture — loads the prepared arrays and neither builds a networkx graph
+    nor parses the file; the towns equal the province run on the same road file."""
+    from spatial_towns import network
+
+    code, roads, raw, res, calls = ningxia_roads
+    assert res.provinces.loc[0, "error"] == ""
+    assert calls["criteria_tasks"] == 5
+    assert calls["parse"] == ["outside"]  # once, by roads_task, never in a criteria task
+    assert calls["load"] == [str(network.cache_path(roads))] * 5
+    assert res.timings.loc[0, "roads_s"] > 0
+
+    # The province run on the same road file (the province's derived config): same towns.
+    cfg, _ = national.province_config(raw, code, NATIONAL)
+    single = pipeline.run(cfg, pipeline.Inputs(province_code=code, national=NATIONAL,
+                                               roads=str(roads)),
+                          output_dir=None, progress=False)
+    got = res.towns.drop(columns=["province_code", "province_name"])
+    times = [c for c in got.columns if c.startswith("time_")]
+    assert {"time_prefecture_min", "time_county_seat_min", "time_expressway_min"} <= set(times)
+    for col in times + ["snap_km", "network_flag"]:
+        pd.testing.assert_series_equal(got[col], single.towns[col], check_exact=True)
+    assert got["time_expressway_min"].notna().sum() > 0.9 * got.geometry.notna().sum()
+    assert "road graph" in single.methods["time_prefecture_min"]
+    # The development types see the road file too (the commerce type is assessed).
+    assert res.results[code].type_assessed == single.type_assessed
+    assert_geodataframe_equal(got, single.towns, check_like=True)
+
+
+def test_dask_run_with_a_road_file_prepares_it_on_a_worker(ningxia_roads, cluster):
+    from spatial_towns import network
+
+    code, roads, raw, res, _ = ningxia_roads
+    network.cache_path(roads).unlink()  # the roads task on a worker builds it again
+    _, client = cluster
+    par = national.run(config.from_dict(raw), provinces=[code], national=NATIONAL,
+                       output_dir=None, client=client, progress=False)
+    assert network.cache_path(roads).is_file()
+    _assert_same(par, res)
