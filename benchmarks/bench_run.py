@@ -26,7 +26,9 @@ Stages are timed by wrapping the module functions; a call made while another tim
 running counts to that outer stage (the Monte Carlo's re-scoring is robustness, not score).
 The table gives the median and the spread (max - min) over the repeats of the wall time,
 and the median CPU time (``time.process_time`` of the child: user + system, all its
-threads), which other jobs on a shared machine inflate much less than the wall time. The
+threads, plus that of the processes it forks and waits for, e.g. the print maps drawn
+concurrently with the other outputs), which other jobs on a shared machine inflate much less
+than the wall time. The
 1-minute load average is read before and after each repeat and printed.
 
 The script only uses functions that exist since the first version of the pipeline, so the
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,14 +51,20 @@ STAGES = ("import", "ingest", "criteria", "types", "score", "select", "robustnes
           "other", "run", "process")
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that ended and were waited for."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
 def _child(roads: str | None, out_dir: str) -> dict:
     """One timed run in this (fresh) process."""
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), _cpu()
     import spatial_towns.pipeline as pipeline
     from spatial_towns import config, criteria, network, scoring, selection
     from spatial_towns import types as types_mod
     times = {"import": time.perf_counter() - t0}
-    cpu = {"import": time.process_time() - c0}
+    cpu = {"import": _cpu() - c0}
     active: list[str] = []
 
     def timed(stage: str, fn):
@@ -63,12 +72,12 @@ def _child(roads: str | None, out_dir: str) -> dict:
             if active:  # nested in another stage: counts there
                 return fn(*args, **kwargs)
             active.append(stage)
-            t, c = time.perf_counter(), time.process_time()
+            t, c = time.perf_counter(), _cpu()
             try:
                 return fn(*args, **kwargs)
             finally:
                 times[stage] = times.get(stage, 0.0) + time.perf_counter() - t
-                cpu[stage] = cpu.get(stage, 0.0) + time.process_time() - c
+                cpu[stage] = cpu.get(stage, 0.0) + _cpu() - c
                 active.pop()
         return wrapper
 
@@ -89,13 +98,13 @@ def _child(roads: str | None, out_dir: str) -> dict:
 
     cfg = config.load()
     inputs = pipeline.Inputs(roads=roads)
-    t, c = time.perf_counter(), time.process_time()
+    t, c = time.perf_counter(), _cpu()
     res = pipeline.run(cfg, inputs, output_dir=out_dir, progress=False)
     times["run"] = time.perf_counter() - t
-    cpu["run"] = time.process_time() - c
+    cpu["run"] = _cpu() - c
     for d in (times, cpu):
         d["other"] = d["run"] - sum(v for k, v in d.items() if k not in ("import", "run"))
-    cpu["process"] = time.process_time()
+    cpu["process"] = _cpu()
     n_sel = int((res.towns["tier"] != "").sum())
     how = getattr(res, "type_assessed", {})
     assessed = {k: not str(v).lower().startswith("not assessed") for k, v in how.items()}
