@@ -301,11 +301,11 @@ def regional_fit(res, column: str) -> dict:
     ok = y.notna() & x.notna().all(axis=1)
     y, x = y[ok], x[ok]
     r = {n: float(np.corrcoef(y, x[f"norm_{n}"])[0, 1]) for n in names}
-    top = max(r, key=lambda n: abs(r[n]))
+    top = max(r, key=lambda n: abs(r[n])) if r else ""
     design = np.column_stack([x.to_numpy(), np.ones(len(x))])
     resid = y - design @ np.linalg.lstsq(design, y.to_numpy(), rcond=None)[0]
     core = res.towns.loc[el, "dist_changchun_km"].astype(float)[ok]
-    return {"r_max": r[top], "r_max_with": top, "r2": float(1 - resid.var() / y.var()),
+    return {"r_max": r.get(top, float("nan")), "r_max_with": top, "r2": float(1 - resid.var() / y.var()),
             "r_core": float(np.corrcoef(y, core)[0, 1]), "n": int(ok.sum())}
 
 

@@ -44,3 +44,31 @@ def test_weight_per_plan_criterion_sums_the_groups():
     assert "| 产业比较兴旺 | 0.600 | `a` 0.400, `b` 0.200 |" in text
     assert "| 都市圈 | 0.300 | `c` 0.300 |" in text
     assert "| (no group) | 0.100 | `d` 0.100 |" in text
+
+
+def test_regional_fit_measures_what_an_unscored_column_adds():
+    """SYNTHETIC: log1p of `region_pop_60min` is 5 x criterion a plus noise, so it adds almost
+    nothing (r and R² near 1); an independent column adds nearly everything. The section is
+    shown only for a computed, unscored region_* column."""
+    res = _res()
+    rng = np.random.default_rng(1)
+    el = res.towns["status"] == "eligible"
+    a = res.towns["norm_a"].to_numpy()
+    res.towns["region_pop_60min"] = np.expm1(5 * a + rng.normal(0, 0.05, len(a)))
+    res.towns["region_pop_90min"] = np.where(el, rng.random(len(a)) * 1e5, np.nan)
+    res.towns["dist_changchun_km"] = np.r_[100 * (1 - a[:50]), np.nan, np.nan]
+    res.methods = {"region_pop_60min": "persons ...", "region_pop_90min": "persons ...",
+                   "region_gravity": "not computed: no grid"}
+    copy = report.regional_fit(res, "region_pop_60min")
+    assert copy["r_max_with"] in {"a", "b"} and copy["r_max"] > 0.95 and copy["r2"] > 0.95
+    assert copy["r_core"] < -0.95 and copy["n"] == 50
+    other = report.regional_fit(res, "region_pop_90min")
+    assert abs(other["r_max"]) < 0.4 and other["r2"] < 0.25
+    text = "\n".join(report._regional_section(res))
+    assert "`region_pop_60min` (log1p) over 50 eligible towns" in text
+    assert "`region_pop_90min`" in text and "region_gravity" not in text
+    res.used.append(scoring.UsedCriterion("region_pop_60min", "region_pop_60min", "benefit",
+                                          0.1, "region_pop_60min"))
+    res.used.append(scoring.UsedCriterion("region_pop_90min", "region_pop_90min", "benefit",
+                                          0.1, "region_pop_90min"))
+    assert report._regional_section(res) == []
