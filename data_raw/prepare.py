@@ -48,6 +48,7 @@ def main() -> None:
     )
 
     county_layer().to_parquet(OUT / COUNTIES, index=False)
+    neighbour_layer().to_parquet(OUT / NEIGHBOURS, index=False)
     town_facts().to_csv(OUT / TOWN_FACTS, index=False, encoding="utf-8", float_format="%.3f")
 
     highways().to_csv(OUT / HIGHWAYS, index=False, encoding="utf-8")
@@ -57,6 +58,7 @@ def main() -> None:
 
 # --------------------------------------------------------------------------- counties
 COUNTIES = "jilin_counties_cnmaps_wgs84.parquet"
+NEIGHBOURS = "jilin_neighbours_cnmaps_wgs84.parquet"
 
 
 def county_layer():
@@ -116,6 +118,25 @@ _CENSUS_ZONE = {
     "220771": "G221074",  # 松原经济技术开发区
     "220871": "S227030",  # 吉林白城经济开发区
 }
+
+
+def neighbour_layer():
+    """The neighbouring countries' land of the default ``focus.border_countries`` (PRK,
+    RUS), repaired and clipped to the box the pipeline uses for Jilin (the stored counties'
+    bounds ± 1°), exactly as ``datasets.neighbours`` computes it on every run otherwise; the
+    box is kept on each row (``box_*``), so that only that box reads the stored copy. A
+    country with no land in the box is kept as an empty geometry."""
+    import geopandas as gpd
+
+    _, datasets = _package()
+    from spatial_towns import config
+
+    counties = datasets.counties("220000")
+    box = tuple(float(b) for b in np.asarray(counties.total_bounds) + [-1.0, -1.0, 1.0, 1.0])
+    rows = [{"iso3": code, **dict(zip(datasets.BOX_COLUMNS, box, strict=True)),
+             "geometry": datasets._neighbour_land(code, box)}
+            for code in config.load().focus.border_countries]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
 def _package():

