@@ -8,9 +8,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from tqdm.auto import tqdm
 
 from . import (
     _coords,
+    _forked,
     criteria,
     datasets,
     errors,
@@ -430,13 +428,20 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     step("score")
 
     model, result = _select(towns, eligible, scored, typed, cfg, crs)
+    # The clustering needs neither the robustness analysis nor its columns: it runs in a
+    # forked child meanwhile (see _forked; the same labels as in-process).
+    clusters = None
+    if eligible.sum() > cfg.types.cluster_k_min:
+        clusters = _forked.Forked(
+            types_mod.cluster,
+            _town_table(towns, table, scored, typed, status, reason, result, None), cfg)
     robust = None
     if cfg.sensitivity.draws:
         robust = _robustness(model, table, eligible, used, towns["code"], result, cfg, progress)
     step("select")
 
     out = _town_table(towns, table, scored, typed, status, reason, result, robust)
-    clustering = types_mod.cluster(out, cfg) if eligible.sum() > cfg.types.cluster_k_min else None
+    clustering = clusters.result() if clusters is not None else None
     if clustering is not None:
         out["cluster"] = clustering.labels
     counties = maps.county_summary(out, counties)
@@ -637,7 +642,7 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     CPU) the print maps are drawn in a forked child process while this one writes the rest;
     both run the same code on the same data, so the files are the same bytes either way.
     """
-    prints = _PrintMaps.start(res, out_dir) if concurrent is not False else None
+    prints = _forked.Forked(plot.write, res, out_dir, fork=concurrent)
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
                                    if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]
@@ -671,7 +676,7 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     m = maps.from_result(res, tiles=tiles, roads=res.map_layers.get("roads"),
                          isochrones=res.map_layers.get("isochrones"))
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
-    files.update(prints.result() if prints is not None else plot.write(res, out_dir))
+    files.update(prints.result())
     files["report.md"] = io.write_text(
         out_dir / "report.md",
         report.render(res) + "\n" + facts_mod.report_section(res.facts) + "\n"
@@ -688,59 +693,6 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     res.output_dir = out_dir
     res.files = files
     return files
-
-
-class _PrintMaps:
-    """:func:`.plot.write` in a forked child process (the print maps take about as long as
-    every other output together); :meth:`result` waits for it and returns its files."""
-
-    def __init__(self, proc, conn, res: RunResult, out_dir: Path):
-        self.proc, self.conn, self.res, self.out_dir = proc, conn, res, out_dir
-
-    @classmethod
-    def start(cls, res: RunResult, out_dir: Path) -> _PrintMaps | None:
-        """The running child, or None where a fork is not possible or not worth it (one
-        CPU, no fork on this platform, inside a daemonic worker process)."""
-        if ("fork" not in multiprocessing.get_all_start_methods() or _cpus() < 2
-                or multiprocessing.current_process().daemon):
-            return None
-        ctx = multiprocessing.get_context("fork")
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_print_maps_child, args=(res, out_dir, send), daemon=True)
-        proc.start()
-        send.close()
-        return cls(proc, recv, res, out_dir)
-
-    def result(self) -> dict:
-        try:
-            ok, payload = self.conn.recv()
-        except EOFError:  # the child died without a word (killed): draw them here
-            ok, payload = None, None
-        finally:
-            self.conn.close()
-            self.proc.join()
-        if ok is None:
-            return plot.write(self.res, self.out_dir)
-        if not ok:
-            raise errors.OutputError(f"drawing the print maps failed:\n{payload}")
-        return {name: Path(p) for name, p in payload.items()}
-
-
-def _print_maps_child(res: RunResult, out_dir: Path, conn) -> None:
-    try:
-        files = plot.write(res, out_dir)
-        conn.send((True, {name: str(p) for name, p in files.items()}))
-    except BaseException:  # reported to the parent, which raises it
-        conn.send((False, traceback.format_exc()))
-    finally:
-        conn.close()
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        return os.cpu_count() or 1
 
 
 @dataclass

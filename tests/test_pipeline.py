@@ -102,27 +102,12 @@ def test_same_input_same_output(default_run, tmp_path):
 
 
 def test_print_maps_drawn_concurrently_are_the_same_bytes(default_run, tmp_path):
-    # default_run drew its print maps in a forked child (on more than one CPU); drawn here,
-    # in this process, every file is the same.
+    # default_run drew its print maps in a forked child (on more than one CPU) and its
+    # clusters too; drawn here, in this process, every file is the same.
     files = pipeline.write_outputs(default_run, tmp_path, concurrent=False)
     assert set(files) == set(default_run.files)
     for name in sorted(set(files) - {"towns.gpkg"}):
         assert _digest(files[name]) == _digest(default_run.files[name]), name
-
-
-def _fail(res, out_dir):
-    raise ValueError("no ink")
-
-
-def test_print_maps_child_failure_is_raised(monkeypatch, tmp_path):
-    monkeypatch.setattr(pipeline.plot, "write", _fail)
-    job = pipeline._PrintMaps.start(None, tmp_path)
-    if job is None:
-        pytest.skip("no fork or a single CPU: the print maps are drawn in-process")
-    with pytest.raises(errors.OutputError, match="no ink"):
-        job.result()
-    monkeypatch.setattr(pipeline.plot, "write", lambda res, out_dir: {"a.png": out_dir / "a.png"})
-    assert pipeline._PrintMaps.start(None, tmp_path).result() == {"a.png": tmp_path / "a.png"}
 
 
 def test_unwritable_output_is_a_clear_error(tmp_path):
