@@ -137,7 +137,7 @@ def test_optional_road_and_isochrone_layers_and_tiles_off_by_default(default_run
     page = maps.save(m)
     # layer-control names are JSON in the script (non-ASCII escaped)
     assert js("道路网 (road network)") in page and js("等时圈 (isochrones)") in page
-    assert sel["name"].iloc[0] in page
+    assert js(sel["name"].iloc[0]) in page    # the towns' and isochrones' GeoJSON data
     assert remote_urls(page) == []            # a tile layer is not a script or stylesheet
     tile = re.search(r"var (tile_layer_\w+) = L\.tileLayer", page).group(1)
     assert f"{tile}.addTo(" not in page       # present, but off until switched on
