@@ -639,10 +639,13 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     report.md and config_used.json.
 
     With ``concurrent`` (default: where processes can be forked and there is more than one
-    CPU) the print maps are drawn in a forked child process while this one writes the rest;
-    both run the same code on the same data, so the files are the same bytes either way.
+    CPU) the two print figures are drawn in forked child processes while this one writes the
+    rest; they run the same code on the same data, so the files are the same bytes either way.
     """
-    prints = _forked.Forked(plot.write, res, out_dir, fork=concurrent)
+    # The two print figures take about as long as all the other outputs each: each in a
+    # child of its own.
+    prints = [_forked.Forked(plot.write, res, out_dir, (figure,), fork=concurrent)
+              for figure in plot.FIGURES]
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
                                    if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]
@@ -676,7 +679,8 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     m = maps.from_result(res, tiles=tiles, roads=res.map_layers.get("roads"),
                          isochrones=res.map_layers.get("isochrones"))
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
-    files.update(prints.result())
+    for job in prints:
+        files.update(job.result())
     files["report.md"] = io.write_text(
         out_dir / "report.md",
         report.render(res) + "\n" + facts_mod.report_section(res.facts) + "\n"

@@ -261,8 +261,14 @@ def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
                                                            format=path.suffix[1:]))
 
 
-def write(res, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``map_tiers.png``, ``map_tiers.pdf`` and ``criteria.png`` into ``out_dir``.
+#: The figures :func:`write` draws, and their files.
+FIGURES = {"tiers": ("map_tiers.png", "map_tiers.pdf"), "criteria": ("criteria.png",)}
+
+
+def write(res, out_dir: str | Path, figures: tuple[str, ...] = tuple(FIGURES)
+          ) -> dict[str, Path]:
+    """Write ``map_tiers.png``, ``map_tiers.pdf`` and ``criteria.png`` into ``out_dir`` (or
+    the files of the ``figures`` named, keys of :data:`FIGURES`).
 
     Each figure is laid out once: after the first file the constrained layout is frozen, so
     the PDF is one more rendering of the same figure, not a new layout pass and rendering.
@@ -272,10 +278,12 @@ def write(res, out_dir: str | Path) -> dict[str, Path]:
     files = {}
     counties = _counties(res)
     outlines = _outlines(res, counties)
-    fig = tiers_map(res, counties=counties, outlines=outlines)
-    files["map_tiers.png"] = save(fig, out_dir / "map_tiers.png")
-    fig.set_layout_engine("none")
-    files["map_tiers.pdf"] = save(fig, out_dir / "map_tiers.pdf")
-    files["criteria.png"] = save(criteria_map(res, counties=counties, outlines=outlines),
-                                 out_dir / "criteria.png", dpi=150)
+    if "tiers" in figures:
+        fig = tiers_map(res, counties=counties, outlines=outlines)
+        files["map_tiers.png"] = save(fig, out_dir / "map_tiers.png")
+        fig.set_layout_engine("none")
+        files["map_tiers.pdf"] = save(fig, out_dir / "map_tiers.pdf")
+    if "criteria" in figures:
+        files["criteria.png"] = save(criteria_map(res, counties=counties, outlines=outlines),
+                                     out_dir / "criteria.png", dpi=150)
     return files
