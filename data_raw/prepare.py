@@ -52,6 +52,9 @@ def main() -> None:
     town_facts().to_csv(OUT / TOWN_FACTS, index=False, encoding="utf-8", float_format="%.3f")
 
     highways().to_csv(OUT / HIGHWAYS, index=False, encoding="utf-8")
+    industry, tourism = thematic_layers()
+    industry.to_csv(OUT / DEVZONES, index=False, encoding="utf-8")
+    tourism.to_csv(OUT / SCENIC5A, index=False, encoding="utf-8")
 
     population_grid().to_csv(OUT / POPULATION_GRID, index=False, encoding="utf-8")
 
@@ -187,25 +190,14 @@ def town_facts(shared: Path = SHARED) -> pd.DataFrame:
     for col in ("urban_units", "villages", "village_level_units"):
         towns[col] = towns[col].fillna(0).astype(int)
 
-    counties = datasets.counties()
-    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
-    seats = adcode[adcode["level"].isin(["city", "county"]) & adcode["longitude"].notna()]
-    seat_pts = _gcj_points(_coords, seats)
-    seat_xy = dict(zip(seats["name"], _xy(seat_pts, crs), strict=True))
+    counties, crs, seat_xy = _frame_and_seats(_coords, datasets, adcode)
 
     lon = pd.to_numeric(towns["longitude"])
     has = lon.notna().to_numpy()
     town_pts = _gcj_points(_coords, towns[has])
     txy = _xy(town_pts, crs)
 
-    zones = pd.read_csv(shared / "devzones-jilin-2018" / "jilin_development_zones_2018.tsv",
-                        sep="\t", dtype=str)
-    zone_xy = _devzone_xy(zones, seat_xy, counties, crs)
-    scenic = pd.read_csv(shared / "mct-5a-jilin" / "jilin_5a_scenic_areas.tsv", sep="\t",
-                         dtype=str).dropna(subset=["lon_bd09_pursuitPro"])
-    scenic_wgs = [_bd09_to_wgs84(float(x), float(y)) for x, y in
-                  zip(scenic["lon_bd09_pursuitPro"], scenic["lat_bd09_pursuitPro"], strict=True)]
-    scenic_xy = _xy(_points(scenic_wgs), crs)
+    zones, zone_xy, _scenic, scenic_xy = _zones_and_scenic(shared, seat_xy, counties, crs)
 
     out = pd.DataFrame({"code": towns["code"].to_numpy(), "name": towns["name"].to_numpy()})
     county = _town_counties(towns, has, town_pts, counties)
@@ -219,6 +211,67 @@ def town_facts(shared: Path = SHARED) -> pd.DataFrame:
     dens = _county_density(shared, zones, zone_xy, counties, crs)
     out["county_density_km2"] = out["county_code"].map(dens)
     return out.sort_values("code").reset_index(drop=True)
+
+
+def _frame_and_seats(_coords, datasets, adcode: pd.DataFrame):
+    """The embedded counties, the default metric CRS fitted to them, and the metric points of
+    the prefecture and county seats by name."""
+    counties = datasets.counties()
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    seats = adcode[adcode["level"].isin(["city", "county"]) & adcode["longitude"].notna()]
+    seat_xy = dict(zip(seats["name"], _xy(_gcj_points(_coords, seats), crs), strict=True))
+    return counties, crs, seat_xy
+
+
+def _zones_and_scenic(shared: Path, seat_xy: dict, counties, crs):
+    """The 62 development zones and the located 5A sites, each with metric points."""
+    zones = pd.read_csv(shared / "devzones-jilin-2018" / "jilin_development_zones_2018.tsv",
+                        sep="\t", dtype=str)
+    zone_xy = _devzone_xy(zones, seat_xy, counties, crs)
+    scenic = pd.read_csv(shared / "mct-5a-jilin" / "jilin_5a_scenic_areas.tsv", sep="\t",
+                         dtype=str).dropna(subset=["lon_bd09_pursuitPro"])
+    scenic_wgs = [_bd09_to_wgs84(float(x), float(y)) for x, y in
+                  zip(scenic["lon_bd09_pursuitPro"], scenic["lat_bd09_pursuitPro"], strict=True)]
+    scenic_xy = _xy(_points(scenic_wgs), crs)
+    return zones, zone_xy, scenic.reset_index(drop=True), scenic_xy
+
+
+# --------------------------------------------------------------------------- thematic layers
+# The development types' industry and tourism layers for the embedded default: the same zone
+# and 5A points the town facts measure to, as WGS84 point tables (6 decimals, ~0.1 m) that
+# io.read_thematic reads with frame EPSG:4326.
+DEVZONES = "jilin_devzones_2018.csv"
+SCENIC5A = "jilin_5a_scenic_2024.csv"
+THEMATIC_COLUMNS = ["name", "category", "lon", "lat", "placed"]
+
+
+def thematic_layers(shared: Path = SHARED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The industry layer (Jilin's 62 development zones of the 2018 national catalogue) and
+    the tourism layer (the 7 located of Jilin's 9 national 5A sites), columns
+    :data:`THEMATIC_COLUMNS`: ``category`` is the zone's approving level and type or ``5A
+    (year)``; ``placed`` says where the point comes from (the geocoded point, or the named
+    seat a wrong or county-level point was moved to, or BD-09 converted)."""
+    import pyproj
+
+    _coords, datasets = _package()
+    adcode = pd.read_csv(shared / "vonng-adcode-jilin" / "jilin_adcode_2016.csv", dtype=str)
+    counties, crs, seat_xy = _frame_and_seats(_coords, datasets, adcode)
+    zones, zone_xy, scenic, scenic_xy = _zones_and_scenic(shared, seat_xy, counties, crs)
+    back = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+    def table(names, categories, xy, placed) -> pd.DataFrame:
+        lon, lat = back.transform(xy[:, 0], xy[:, 1])
+        return pd.DataFrame({"name": list(names), "category": list(categories),
+                             "lon": np.round(lon, 6), "lat": np.round(lat, 6),
+                             "placed": list(placed)})[THEMATIC_COLUMNS]
+
+    zone_placed = [f"seat of {_DEVZONE_HOST_SEAT[c]}" if c in _DEVZONE_HOST_SEAT
+                   else f"geocoded ({p})" for c, p in zip(zones["code"],
+                                                          zones["geocode_precision"], strict=True)]
+    industry = table(zones["name"], zones["level"] + " " + zones["type"], zone_xy, zone_placed)
+    tourism = table(scenic["name_mct"], "5A (" + scenic["year_5A"] + ")", scenic_xy,
+                    ["BD-09 point converted to WGS84"] * len(scenic))
+    return industry, tourism
 
 
 def _points(lonlat):

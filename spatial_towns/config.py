@@ -205,12 +205,15 @@ DEV_TYPES: dict[str, str] = {
 class Types:
     """Thresholds of the rule-based development types and the type quotas per tier.
 
-    Distances in km, times in minutes. ``quotas[tier][type]`` is the minimum number of towns
-    of that type in that tier (minimums summing to the tier's ``count`` make the mix exact).
+    Distances in km, times in minutes; ``metro_prefecture_min = 0`` turns the own-prefecture-
+    seat clause of 都市卫星型 off. ``embedded_layers``: on the embedded Jilin towns, use the
+    embedded industry and tourism layers when no ``--industry`` / ``--tourism`` is given.
+    ``quotas[tier][type]`` is the minimum number of towns of that type in that tier
+    (minimums summing to the tier's ``count`` make the mix exact).
     """
 
     metro_changchun_min: float = 45.0
-    metro_prefecture_min: float = 20.0
+    metro_prefecture_min: float = 0.0
     border_use_county: bool = True
     border_dist_km: float = 20.0
     rail_station_km: float = 3.0
@@ -221,7 +224,9 @@ class Types:
     centrality_exact_max_nodes: int = 20_000
     industry_radius_km: float = 3.0
     tourism_radius_km: float = 5.0
-    precedence: tuple[str, ...] = tuple(k for k in DEV_TYPES if k != "comprehensive_service")
+    precedence: tuple[str, ...] = ("border_prosperity", "industry_led", "culture_tourism",
+                                   "metro_satellite", "commerce_logistics")
+    embedded_layers: bool = True
     cluster_method: str = "kmeans"
     cluster_k_min: int = 2
     cluster_k_max: int = 8

@@ -52,6 +52,16 @@ HIGHWAYS_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 POPULATION_GRID = "jilin_gpw_v4_pop_2020_15min.csv"
 POPULATION_GRID_ATTRIBUTION = ("CIESIN, Columbia University (2018), Gridded Population of the "
                                "World v4.11, doi:10.7927/H49C6VHW, CC BY 4.0")
+#: The development types' default thematic layers (WGS84 points; ``data_raw/prepare.py``).
+THEMATIC_EMBEDDED = {
+    "industry": ("jilin_devzones_2018.csv",
+                 "Jilin's 62 development zones of the 2018 national catalogue "
+                 "(《中国开发区审核公告目录》2018; approximate points, 13 placed at a named seat)"),
+    "tourism": ("jilin_5a_scenic_2024.csv",
+                "the 7 located of Jilin's 9 national 5A tourist attractions (MCT list, 2024); "
+                "PARTIAL: no list of 4A/3A sites is available, so towns near lesser sites are "
+                "not detected"),
+}
 
 # Simplification of the county outlines before the GCJ-02 inverse; ~50 m keeps them far
 # more precise than the GCJ-02 offset they are corrected for.
@@ -404,6 +414,16 @@ def national_towns(province_code: str, path: str | Path | None = None) -> gpd.Ge
     out.attrs = {"source": (f"{path}: Vonng/adcode 2016 township seats of {province_code} "
                             "(CC BY 4.0), GCJ-02 → WGS84"), "frame": _coords.GCJ02}
     return out
+
+
+def thematic(kind: str) -> gpd.GeoDataFrame:
+    """The embedded thematic layer ``kind`` (``"industry"`` or ``"tourism"``) for Jilin's
+    development types, read by :func:`.io.read_thematic` (EPSG:4326); ``attrs["path"]``
+    names the file and what it holds (shown in the types' assessment)."""
+    name, what = THEMATIC_EMBEDDED[kind]
+    gdf = io.read_thematic(data_path(name), kind, frame=_coords.WGS84)
+    gdf.attrs["path"] = f"embedded {name}: {what}"
+    return gdf
 
 
 def jilin_highways() -> pd.DataFrame:

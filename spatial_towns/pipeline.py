@@ -279,12 +279,7 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     towns, layers = ingest(inputs, cfg)
     crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
     towns = assign_counties(towns.sort_values("code").reset_index(drop=True), layers.counties)
-    thematic = {}
-    for kind in ("industry", "tourism"):
-        path = getattr(inputs, kind)
-        if path:
-            thematic[kind] = io.read_thematic(path, kind, getattr(inputs, f"{kind}_frame"))
-            layers.provenance[kind] = f"{path} ({len(thematic[kind])} features)"
+    thematic = read_thematic_layers(inputs, cfg, layers.provenance)
     if layers.roads is None and _embedded_roads(inputs, cfg):
         layers.roads = _skeleton(cfg, crs, layers.provenance)
     if _embedded_population_grid(inputs, cfg):
@@ -360,6 +355,26 @@ def _embedded_jilin(inputs: Inputs) -> bool:
     grid as its regional population surface (unless ``access.embedded_population_grid``)."""
     return (inputs.province_code == "220000" and not inputs.national
             and not inputs.boundaries)
+
+
+def read_thematic_layers(inputs: Inputs, cfg: config_mod.Config, provenance: dict
+                         ) -> dict[str, gpd.GeoDataFrame]:
+    """The development types' industry and tourism layers: the planner's files, else on the
+    embedded Jilin towns (province 220000, no towns file) the embedded layers
+    (:func:`.datasets.thematic`) unless ``types.embedded_layers`` is off; what was read goes
+    to ``provenance``."""
+    out = {}
+    embedded = (cfg.types.embedded_layers and inputs.province_code == "220000"
+                and not inputs.towns)
+    for kind in ("industry", "tourism"):
+        path = getattr(inputs, kind)
+        if path:
+            out[kind] = io.read_thematic(path, kind, getattr(inputs, f"{kind}_frame"))
+            provenance[kind] = f"{path} ({len(out[kind])} features)"
+        elif embedded:
+            out[kind] = datasets.thematic(kind)
+            provenance[kind] = f"{out[kind].attrs['path']} ({len(out[kind])} features)"
+    return out
 
 
 def _embedded_roads(inputs: Inputs, cfg: config_mod.Config) -> bool:

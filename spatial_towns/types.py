@@ -2,9 +2,10 @@
 
 The provincial plan designates each demonstration town as one of six types. Three are
 spatial and follow from the criteria table: 都市卫星型 (metro satellite), 兴边富民型 (border
-prosperity) and 商贸流通型 (commerce and logistics). Two need thematic layers the user supplies
-(:func:`spatial_towns.io.read_thematic`): 工业主导型 (industry-led) and 文化旅游型 (culture and
-tourism); without the layer the type is *not assessed* and never guessed. 综合服务型
+prosperity) and 商贸流通型 (commerce and logistics). Two need thematic layers
+(:func:`spatial_towns.io.read_thematic`; on the embedded Jilin data the embedded ones,
+:func:`spatial_towns.datasets.thematic`): 工业主导型 (industry-led) and 文化旅游型 (culture and
+tourism); without a layer the type is *not assessed* and never guessed. 综合服务型
 (comprehensive service) is the default.
 
 >>> from spatial_towns import types
@@ -151,14 +152,17 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     in_metro = _num(towns, "in_metro") == 1
     if towns.columns.isin(["in_metro", "time_changchun_min", "time_prefecture_min"]).sum() == 3:
         m1 = in_metro & (tcc <= t.metro_changchun_min)
-        m2 = tpref <= t.metro_prefecture_min
+        # 0 turns the own-prefecture-seat clause off (the default: see the config).
+        m2 = ((tpref <= t.metro_prefecture_min) if t.metro_prefecture_min > 0
+              else pd.Series(False, index=idx))
         text = pd.Series("", index=idx, dtype=object)
         text[m2] = "prefecture seat " + _fmt(tpref[m2], ".0f") + " min away"
         text[m1] = ("Changchun metropolitan area, Changchun " + _fmt(tcc[m1], ".0f")
                     + " min away")
-        rule("metro_satellite", m1 | m2, text,
-             f"in_metro and time_changchun_min <= {t.metro_changchun_min:g} min, or "
-             f"time_prefecture_min <= {t.metro_prefecture_min:g} min")
+        how = f"in_metro and time_changchun_min <= {t.metro_changchun_min:g} min"
+        if t.metro_prefecture_min > 0:
+            how += f", or time_prefecture_min <= {t.metro_prefecture_min:g} min"
+        rule("metro_satellite", m1 | m2, text, how)
     else:
         assessed["metro_satellite"] = "not assessed: criteria in_metro/time_* missing"
 

@@ -54,3 +54,29 @@ def test_stored_table_equals_fresh_computation():
         # The CSV keeps 3 decimals.
         np.testing.assert_allclose(fresh[col].to_numpy(float), stored[col].to_numpy(float),
                                    atol=6e-4, equal_nan=True, err_msg=col)
+
+
+@pytest.mark.skipif(not all((SHARED / s).exists() for s in SOURCES),
+                    reason="../shared/data absent")
+def test_stored_thematic_layers_equal_a_fresh_preparation():
+    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
+    prepare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prepare)
+    industry, tourism = prepare.thematic_layers(SHARED)
+    for fresh, name in ((industry, prepare.DEVZONES), (tourism, prepare.SCENIC5A)):
+        stored = pd.read_csv(ROOT / "data_raw" / name, dtype={"category": str})
+        pd.testing.assert_frame_equal(fresh.reset_index(drop=True), stored, check_dtype=False)
+    assert len(industry) == 62 and len(tourism) == 7
+    assert (industry["placed"].str.startswith("seat of")).sum() == 13
+
+
+def test_embedded_thematic_layers_are_in_jilin():
+    from spatial_towns import datasets
+
+    jilin = datasets.counties().union_all().buffer(0.01)
+    for kind, n in (("industry", 62), ("tourism", 7)):
+        layer = datasets.thematic(kind)
+        assert len(layer) == n and layer.crs.to_epsg() == 4326
+        assert layer.within(jilin).all(), kind
+        assert layer["name"].str.len().gt(0).all()
+        assert layer.attrs["path"].startswith("embedded ")

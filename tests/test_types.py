@@ -43,16 +43,34 @@ def test_precedence_and_all_candidates_are_kept():
     ind, tour = _layers()
     got = types.classify(towns, config.load(), CRS, industry=ind, tourism=tour).set_index(
         towns["code"])
-    # border beats industry; metro (15 min to a prefecture seat) beats the nearby station
+    # border beats industry
     assert got.loc["910", "dev_type_candidates"] == "border_prosperity;industry_led"
     assert "also meets 工业主导型" in got.loc["910", "dev_type_reason"]
-    assert got.loc["908", "dev_type_candidates"] == "metro_satellite;commerce_logistics"
+    # With the own-prefecture-seat clause on, metro (15 min to its seat) beats the station.
+    on = config.load(overrides={"types": {"metro_prefecture_min": 20}})
+    got1 = types.classify(towns, on, CRS, industry=ind, tourism=tour).set_index(towns["code"])
+    assert got1.loc["908", "dev_type_candidates"] == "metro_satellite;commerce_logistics"
+    assert got1.loc["908", "dev_type"] == "metro_satellite"
     prec = ["commerce_logistics", "industry_led", "culture_tourism", "metro_satellite",
             "border_prosperity"]
-    cfg = config.load(overrides={"types": {"precedence": prec}})
+    cfg = config.load(overrides={"types": {"precedence": prec, "metro_prefecture_min": 20}})
     got2 = types.classify(towns, cfg, CRS, industry=ind, tourism=tour).set_index(towns["code"])
     assert got2.loc["908", "dev_type"] == "commerce_logistics"
     assert got2.loc["910", "dev_type"] == "industry_led"
+
+
+def test_default_precedence_puts_a_metro_town_with_industry_in_industry_led():
+    # 901 lies in the metropolitan area 30 min from Changchun; a park at its seat makes it
+    # industry-led under the default precedence (what the town does before where it lies).
+    towns = _towns()
+    at_901 = towns.loc[towns["code"] == "901", "geometry"].iloc[0]
+    park = gpd.GeoDataFrame({"name": ["测试园区"], "category": [""]}, geometry=[at_901],
+                            crs=_coords.WGS84)
+    got = types.classify(towns, config.load(), CRS, industry=park).set_index(towns["code"])
+    assert got.loc["901", "dev_type"] == "industry_led"
+    assert got.loc["901", "dev_type_candidates"] == "industry_led;metro_satellite"
+    assert "also meets 都市卫星型" in got.loc["901", "dev_type_reason"]
+    assert got.loc["911", "dev_type"] == "comprehensive_service"  # 80 min > 45 min
 
 
 def test_missing_thematic_layer_is_not_guessed():
@@ -71,6 +89,12 @@ def test_thresholds_come_from_config():
     got = types.classify(towns, cfg, CRS).set_index(towns["code"])
     assert got.loc["904", "dev_type"] == "comprehensive_service"  # station 1.5 km > 1.2
     assert got.loc["908", "dev_type"] == "commerce_logistics"  # 15 min > 10, station 1.0 km
+    assert "time_prefecture_min <= 10 min" in got.attrs["assessed"]["metro_satellite"]
+    cfg = config.load(overrides={"types": {"metro_prefecture_min": 16}})
+    got = types.classify(towns, cfg, CRS).set_index(towns["code"])
+    assert got.loc["908", "dev_type"] == "metro_satellite"  # 15 min <= 16
+    default = types.classify(towns, config.load(), CRS)
+    assert "time_prefecture_min" not in default.attrs["assessed"]["metro_satellite"]
 
 
 def _expressway_graph():
@@ -215,8 +239,15 @@ def test_default_run_has_types_in_outputs(default_run):
     assert len(gpkg) == len(towns) and "dev_type_reason" in gpkg.columns
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "## Development types" in report
-    assert ("**Not assessed** (input missing, type not guessed): 工业主导型 industry_led, "
-            "文化旅游型 culture_tourism") in report
+    # The embedded zones and 5A sites assess both thematic types; the partial tourism
+    # layer says so.
+    assert "**Not assessed**" not in report
+    assert "embedded jilin_devzones_2018.csv" in report
+    assert "PARTIAL: no list of 4A/3A sites" in report
+    assessed = towns.loc[located, "dev_type_candidates"]
+    assert assessed.str.contains("industry_led").any()
+    ind = towns["dev_type"] == "industry_led"
+    assert towns.loc[ind, "dev_type_reason"].str.contains("开发区|工业|园区|合作区|加工区").all()
     assert "### 省级 (provincial) towns per prefecture and type" in report
     assert "Clusters (rows) against rule-based types" in report
     fg = types.type_layer(towns)
@@ -240,7 +271,7 @@ def test_cli_run_with_thematic_layer_and_quota_error(tmp_path):
     assert code == 0, msg
     csv = pd.read_csv(tmp_path / "out" / "jilin-default" / "candidates.csv",
                       encoding="utf-8-sig")
-    gpkg = gpd.read_file(tmp_path / "out" / "jilin-default" / "towns.gpkg")
+    gpkg = gpd.read_file(tmp_path / "out" / "jilin-default" / "towns.gpkg", layer="towns")
     fjt = gpkg.set_index("name").loc["范家屯镇"]
     assert "industry_led" in fjt["dev_type_candidates"]
     assert set(csv.columns) >= {"dev_type", "dev_type_label", "dev_type_reason"}
