@@ -55,6 +55,7 @@ def main() -> None:
     industry, tourism = thematic_layers()
     industry.to_csv(OUT / DEVZONES, index=False, encoding="utf-8")
     tourism.to_csv(OUT / SCENIC5A, index=False, encoding="utf-8")
+    seat_supplement().to_csv(OUT / SEAT_SUPPLEMENT, index=False, encoding="utf-8")
 
     population_grid().to_csv(OUT / POPULATION_GRID, index=False, encoding="utf-8")
 
@@ -175,7 +176,8 @@ def town_facts(shared: Path = SHARED) -> pd.DataFrame:
     - ``county_density_km2``: 2020 census residents per km² of the seat's county, with the
       development zones' residents counted in their host district.
 
-    Distances are NaN for units without a seat point.
+    Distances are NaN for units without a seat point (the source's, or the seat supplement's:
+    :func:`seat_supplement`).
     """
     _coords, datasets = _package()
     adcode = pd.read_csv(shared / "vonng-adcode-jilin" / "jilin_adcode_2016.csv", dtype=str)
@@ -192,9 +194,7 @@ def town_facts(shared: Path = SHARED) -> pd.DataFrame:
 
     counties, crs, seat_xy = _frame_and_seats(_coords, datasets, adcode)
 
-    lon = pd.to_numeric(towns["longitude"])
-    has = lon.notna().to_numpy()
-    town_pts = _gcj_points(_coords, towns[has])
+    town_pts, has = _seat_points(_coords, towns, seat_supplement(shared))
     txy = _xy(town_pts, crs)
 
     zones, zone_xy, _scenic, scenic_xy = _zones_and_scenic(shared, seat_xy, counties, crs)
@@ -272,6 +272,21 @@ def thematic_layers(shared: Path = SHARED) -> tuple[pd.DataFrame, pd.DataFrame]:
     tourism = table(scenic["name_mct"], "5A (" + scenic["year_5A"] + ")", scenic_xy,
                     ["BD-09 point converted to WGS84"] * len(scenic))
     return industry, tourism
+
+
+def _seat_points(_coords, towns: pd.DataFrame, supplement: pd.DataFrame):
+    """WGS84 seat points of the units that have one — the source's (GCJ-02 → WGS84), else
+    the seat supplement's — and the mask of those units."""
+    lon = pd.to_numeric(towns["longitude"]).to_numpy()
+    lat = pd.to_numeric(towns["latitude"]).to_numpy()
+    own = np.isfinite(lon)
+    wgs = np.full((len(towns), 2), np.nan)
+    wgs[own] = _coords.gcj02_to_wgs84(np.column_stack([lon[own], lat[own]]))
+    sup = supplement.set_index("code")
+    extra = towns["code"].isin(sup.index).to_numpy() & ~own
+    wgs[extra] = sup.loc[towns["code"][extra], ["lon", "lat"]].to_numpy(float)
+    has = own | extra
+    return _points(wgs[has]), has
 
 
 def _points(lonlat):
@@ -519,6 +534,78 @@ def population_grid(shared: Path = SHARED) -> pd.DataFrame:
     })
     return out.sort_values(["row", "col", "county_code"])[POPULATION_GRID_COLUMNS] \
         .reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- seat supplement
+# Township units of the 2016 list without a seat point are located, where real data here
+# locates them, by (1) a GeoNames place whose Chinese names include the unit's full name, or
+# (2) the unit's own built-up village-level units (居委会/村委会 with an urban ur_code, best
+# class first: 121 镇中心区, 111 主城区, 112 城乡结合区, 122 镇乡结合区; several of one class:
+# their mean point). Either point must lie in the unit's county polygon (1 km tolerance).
+# GeoNames comes first: a built-up unit's Amap point can sit in the neighbouring city (朝阳川镇's
+# 春光社区 is placed in downtown Yanji, 12 km east of GeoNames' 朝阳川). A unit with only rural
+# villages (220) stays unlocated: a village is not the seat.
+SEAT_SUPPLEMENT = "jilin_seats_supplement.csv"
+_SEAT_UR_ORDER = ("121", "111", "112", "122")
+
+
+def seat_supplement(shared: Path = SHARED) -> pd.DataFrame:
+    """Seat points (WGS84) for 2016 township units that the source gives none: ``code``
+    (12 digits), ``name``, ``lon``, ``lat`` (6 decimals), ``seat_source``."""
+    import geopandas as gpd
+
+    _coords, datasets = _package()
+    adcode = pd.read_csv(shared / "vonng-adcode-jilin" / "jilin_adcode_2016.csv", dtype=str)
+    towns = adcode[(adcode["level"] == "town") & adcode["longitude"].isna()]
+    counties = datasets.counties()
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    by_name = dict(zip(counties["county_name"], counties["county_code"], strict=True))
+    shapes = counties.to_crs(crs).set_index("county_code").geometry.buffer(1000.0)
+
+    def county_of(row) -> str | None:
+        code = row["adcode"] if row["adcode"] in shapes.index else by_name.get(row["county"])
+        return code if code in shapes.index else None
+
+    def inside(lon: float, lat: float, county: str | None) -> bool:
+        if county is None:
+            return False
+        pt = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs="EPSG:4326").to_crs(crs)
+        return bool(shapes[county].contains(pt.iloc[0]))
+
+    geonames = pd.read_csv(shared / "geonames-jilin" / "jilin_places_geonames_cities500.csv",
+                           dtype=str)
+    alt = geonames["name_zh"].fillna("").str.split("|")
+    villages = adcode[(adcode["level"] == "village") & adcode["longitude"].notna()]
+    rows = []
+    for _, town in towns.iterrows():
+        county = county_of(town)
+        hit = geonames[alt.map(lambda names, n=town["name"]: n in names)]
+        found = None
+        for _, g in hit.iterrows():
+            lon, lat = float(g["longitude"]), float(g["latitude"])
+            if inside(lon, lat, county):
+                found = (lon, lat, f"GeoNames place {g['geonameid']} '{g['name_zh']}' "
+                                   "(CC BY 4.0)")
+                break
+        if found is None:
+            own = villages[villages["parent"] == town["code"]]
+            for ur in _SEAT_UR_ORDER:
+                units = own[own["ur_code"] == ur]
+                if units.empty:
+                    continue
+                gcj = np.column_stack([pd.to_numeric(units["longitude"]),
+                                       pd.to_numeric(units["latitude"])])
+                wgs = _coords.gcj02_to_wgs84(gcj).mean(axis=0)
+                if inside(float(wgs[0]), float(wgs[1]), county):
+                    found = (float(wgs[0]), float(wgs[1]),
+                             f"mean of its ur_code {ur} unit(s) "
+                             f"{'、'.join(units['name'])} (Vonng/adcode, GCJ-02 → WGS84)")
+                break
+        if found is not None:
+            rows.append({"code": town["code"], "name": town["name"],
+                         "lon": round(found[0], 6), "lat": round(found[1], 6),
+                         "seat_source": found[2]})
+    return pd.DataFrame(rows, columns=["code", "name", "lon", "lat", "seat_source"])
 
 
 if __name__ == "__main__":

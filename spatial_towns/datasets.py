@@ -52,6 +52,11 @@ HIGHWAYS_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 POPULATION_GRID = "jilin_gpw_v4_pop_2020_15min.csv"
 POPULATION_GRID_ATTRIBUTION = ("CIESIN, Columbia University (2018), Gridded Population of the "
                                "World v4.11, doi:10.7927/H49C6VHW, CC BY 4.0")
+#: Seat points for 2016 township units the source gives none (WGS84; ``data_raw/prepare.py``
+#: ``seat_supplement``: a GeoNames place of the unit's name, or its built-up village units).
+SEAT_SUPPLEMENT = "jilin_seats_supplement.csv"
+#: ``seat_source`` of a town located by its own source point.
+SEAT_SOURCE_OWN = "source seat point"
 #: The development types' default thematic layers (WGS84 points; ``data_raw/prepare.py``).
 THEMATIC_EMBEDDED = {
     "industry": ("jilin_devzones_2018.csv",
@@ -473,6 +478,38 @@ LIST_2023 = {
 }
 
 
+def supplement_seats(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Locate Jilin's 2016 township units that have no seat point, where the embedded seat
+    supplement (``data_raw/jilin_seats_supplement.csv``) does.
+
+    Parameters
+    ----------
+    towns
+        Jilin's 2016 towns in EPSG:4326 (the embedded seats or the national table's rows).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``towns`` (same rows and order) with the missing points filled and a ``seat_source``
+        column: :data:`SEAT_SOURCE_OWN`, the supplement's source (a GeoNames place, or the
+        unit's built-up village-level units), or ``""`` when the unit is still unlocated.
+        ``attrs["supplemented"]`` counts the filled points.
+    """
+    sup = pd.read_csv(data_path(SEAT_SUPPLEMENT), dtype={"code": str})
+    sup = sup.set_index(sup["code"].map(matching.canonical_code))
+    out = towns.copy()
+    has = out.geometry.notna() & ~out.geometry.is_empty
+    key = out["code"].map(matching.canonical_code)
+    fill = ~has & key.isin(sup.index)
+    rows = sup.loc[key[fill]]
+    out.loc[fill, "geometry"] = gpd.points_from_xy(rows["lon"], rows["lat"], crs=_coords.WGS84)
+    out["seat_source"] = np.where(has, SEAT_SOURCE_OWN, "")
+    out.loc[fill, "seat_source"] = rows["seat_source"].to_numpy()
+    out.attrs.update(towns.attrs)
+    out.attrs["supplemented"] = int(fill.sum())
+    return out
+
+
 def current_townships(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The embedded 2016 township units brought to the 2023 list, which decides what each
     unit is today.
@@ -537,6 +574,8 @@ def current_townships(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "kind_2016": "", "code_2023": new["code"].astype("string").to_numpy(),
         "name_2023": new["name"].to_numpy(), "list_2023": "new",
     }, geometry=[None] * len(new), crs=out.crs)
+    if "seat_source" in out:
+        add["seat_source"] = ""
     res = pd.concat([out, add], ignore_index=True)
     res.attrs.update(towns.attrs)
     return gpd.GeoDataFrame(res, geometry="geometry", crs=out.crs)

@@ -150,8 +150,9 @@ def ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, cr
         towns = datasets.national_towns(inputs.province_code, inputs.national)
         prov["towns"] = towns.attrs["source"]
         if inputs.province_code == "220000":  # the 2023 list decides, as on the embedded data
-            towns = datasets.current_townships(towns)
-            prov["towns"] += f"; kinds as of the 2023 list ({datasets.TOWNSHIPS_2023})"
+            towns = datasets.current_townships(datasets.supplement_seats(towns))
+            prov["towns"] += (f"; {_supplemented(towns)}; kinds as of the 2023 list "
+                              f"({datasets.TOWNSHIPS_2023})")
     elif not jilin:
         raise errors.InputDataError(
             f"province {inputs.province_code}: no towns file given and the embedded towns are "
@@ -160,11 +161,13 @@ def ingest(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFrame, cr
     else:
         path = datasets.data_path(datasets.SEATS_2016)
         # The 2023 list decides what each unit is today (current_townships).
-        towns = datasets.current_townships(io.read_towns(path, "GCJ-02"))
+        towns = datasets.current_townships(
+            datasets.supplement_seats(io.read_towns(path, "GCJ-02")))
         changed = towns["list_2023"].value_counts()
         prov["towns"] = (f"embedded {path.name}: Vonng/adcode 2016 township seats "
                          "(CC BY 4.0), GCJ-02 → WGS84; other levels ignored: "
-                         f"{towns.attrs['ignored_levels']}; kinds as of the 2023 list "
+                         f"{towns.attrs['ignored_levels']}; {_supplemented(towns)}; "
+                         "kinds as of the 2023 list "
                          f"({datasets.TOWNSHIPS_2023}): "
                          + ", ".join(f"{k} {int(changed.get(k, 0))}"
                                      for k in datasets.LIST_2023))
@@ -355,6 +358,17 @@ def _embedded_jilin(inputs: Inputs) -> bool:
     grid as its regional population surface (unless ``access.embedded_population_grid``)."""
     return (inputs.province_code == "220000" and not inputs.national
             and not inputs.boundaries)
+
+
+def _supplemented(towns: gpd.GeoDataFrame) -> str:
+    """Provenance of the seat points filled by :func:`.datasets.supplement_seats`."""
+    src = towns["seat_source"].fillna("")
+    geon = int(src.str.startswith("GeoNames").sum())
+    units = int(src.str.startswith("mean of its").sum())
+    return (f"{towns.attrs.get('supplemented', geon + units)} seats without a point located "
+            f"from embedded {datasets.SEAT_SUPPLEMENT} ({geon} by a GeoNames place of the "
+            f"unit's name, CC BY 4.0; {units} by the unit's own built-up village-level "
+            "units; column seat_source)")
 
 
 def read_thematic_layers(inputs: Inputs, cfg: config_mod.Config, provenance: dict
@@ -614,6 +628,9 @@ def _eligibility(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Se
     if "list_2023" in towns:
         exclude(no_point & (towns["list_2023"] == "new"),
                 "no seat coordinates (new in the 2023 township list; no 2016 seat point)")
+    if "seat_source" in towns:
+        exclude(no_point, "no seat coordinates in the source, and none in the seat supplement "
+                          "(no GeoNames place of its name, no built-up village unit with a point)")
     exclude(no_point, "no seat coordinates in the source")
     exclude(towns["county_code"].isna(), "outside every county of the boundary layer")
     if "nominated" in towns:  # set from the nominations of the facts tables (facts module)

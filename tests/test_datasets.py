@@ -159,3 +159,46 @@ def test_grid_people_sum_to_the_raster_inside_jilin():
             total += float(band[r, c]) * share * area
     stored = datasets.jilin_population_grid()["pop_gpw"].sum()
     assert stored == pytest.approx(total, rel=5e-3)
+
+
+def _prepare():
+    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
+    prepare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prepare)
+    return prepare
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "geonames-jilin").exists(),
+                    reason="../shared/data absent")
+def test_stored_seat_supplement_equals_a_fresh_preparation():
+    fresh = _prepare().seat_supplement()
+    stored = pd.read_csv(ROOT / "data_raw" / datasets.SEAT_SUPPLEMENT, dtype={"code": str})
+    pd.testing.assert_frame_equal(fresh.reset_index(drop=True), stored, check_dtype=False)
+
+
+def test_seat_supplement_fills_only_missing_points_inside_their_county():
+    from spatial_towns import io
+
+    towns = io.read_towns(datasets.data_path(datasets.SEATS_2016), "GCJ-02")
+    got = datasets.supplement_seats(towns)
+    had = towns.geometry.notna() & ~towns.geometry.is_empty
+    # A town with its own point keeps it, unchanged.
+    assert got.loc[had].geometry.equals(towns.loc[had].geometry)
+    assert (got.loc[had, "seat_source"] == datasets.SEAT_SOURCE_OWN).all()
+    filled = ~had & got.geometry.notna()
+    assert filled.sum() == got.attrs["supplemented"] == 79
+    assert got.loc[filled, "seat_source"].str.match("GeoNames place|mean of its ur_code").all()
+    assert (got.loc[~had & ~filled, "seat_source"] == "").all()
+    # Every filled point lies in the county polygon of its own 2016 county (1 km tolerance).
+    from spatial_towns import _coords
+
+    counties = datasets.counties().set_index("county_code")
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    pts = got.loc[filled]
+    metric = counties.to_crs(crs)
+    inside = [metric.geometry[c].buffer(1000).contains(p) for c, p in
+              zip(pts["county_code"].map(lambda c: c if c in counties.index else "220184"),
+                  pts.to_crs(crs).geometry, strict=True)]
+    assert all(inside)
+    named = got.set_index("name")
+    assert named.loc["朝阳川镇", "seat_source"].startswith("GeoNames place 2038106")
