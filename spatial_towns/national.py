@@ -429,13 +429,14 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         methods.update(facts_used.methods)
         towns = facts_mod.with_nominations(towns, facts_used, cfg,
                                            pipeline.base_eligible(towns, cfg))
+        thematic = pipeline.read_thematic_layers(inputs, cfg, prov)
         ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
         for k, (_why, c) in enumerate(ladder):
             try:
                 # The road file (its cached arrays) serves the development types too, as in a
                 # province run.
                 res = pipeline.assemble(towns, table, methods, counties, c, crs, prov,
-                                        roads=inputs.roads)
+                                        roads=inputs.roads, thematic=thematic)
                 res.towns, res.facts = facts_mod.annotate(res.towns, facts_used), facts_used
                 break
             except errors.QuotaError as exc:
