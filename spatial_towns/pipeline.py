@@ -299,9 +299,10 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         layers.roads = network.as_prepared(layers.roads, crs)
     step("ingest")
 
+    # The facts tables are read (in a forked child, see _forked) while the criteria compute.
+    facts_read = _forked.Forked(read_facts, inputs, towns, cfg, layers.counties)
     table, methods = criteria.compute(towns, layers, cfg, crs)
-    table, facts_used = attach_facts(table, towns, inputs, cfg, layers.counties,
-                                     layers.provenance)
+    table, facts_used = add_facts(table, towns, facts_read.result(), cfg, layers.provenance)
     methods.update(facts_used.methods)
     towns = facts_mod.with_nominations(towns, facts_used, cfg, base_eligible(towns, cfg))
     step("criteria")
@@ -344,7 +345,13 @@ def attach_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, inputs: Inputs,
                  ) -> tuple[pd.DataFrame, facts_mod.FactsUsed]:
     """Read the facts tables and add the ``source = "table"`` criteria to ``table`` (see
     :func:`.facts.attach`); the files read go to ``provenance``."""
-    ft = read_facts(inputs, towns, cfg, counties)
+    return add_facts(table, towns, read_facts(inputs, towns, cfg, counties), cfg, provenance)
+
+
+def add_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, ft: facts_mod.FactsTable | None,
+              cfg: config_mod.Config, provenance: dict
+              ) -> tuple[pd.DataFrame, facts_mod.FactsUsed]:
+    """:func:`attach_facts` of facts tables already read (:func:`read_facts`)."""
     if ft is not None:
         provenance["facts"] = "; ".join(
             f"{f['file']}{' (embedded)' if f['embedded'] else ''}: {f['rows']} rows"
