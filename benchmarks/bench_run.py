@@ -28,8 +28,10 @@ The table gives the median and the spread (max - min) over the repeats of the wa
 and the median CPU time (``time.process_time`` of the child: user + system, all its
 threads, plus that of the processes it forks and waits for, e.g. the print maps drawn
 concurrently with the other outputs), which other jobs on a shared machine inflate much less
-than the wall time. The
-1-minute load average is read before and after each repeat and printed.
+than the wall time. The CPU of the run's own process without its children is printed
+too: with a core free for the children, the run's wall time is about that plus the time
+it waits for them. The 1-minute load average is read before and after each repeat and
+printed.
 
 The script only uses functions that exist since the first version of the pipeline, so the
 same script can time an older checkout (``PYTHONPATH=/path/to/old/checkout``).
@@ -98,17 +100,19 @@ def _child(roads: str | None, out_dir: str) -> dict:
 
     cfg = config.load()
     inputs = pipeline.Inputs(roads=roads)
-    t, c = time.perf_counter(), _cpu()
+    t, c, own = time.perf_counter(), _cpu(), time.process_time()
     res = pipeline.run(cfg, inputs, output_dir=out_dir, progress=False)
     times["run"] = time.perf_counter() - t
     cpu["run"] = _cpu() - c
+    own = time.process_time() - own  # the run's own process, forked children excluded
     for d in (times, cpu):
         d["other"] = d["run"] - sum(v for k, v in d.items() if k not in ("import", "run"))
     cpu["process"] = _cpu()
     n_sel = int((res.towns["tier"] != "").sum())
     how = getattr(res, "type_assessed", {})
     assessed = {k: not str(v).lower().startswith("not assessed") for k, v in how.items()}
-    return {"times": times, "cpu": cpu, "towns": len(res.towns), "selected": n_sel,
+    return {"times": times, "cpu": cpu, "run_own_cpu": own, "towns": len(res.towns),
+            "selected": n_sel,
             "assessed": assessed,
             "commerce": how.get("commerce_logistics", "")}
 
@@ -172,6 +176,10 @@ def main() -> None:
     print(f"types assessed: {', '.join(assessed)}\ncommerce_logistics rule: {runs[-1]['commerce']}")
     print()
     print(table(runs))
+    own = [r["run_own_cpu"] for r in runs if "run_own_cpu" in r]
+    if own:
+        print(f"\nrun, CPU of its own process only (forked children excluded): median "
+              f"{statistics.median(own):.2f} s")
     loads = [x for r in runs for x in r["load"]]
     print(f"\nload average (1 min) over the repeats: {min(loads):.2f}-{max(loads):.2f} "
           f"on {os.cpu_count()} cpus")
