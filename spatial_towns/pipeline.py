@@ -682,8 +682,9 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     rest; they run the same code on the same data, so the files are the same bytes either way.
     """
     # The two print figures take about as long as all the other outputs each: each in a
-    # child of its own.
-    prints = [_forked.Forked(plot.write, res, out_dir, (figure,), fork=concurrent)
+    # child of its own, with the outlines they share prepared once.
+    outlines = plot.prepare_outlines(res)
+    prints = [_forked.Forked(plot.write, res, out_dir, (figure,), outlines, fork=concurrent)
               for figure in plot.FIGURES]
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns

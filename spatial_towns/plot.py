@@ -265,25 +265,32 @@ def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
 FIGURES = {"tiers": ("map_tiers.png", "map_tiers.pdf"), "criteria": ("criteria.png",)}
 
 
-def write(res, out_dir: str | Path, figures: tuple[str, ...] = tuple(FIGURES)
-          ) -> dict[str, Path]:
+def prepare_outlines(res) -> tuple[gpd.GeoDataFrame, tuple]:
+    """The simplified county outlines and their dissolved outlines (metro area, border
+    area, prefectures) that both figures draw, for :func:`write`."""
+    counties = _counties(res)
+    return counties, _outlines(res, counties)
+
+
+def write(res, out_dir: str | Path, figures: tuple[str, ...] = tuple(FIGURES),
+          prepared: tuple[gpd.GeoDataFrame, tuple] | None = None) -> dict[str, Path]:
     """Write ``map_tiers.png``, ``map_tiers.pdf`` and ``criteria.png`` into ``out_dir`` (or
     the files of the ``figures`` named, keys of :data:`FIGURES`).
 
     Each figure is laid out once: after the first file the constrained layout is frozen, so
     the PDF is one more rendering of the same figure, not a new layout pass and rendering.
-    The county outlines are simplified and dissolved once for both figures.
+    The county outlines are simplified and dissolved once for both figures (or given as
+    ``prepared``, from :func:`prepare_outlines`).
     """
     out_dir = Path(out_dir)
     files = {}
-    counties = _counties(res)
-    outlines = _outlines(res, counties)
+    counties, shared = prepare_outlines(res) if prepared is None else prepared
     if "tiers" in figures:
-        fig = tiers_map(res, counties=counties, outlines=outlines)
+        fig = tiers_map(res, counties=counties, outlines=shared)
         files["map_tiers.png"] = save(fig, out_dir / "map_tiers.png")
         fig.set_layout_engine("none")
         files["map_tiers.pdf"] = save(fig, out_dir / "map_tiers.pdf")
     if "criteria" in figures:
-        files["criteria.png"] = save(criteria_map(res, counties=counties, outlines=outlines),
+        files["criteria.png"] = save(criteria_map(res, counties=counties, outlines=shared),
                                      out_dir / "criteria.png", dpi=150)
     return files
