@@ -4,8 +4,8 @@ On a machine with more than one CPU, independent steps of a run (the print maps,
 clustering) overlap with the rest. The child is a fork: it sees the caller's data as they
 were, nothing is pickled on the way in, and it runs the same code on the same data, so what
 it returns (pickled back) and the files it writes are what the call would give in-process.
-Where a fork is not possible or not worth it (one CPU, no fork on the platform, inside a
-daemonic worker process) the call simply runs in-process when its result is asked for.
+Where a fork is not possible, safe or worth it (one CPU, not Linux, inside a daemonic
+worker process) the call simply runs in-process when its result is asked for.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ def cpus() -> int:
 
 
 def can_fork() -> bool:
-    """Whether :class:`Forked` would run its call in a child process here."""
-    return ("fork" in multiprocessing.get_all_start_methods() and cpus() > 1
-            and not multiprocessing.current_process().daemon)
+    """Whether :class:`Forked` would run its call in a child process here: on Linux only
+    (macOS offers fork, but its system libraries are not safe to use after one, which is why
+    Python spawns there by default)."""
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and cpus() > 1 and not multiprocessing.current_process().daemon)
 
 
 class Forked:
