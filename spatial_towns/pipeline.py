@@ -678,7 +678,8 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     report.md and config_used.json.
 
     With ``concurrent`` (default: on Linux with more than one CPU, see :mod:`._forked`) the
-    two print figures are drawn in forked child processes while this one writes the rest; they run the same code on the same data, so the files are the same bytes either way.
+    two print figures are drawn in forked child processes while this one writes the rest;
+    they run the same code on the same data, so the files are the same bytes either way.
     """
     # The two print figures take about as long as all the other outputs each: each in a
     # child of its own, with the outlines they share prepared once.
