@@ -1,4 +1,4 @@
-"""Joint tier selection as an integer program (SciPy ``milp`` / HiGHS).
+"""Joint tier selection as an integer program (HiGHS: ``highspy``, SciPy ``milp``).
 
 Model, for eligible towns i and tiers t (highest first):
 
@@ -23,8 +23,8 @@ Without spacing or type rules the constraints are those of a flow network (town 
 prefecture → tier, with lower and upper bounds on the arcs), so the matrix is totally
 unimodular and the LP relaxation already has an integral optimum: :meth:`TierSelection.solve`
 solves the LP first (about twice as fast, which matters for Monte Carlo and the what-if
-explorer), checks that the answer is integral, and falls back to the branch-and-bound
-``milp`` otherwise. Cumulative minimums keep the LP-first path but are not claimed to be a
+explorer; re-solves keep one HiGHS model and change only its costs), checks that the answer
+is integral, and falls back to the branch-and-bound ``milp`` otherwise. Cumulative minimums keep the LP-first path but are not claimed to be a
 flow: the integrality check decides.
 """
 
@@ -66,6 +66,52 @@ class SelectionResult:
     method: str = ""
 
 
+class _FlowLP:
+    """The LP relaxation of a flow-structured model, kept in one HiGHS instance across
+    re-solves that change only the objective.
+
+    Each solve starts from the basis of the first one (the run's own scores), so its answer
+    depends on the costs alone, not on the order of earlier solves; the few pivots from
+    there replace a cold solve and SciPy's per-call model conversion (about a quarter of
+    the time each, on the hundreds of re-solves of the robustness analysis and the
+    what-if explorer). Presolve is off: on these LPs it cost more than it saved.
+    """
+
+    def __init__(self, cons: LinearConstraint, bounds: Bounds):
+        import highspy  # only models that are solved need it (~0.1 s import)
+
+        self._highspy = highspy
+        A = sp.csc_matrix(cons.A)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+        lp.col_cost_ = np.zeros(A.shape[1])
+        lp.col_lower_, lp.col_upper_ = np.asarray(bounds.lb), np.asarray(bounds.ub)
+        lp.row_lower_ = np.broadcast_to(np.asarray(cons.lb, dtype=float), A.shape[0])
+        lp.row_upper_ = np.broadcast_to(np.asarray(cons.ub, dtype=float), A.shape[0])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
+            A.indptr, A.indices, A.data)
+        self._h = highspy.Highs()
+        self._h.setOptionValue("output_flag", False)
+        self._h.setOptionValue("presolve", "off")
+        self._h.passModel(lp)
+        self._cols = np.arange(A.shape[1], dtype=np.int32)
+        self._basis: highspy.HighsBasis | None = None
+
+    def solve(self, c: np.ndarray) -> np.ndarray | None:
+        """Column values minimising ``c @ x``; None unless HiGHS reports an optimum."""
+        h = self._h
+        h.changeColsCost(len(self._cols), self._cols, np.asarray(c, dtype=float))
+        if self._basis is not None:
+            h.setBasis(self._basis)
+        h.run()
+        if h.getModelStatus() != self._highspy.HighsModelStatus.kOptimal:
+            return None
+        if self._basis is None:
+            self._basis = h.getBasis()
+        return np.array(h.getSolution().col_value)
+
+
 class TierSelection:
     """Joint three-tier selection. Build with :meth:`from_frame`, then call :meth:`solve`."""
 
@@ -78,6 +124,11 @@ class TierSelection:
         self.notes: list[str] = []
         self._pairs: dict[str, np.ndarray] = {}
         self._cache: tuple[LinearConstraint, Bounds, bool] | None = None
+        self._lp: _FlowLP | None = None
+
+    def __getstate__(self) -> dict:
+        # The HiGHS instance does not pickle; a copy builds its own on its first solve.
+        return {**self.__dict__, "_lp": None}
 
     @classmethod
     def from_frame(cls, towns: pd.DataFrame, tiers: tuple[config_mod.Tier, ...],
@@ -332,19 +383,26 @@ class TierSelection:
         assert self._cache is not None
         return self._cache
 
+    def _cost(self, score: np.ndarray) -> np.ndarray:
+        """Objective to minimise over x (tier-major): -tier_weight × score."""
+        return -np.concatenate([t.tier_weight * np.asarray(score, dtype=float)
+                                for t in self.tiers])
+
     def _solve_x(self, score: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, str]:
         """0/1 matrix (tiers x towns) maximising Σ tier_weight × score, and how it was found."""
         cons, bounds, flow = self._prepared()
         n, T = len(self.towns), len(self.tiers)
-        c = -np.concatenate([t.tier_weight * np.asarray(score, dtype=float) for t in self.tiers])
+        c = self._cost(score)
         x, method, res = None, "", None
         if flow:
-            # Presolve off: on these LPs it cost more than it saved (a quarter of the time of
-            # the hundreds of re-solves of the robustness analysis and the reasons).
-            res = milp(c, constraints=cons, integrality=np.zeros(n * T), bounds=bounds,
-                       options={"presolve": False})
-            if res.status == 0 and np.abs(res.x - np.round(res.x)).max() < 1e-6:
-                x, method = res.x, "LP relaxation (integral: flow structure)"
+            if getattr(self, "_lp", None) is None:
+                # Its starting basis is that of the model's own scores, whichever comes first.
+                self._lp = _FlowLP(cons, bounds)
+                self._lp.solve(self._cost(self.towns["score"].to_numpy(dtype=float)))
+            assert self._lp is not None
+            lp_x = self._lp.solve(c)
+            if lp_x is not None and np.abs(lp_x - np.round(lp_x)).max() < 1e-6:
+                x, method = lp_x, "LP relaxation (integral: flow structure)"
         if x is None:
             res = milp(c, constraints=cons, integrality=np.ones(n * T), bounds=bounds,
                        options={"time_limit": time_limit_s})

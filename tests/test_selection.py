@@ -173,6 +173,31 @@ def test_lp_shortcut_equals_the_integer_program():
         assert res.objective == pytest.approx(-ref.fun)
 
 
+def test_re_solves_are_optimal_and_do_not_depend_on_earlier_solves():
+    """assign() keeps one HiGHS model and changes only its costs: every re-solve must reach
+    the branch-and-bound optimum for its scores, and give the same tiers in any order (each
+    starts from the basis of the model's own scores, not from the previous solve)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    towns = _towns(n=50, seed=3)
+    rng = np.random.default_rng(7)
+    draws = [towns.sort_index()["score"].to_numpy() * rng.uniform(0.6, 1.4, len(towns))
+             for _ in range(12)]
+    model = selection.TierSelection.from_frame(towns, TIERS)
+    model.solve()
+    forward = [model.assign(d) for d in draws]
+    again = selection.TierSelection.from_frame(towns, TIERS)
+    backward = [again.assign(d) for d in reversed(draws)][::-1]
+    A, lo, hi, _ = model._constraints()
+    w = np.array([t.tier_weight for t in TIERS] + [0.0])
+    for d, f, b in zip(draws, forward, backward, strict=True):
+        assert (f == b).all()
+        c = -np.concatenate([t.tier_weight * d for t in TIERS])
+        ref = milp(c, constraints=LinearConstraint(A, lo, hi), integrality=np.ones(len(c)),
+                   bounds=Bounds(0, 1))
+        assert float((w[f] * d).sum()) == pytest.approx(-ref.fun)
+        assert [int((f == k).sum()) for k in range(len(TIERS))] == list(model.sizes.values())
+
+
 def test_prefecture_that_cannot_meet_its_minimum_is_named():
     towns = _towns(n=30)
     towns.loc[towns.prefecture_code == "p2", "prefecture_code"] = "p1"
