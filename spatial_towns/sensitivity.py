@@ -108,8 +108,11 @@ def monte_carlo(model: selection.TierSelection, score_fn: ScoreFn, weights: pd.S
 
 def one_at_a_time(model: selection.TierSelection, score_fn: ScoreFn, weights: pd.Series,
                   base_tier: pd.Series, steps: tuple[float, ...] = (-0.5, -0.2, 0.2, 0.5),
-                  ) -> pd.DataFrame:
+                  score_many: ScoreManyFn | None = None) -> pd.DataFrame:
     """Towns changing tier when one weight moves by each relative ``step``.
+
+    ``score_many`` (see :func:`monte_carlo`) scores all the changed weight vectors at once
+    instead of calling ``score_fn`` for each; the result is the same.
 
     Returns
     -------
@@ -120,18 +123,26 @@ def one_at_a_time(model: selection.TierSelection, score_fn: ScoreFn, weights: pd
     """
     codes = model.towns.index
     base = base_tier.reindex(codes).fillna("").to_numpy()
-    rows = []
+    changes = []
     for name in weights.index[weights > 0]:
         for step in steps:
             w = weights.copy()
             w[name] = w[name] * (1.0 + step)
-            w = w / w.sum()
-            got = model.assign(score_fn(w).reindex(codes).to_numpy(dtype=float))
-            row = {"criterion": name, "step": step, "weight": round(float(w[name]), 4)}
-            for k, tier in enumerate(model.tiers):
-                # Tier sizes do not depend on the weights, so as many enter as leave.
-                row[f"changed_{tier.name}"] = int(((got == k) & (base != tier.name)).sum())
-            rows.append(row)
+            changes.append((name, step, w / w.sum()))
+    if score_many is not None and changes:
+        wd = pd.DataFrame([w for _, _, w in changes]).reset_index(drop=True)
+        scores = score_many(wd).reindex(columns=codes).to_numpy(dtype=float)
+    else:
+        scores = np.array([score_fn(w).reindex(codes).to_numpy(dtype=float)
+                           for _, _, w in changes])
+    rows = []
+    for (name, step, w), score in zip(changes, scores, strict=True):
+        got = model.assign(score)
+        row = {"criterion": name, "step": step, "weight": round(float(w[name]), 4)}
+        for k, tier in enumerate(model.tiers):
+            # Tier sizes do not depend on the weights, so as many enter as leave.
+            row[f"changed_{tier.name}"] = int(((got == k) & (base != tier.name)).sum())
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -141,5 +152,5 @@ def analyse(model: selection.TierSelection, score_fn: ScoreFn, weights: pd.Serie
             progress: bool = False, score_many: ScoreManyFn | None = None) -> Robustness:
     """:func:`monte_carlo` and :func:`one_at_a_time` together."""
     mc = monte_carlo(model, score_fn, weights, draws, concentration, seed, progress, score_many)
-    oat = one_at_a_time(model, score_fn, weights, base_tier, steps)
+    oat = one_at_a_time(model, score_fn, weights, base_tier, steps, score_many)
     return Robustness(towns=mc, oat=oat, draws=draws, concentration=concentration, seed=seed)
