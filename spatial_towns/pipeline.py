@@ -673,9 +673,9 @@ INTEGER_COLUMNS = ("rank", "rank_lo", "rank_hi")
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
-                  concurrent: bool | None = None) -> dict:
+                  concurrent: bool | None = None, figures: bool = True) -> dict:
     """Write candidates.csv, towns.gpkg, map.html, map_tiers.png/.pdf, criteria.png,
-    report.md and config_used.json.
+    report.md and config_used.json (the three print figures only when ``figures``).
 
     With ``concurrent`` (default: on Linux with more than one CPU, see :mod:`._forked`) the
     two print figures are drawn in forked child processes while this one writes the rest;
@@ -683,9 +683,11 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     """
     # The two print figures take about as long as all the other outputs each: each in a
     # child of its own, with the outlines they share prepared once.
-    outlines = plot.prepare_outlines(res)
-    prints = [_forked.Forked(plot.write, res, out_dir, (figure,), outlines, fork=concurrent)
-              for figure in plot.FIGURES]
+    prints = []
+    if figures:
+        outlines = plot.prepare_outlines(res)
+        prints = [_forked.Forked(plot.write, res, out_dir, (figure,), outlines, fork=concurrent)
+                  for figure in plot.FIGURES]
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
                                    if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,9 @@ def default_run(tmp_path_factory):
     """One run of the pipeline on the embedded Jilin data, shared by the tests."""
     out = tmp_path_factory.mktemp("run")
     return pipeline.run(config.load(), output_dir=out, progress=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """Converted layers go to a folder of this test session, never the user's cache."""
+    os.environ["SPATIAL_TOWNS_CACHE"] = str(tmp_path_factory.mktemp("cache"))

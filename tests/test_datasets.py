@@ -187,3 +187,32 @@ def test_seat_supplement_fills_only_missing_points_inside_their_county():
     assert all(inside)
     named = got.set_index("name")
     assert named.loc["朝阳川镇", "seat_source"].startswith("GeoNames place 2038106")
+
+
+def test_converted_counties_are_cached_between_runs(tmp_path, monkeypatch):
+    """A province other than Jilin is converted once; later processes read the cached file,
+    equal to a fresh conversion; a damaged cache file is converted again."""
+    from geopandas.testing import assert_geodataframe_equal
+
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    datasets._counties_cached.cache_clear()
+    code = "640000"
+    path = datasets.counties_cache_path(code)
+    assert path.parent == tmp_path and not path.exists()
+    first = datasets.counties(code)
+    assert path.is_file()
+    fresh = datasets.convert_counties(code)
+    datasets._counties_cached.cache_clear()
+    calls = []
+    monkeypatch.setattr(datasets, "convert_counties", lambda c: calls.append(c))
+    cached = datasets.counties(code)
+    assert calls == []  # read from the cache, not converted
+    assert_geodataframe_equal(cached, fresh)
+    assert_geodataframe_equal(first, fresh)
+    assert cached.attrs["source"] == fresh.attrs["source"]
+    path.write_bytes(b"not parquet")
+    datasets._counties_cached.cache_clear()
+    monkeypatch.undo()
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    assert_geodataframe_equal(datasets.counties(code), fresh)
+    datasets._counties_cached.cache_clear()
