@@ -38,6 +38,13 @@ explicitly (the template province, or a ``[provinces]`` override) are never rela
 A province whose run fails (e.g. its quotas cannot be met) does not stop the others: its towns
 are listed in the national output as excluded with the error as the reason, and the failure is
 reported.
+
+Each province's folder (``provinces/<code>/``) gets candidates.csv, towns.gpkg, map.html (the
+national map's drill-down), report.md and config_used.json; the print figures only with
+``[national] province_figures = true`` (off in the default config, which says why). A
+province with a road file (``[provinces."<code>"] roads``) first runs :func:`roads_task`,
+which prepares the file once into ``<file>.prepared.npz``; its criteria tasks and development
+types load those arrays.
 """
 
 from __future__ import annotations
@@ -59,7 +66,7 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
-from . import _coords, criteria, datasets, errors, io, maps, network, pipeline, report
+from . import _coords, _forked, criteria, datasets, errors, io, maps, network, pipeline, report
 from . import config as config_mod
 from . import facts as facts_mod
 
@@ -550,6 +557,13 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
     bar = tqdm(total=n_tasks, desc="national", disable=not progress, leave=False)
     peaks: dict = {}
     if serial:
+        if _forked.can_fork():
+            # Each province's clustering runs in a forked child (pipeline.assemble): imported
+            # here once, scikit-learn is inherited by every child instead of imported by each
+            # (~0.6 s CPU a province).
+            import sklearn.cluster  # noqa: F401
+            import sklearn.metrics  # noqa: F401
+            import sklearn.mixture  # noqa: F401
         outcomes = []
         for p in parts:
             ready = (roads_task(raw_task, p.province_code, national)
