@@ -88,6 +88,21 @@ def test_outputs_parquet_candidates_and_offline_map(serial_run):
     for code in SMALL:  # drill-down targets exist
         assert f"provinces/{code}/map.html" in page
         assert (serial_run.output_dir / "provinces" / code / "candidates.csv").exists()
+        # no print figures per province by default ([national] province_figures)
+        assert not list((serial_run.output_dir / "provinces" / code).glob("*.p[nd][gf]"))
+
+
+def test_province_figures_on_request(tmp_path):
+    raw = config.load().to_dict()
+    raw["national"] = {"province_figures": True}
+    national.run(config.from_dict(raw), provinces=["640000"], national=NATIONAL,
+                 output_dir=tmp_path, serial=True, progress=False)
+    folder = tmp_path / "national" / "provinces" / "640000"
+    assert {"map_tiers.png", "map_tiers.pdf", "criteria.png"} <= {p.name for p in folder.iterdir()}
+    raw["national"] = {"province_figures": "yes"}
+    with pytest.raises(errors.ConfigError, match="province_figures"):
+        national.run(config.from_dict(raw), provinces=["640000"], national=NATIONAL,
+                     output_dir=None, serial=True, progress=False)
 
 
 def test_dask_two_workers_equals_serial(serial_run, cluster, tmp_path):
