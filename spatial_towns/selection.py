@@ -30,6 +30,8 @@ flow: the integrality check decides.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +68,23 @@ class SelectionResult:
     method: str = ""
 
 
+def _silent_highs(highspy):
+    """A ``highspy.Highs`` with its log off. Its constructor prints a banner to the C-level
+    standard output before any option can be set: that file descriptor points to
+    ``/dev/null`` meanwhile, so the run's own output stays as it was."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class _FlowLP:
     """The LP relaxation of a flow-structured model, kept in one HiGHS instance across
     re-solves that change only the objective.
@@ -91,8 +110,7 @@ class _FlowLP:
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
             A.indptr, A.indices, A.data)
-        self._h = highspy.Highs()
-        self._h.setOptionValue("output_flag", False)
+        self._h = _silent_highs(highspy)
         self._h.setOptionValue("presolve", "off")
         self._h.passModel(lp)
         self._cols = np.arange(A.shape[1], dtype=np.int32)

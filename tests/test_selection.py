@@ -198,6 +198,15 @@ def test_re_solves_are_optimal_and_do_not_depend_on_earlier_solves():
         assert [int((f == k).sum()) for k in range(len(TIERS))] == list(model.sizes.values())
 
 
+def test_solving_prints_nothing(capfd):
+    """highspy's constructor prints a banner at the C level; a run's output must not get it."""
+    model = selection.TierSelection.from_frame(_towns(n=30, seed=1), TIERS)
+    model.solve()
+    model.assign(model.towns["score"].to_numpy()[::-1].copy())
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
 def test_prefecture_that_cannot_meet_its_minimum_is_named():
     towns = _towns(n=30)
     towns.loc[towns.prefecture_code == "p2", "prefecture_code"] = "p1"
