@@ -58,6 +58,28 @@ def main() -> None:
     seat_supplement().to_csv(OUT / SEAT_SUPPLEMENT, index=False, encoding="utf-8")
 
     population_grid().to_csv(OUT / POPULATION_GRID, index=False, encoding="utf-8")
+    name_pinyin().to_csv(OUT / NAME_PINYIN, index=False, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- pinyin
+NAME_PINYIN = "jilin_names_pinyin.csv"
+
+
+def name_pinyin() -> pd.DataFrame:
+    """Every distinct name of the stored seat (2016) and township (2023) lists with its
+    toneless pinyin as the map's search computes it (``maps.pinyin_fresh``, pypinyin),
+    sorted by name; the run reads it instead of loading pypinyin's dictionaries."""
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from spatial_towns import maps
+
+    names = set()
+    for f in ("jilin_admin_seats_2016_gcj02.csv", "jilin_townships_2023.csv"):
+        names |= set(pd.read_csv(OUT / f, dtype=str, keep_default_na=False)["name"])
+    names.discard("")
+    ordered = sorted(names)
+    return pd.DataFrame({"name": ordered, "pinyin": maps.pinyin_fresh(ordered)})
 
 
 # --------------------------------------------------------------------------- counties

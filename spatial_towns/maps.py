@@ -39,7 +39,7 @@ from folium import plugins
 from folium.utilities import JsCode
 from jinja2 import Template
 
-from . import _coords, types
+from . import _coords, datasets, types
 
 # Symbols by tier position (highest first): shape, fill colour, icon size in px.
 TIER_SYMBOLS = [("star", "#d7191c", 22), ("triangle", "#f28e2b", 16), ("square", "#2c7bb6", 12),
@@ -118,8 +118,19 @@ def _txt(value) -> str:
 def pinyin(names: Sequence[str]) -> list[str]:
     """Toneless pinyin of Chinese names, syllables joined (``兴隆镇`` -> ``xinglongzhen``).
 
-    Non-Chinese characters are kept as they are; used to search the map by pinyin.
+    Non-Chinese characters are kept as they are; used to search the map by pinyin. The
+    embedded names' pinyin is stored (:func:`.datasets.name_pinyin`, the same strings);
+    other names are converted by pypinyin.
     """
+    known = datasets.name_pinyin()
+    names = [str(n) for n in names]
+    todo = sorted({n for n in names if n not in known})
+    fresh = dict(zip(todo, pinyin_fresh(todo), strict=True)) if todo else {}
+    return [known[n] if n in known else fresh[n] for n in names]
+
+
+def pinyin_fresh(names: Sequence[str]) -> list[str]:
+    """:func:`pinyin` computed by pypinyin, without the stored table."""
     from pypinyin import lazy_pinyin
 
     return ["".join(lazy_pinyin(str(n))).lower() for n in names]

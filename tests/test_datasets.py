@@ -216,3 +216,11 @@ def test_converted_counties_are_cached_between_runs(tmp_path, monkeypatch):
     monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
     assert_geodataframe_equal(datasets.counties(code), fresh)
     datasets._counties_cached.cache_clear()
+
+
+def test_stored_name_pinyin_equals_a_fresh_computation():
+    fresh = load_prepare().name_pinyin()
+    stored = pd.read_csv(datasets.DATA_RAW / datasets.NAME_PINYIN, dtype=str,
+                         keep_default_na=False)
+    pd.testing.assert_frame_equal(stored, fresh, check_exact=True)
+    assert datasets.name_pinyin() == dict(zip(fresh["name"], fresh["pinyin"], strict=True))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
-from spatial_towns import maps
+from spatial_towns import datasets, maps
 
 
 class _Links(HTMLParser):
@@ -85,6 +85,17 @@ def test_county_summary_indicators(default_run):
     # border counties are those whose towns carry the (county-level) border flag
     flagged = set(t.loc[t["border_area"] == 1, "county_code"])
     assert set(c.loc[c["border_area"] == 1, "county_code"]) == flagged and flagged
+
+
+def test_pinyin_of_embedded_names_is_read_and_others_computed(default_run, monkeypatch):
+    """Every town name of the default run is in the stored table (no pypinyin load); a
+    name outside it, or any name with the table gone, is converted by pypinyin alike."""
+    names = default_run.towns["name"].astype(str).tolist()
+    assert set(names) <= set(datasets.name_pinyin())
+    stored = maps.pinyin(names + ["Town 7", "长白山天池镇"])
+    monkeypatch.setattr(datasets, "name_pinyin", lambda: {})
+    assert stored == maps.pinyin(names + ["Town 7", "长白山天池镇"])
+    assert stored[-2:] == ["town 7", "changbaishantianchizhen"]
 
 
 def test_pinyin_and_unique_search_labels():
