@@ -10,6 +10,7 @@ worker process) the call simply runs in-process when its result is asked for.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -52,7 +53,15 @@ class Forked:
         ctx = multiprocessing.get_context("fork")
         self.conn, send = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(target=_child, args=(fn, args, send), daemon=True)
-        self.proc.start()
+        # The child's garbage collector would otherwise walk every object it inherits,
+        # writing to their pages (copies on write): frozen at the fork, they stay outside
+        # its collections (Python's advice for fork without exec). The caller's own
+        # collector gets them back at once.
+        gc.freeze()
+        try:
+            self.proc.start()
+        finally:
+            gc.unfreeze()
         send.close()
 
     def result(self) -> Any:

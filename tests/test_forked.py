@@ -62,3 +62,18 @@ def test_a_killed_child_is_run_again_in_process():
     job = _forked.Forked(_slow_in_child, os.getpid(), 5)
     job.proc.kill()
     assert job.result() == (os.getpid(), 5)
+
+
+def _frozen():
+    import gc
+    return gc.get_freeze_count()
+
+
+@needs_fork
+def test_the_child_leaves_inherited_objects_out_of_its_collections():
+    """What the child inherits is frozen (its collector does not walk and copy it); the
+    caller's own objects are back in its collector at once."""
+    import gc
+    job = _forked.Forked(_frozen)
+    assert gc.get_freeze_count() == 0
+    assert job.result() > 10_000
