@@ -459,18 +459,19 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     used = _exclude_unscorable(table, status, reason, cfg)
     eligible = status == "eligible"
     used, weighting, scored = _score(table, eligible, used, cfg)
+    # The clustering needs only the scored criteria and the status, not the types, the
+    # selection or the robustness analysis: it runs in a forked child meanwhile (see
+    # _forked; the same labels as in-process).
+    clusters = None
+    if eligible.sum() > cfg.types.cluster_k_min:
+        clusters = _forked.Forked(
+            types_mod.cluster, pd.concat([towns, table, scored], axis=1).assign(status=status),
+            cfg)
     # Development types come before the selection so that type quotas can constrain it.
     typed = _development_types(towns, table, status, cfg, crs, thematic, roads)
     step("score")
 
     model, result = _select(towns, eligible, scored, typed, cfg, crs)
-    # The clustering needs neither the robustness analysis nor its columns: it runs in a
-    # forked child meanwhile (see _forked; the same labels as in-process).
-    clusters = None
-    if eligible.sum() > cfg.types.cluster_k_min:
-        clusters = _forked.Forked(
-            types_mod.cluster,
-            _town_table(towns, table, scored, typed, status, reason, result, None), cfg)
     robust = None
     if cfg.sensitivity.draws:
         robust = _robustness(model, table, eligible, used, towns["code"], result, cfg, progress)
