@@ -179,7 +179,11 @@ class TierSelection:
         unknown = set(type_quotas or {}) - {t.name for t in tiers}
         if unknown:
             raise errors.ConfigError(f"type quotas for unknown tier(s) {sorted(unknown)}")
-        return cls(towns.sort_index(), tiers, type_quotas)
+        model_towns = towns.sort_index()
+        # The input's provenance attrs are not needed here, and pandas deep-copies attrs into
+        # the result of every operation on the frame (half the time of the reasons).
+        model_towns.attrs = {}
+        return cls(model_towns, tiers, type_quotas)
 
     # -- model ---------------------------------------------------------------------------------
 
@@ -685,6 +689,8 @@ class TierSelection:
         score = self.towns["score"]
         names = self.towns["name"]
         k_of = self._tier_index(tier)
+        # Label lookups in a town loop: plain dicts, the same values as the Series.
+        sc, kk, tr, fr = score.to_dict(), k_of.to_dict(), tier.to_dict(), free.to_dict()
         pinned_at = {self.towns.index[i]: name for name, idx in pinned.items() for i in idx}
         close_to: dict[str, str] = {}
         for t in self.tiers:
@@ -702,15 +708,15 @@ class TierSelection:
         binding = pd.Series("", index=tier.index, dtype=object)
         held: dict[str, str] = {}  # towns above a better town -> the rule that needs them there
         for code in tier.index:
-            k = int(k_of[code])
-            if k < T and code not in pinned_at and score[code] < best_below[k]:
+            k = int(kk[code])
+            if k < T and code not in pinned_at and sc[code] < best_below[k]:
                 unit = self._holding_up(code, k_of)
                 if unit is not None:
                     binding[code], held[code] = unit
 
         def weaker_in(j: int, limit: float) -> list[str]:
             cs = tier.index[(k_of == j) & (score < limit)]
-            return sorted(cs, key=lambda c: (score[c], c))
+            return sorted(cs, key=lambda c: (sc[c], c))
 
         def named(cs: list[str]) -> str:
             parts = [f"{names[c]} ({'pinned' if c in pinned_at else held.get(c, 'by score')})"
@@ -719,24 +725,24 @@ class TierSelection:
 
         reasons = pd.Series("", index=tier.index, dtype=object)
         for code in tier.index:
-            got, want = tier[code], free[code]
-            k = int(k_of[code])
+            got, want = tr[code], fr[code]
+            k = int(kk[code])
             w = rank_of[want] if want else T
             if code in pinned_at:
                 reasons[code] = f"{label[got]}: pinned (already designated)"
                 continue
-            if got and score[code] < best_below[k]:
+            if got and sc[code] < best_below[k]:
                 if code in held:
                     reasons[code] = f"{label[got]}: to meet {held[code]}"
                 else:
-                    down = sorted(tier.index[(k_of > k) & (score > score[code])],
-                                  key=lambda c: (-score[c], c))
+                    down = sorted(tier.index[(k_of > k) & (score > sc[code])],
+                                  key=lambda c: (-sc[c], c))
                     reasons[code] = (f"{label[got]}: by score among the towns free for it; "
                                      "better towns held in a lower tier by their own unit's rule: "
                                      + ", ".join(names[c] for c in down[:3])
                                      + self._extra_rules(got))
                 continue
-            if score[code] <= worst_above[k]:
+            if sc[code] <= worst_above[k]:
                 if got:
                     reasons[code] = f"{label[got]}: by score"
                 else:
@@ -753,13 +759,13 @@ class TierSelection:
                                  f"{self.tiers[w].min_spacing_km:g} km of {close_to[code]} "
                                  f"({label[want]} spacing)")
             elif w < k:
-                took = weaker_in(w, score[code])
+                took = weaker_in(w, sc[code])
                 reasons[code] = (f"{label[got] if got else 'not selected'}: its place in "
                                  f"{label[want]} went to "
                                  + (named(took) if took else "a town needed for a minimum")
                                  + self._extra_rules(want))
             else:
-                weaker = [c for j in range(k) for c in weaker_in(j, score[code])]
+                weaker = [c for j in range(k) for c in weaker_in(j, sc[code])]
                 head = f"{label[got]}: by score" if got else "not selected: below the cut-off"
                 reasons[code] = (f"{head}; it outscores {len(weaker)} town(s) of a higher "
                                  f"tier placed there for their own unit's rule: {named(weaker)}")
