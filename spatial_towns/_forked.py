@@ -10,6 +10,7 @@ worker process) the call simply runs in-process when its result is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -36,6 +37,23 @@ def can_fork() -> bool:
             and cpus() > 1 and not multiprocessing.current_process().daemon)
 
 
+@contextlib.contextmanager
+def frozen():
+    """Objects that exist on entry are left out of the garbage collector's passes until
+    exit (:func:`gc.freeze`); nested uses leave them to the outermost one to unfreeze.
+
+    A run's modules and data are hundreds of thousands of long-lived objects that hold no
+    garbage; one full collection over them took ~0.4 s of the default run.
+    """
+    outer = gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if outer:
+            gc.unfreeze()
+
+
 class Forked:
     """``fn(*args)`` started in a forked child; :meth:`result` waits for it and returns
     what it returned, or raises what it raised (the same exception; a traceback text in a
@@ -56,12 +74,9 @@ class Forked:
         # The child's garbage collector would otherwise walk every object it inherits,
         # writing to their pages (copies on write): frozen at the fork, they stay outside
         # its collections (Python's advice for fork without exec). The caller's own
-        # collector gets them back at once.
-        gc.freeze()
-        try:
+        # collector gets them back at once, unless the caller froze them itself.
+        with frozen():
             self.proc.start()
-        finally:
-            gc.unfreeze()
         send.close()
 
     def result(self) -> Any:

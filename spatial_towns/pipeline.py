@@ -267,8 +267,15 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     tiles
         Optional tile layer for the HTML map (off by default; needs internet).
     """
-    cfg = cfg or config_mod.load()
-    inputs = inputs or Inputs()
+    # What exists before the run (modules, the caller's data) holds no garbage of the run:
+    # left out of the collector's full passes meanwhile (see _forked.frozen).
+    with _forked.frozen():
+        return _run(cfg or config_mod.load(), inputs or Inputs(), output_dir, progress, tiles)
+
+
+def _run(cfg: config_mod.Config, inputs: Inputs, output_dir: str | Path | None,
+         progress: bool, tiles: str | None) -> RunResult:
+    """:func:`run` with its defaults resolved."""
     steps = ["ingest", "criteria", "score", "select", "report"]
     bar = tqdm(total=len(steps), desc="spatial_towns", disable=not progress, leave=False)
 

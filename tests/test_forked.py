@@ -77,3 +77,18 @@ def test_the_child_leaves_inherited_objects_out_of_its_collections():
     job = _forked.Forked(_frozen)
     assert gc.get_freeze_count() == 0
     assert job.result() > 10_000
+
+
+def test_frozen_nests_and_the_outermost_unfreezes():
+    import gc
+    assert gc.get_freeze_count() == 0
+    with _forked.frozen():
+        outer = gc.get_freeze_count()
+        assert outer > 10_000
+        with _forked.frozen():
+            pass
+        assert gc.get_freeze_count() >= outer  # the inner exit leaves them frozen
+        if _forked.can_fork():
+            _forked.Forked(_frozen).result()
+            assert gc.get_freeze_count() >= outer
+    assert gc.get_freeze_count() == 0

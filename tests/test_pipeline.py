@@ -101,6 +101,13 @@ def test_same_input_same_output(default_run, tmp_path):
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
 
 
+def test_a_run_leaves_no_object_frozen(default_run):
+    """run() keeps what existed before it out of the collector's full passes only while it
+    runs (and its children's forks froze more): afterwards every object is collectable."""
+    import gc
+    assert gc.get_freeze_count() == 0
+
+
 def test_print_maps_drawn_concurrently_are_the_same_bytes(default_run, tmp_path):
     # default_run drew its print maps in a forked child (on more than one CPU) and its
     # clusters too; drawn here, in this process, every file is the same.
