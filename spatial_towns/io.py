@@ -761,6 +761,29 @@ def read_population(path: str | Path):
     return ds
 
 
+#: The ``last_change`` date written into a GeoPackage's ``gpkg_contents`` (GDAL's
+#: ``OGR_CURRENT_DATE``): fixed, so that the same input and config give a byte-identical file
+#: (GDAL would write the wall-clock time). The run's date is in the report, not here.
+GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
+def write_gpkg(path: str | Path, layers: list[tuple[str, gpd.GeoDataFrame]]) -> Path:
+    """Write ``layers`` (name, frame) to the GeoPackage ``path`` atomically
+    (:func:`atomic_write`), with the fixed :data:`GPKG_DATE` as every layer's ``last_change``."""
+    import pyogrio
+
+    def write(p: Path) -> None:
+        before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+        try:
+            for name, gdf in layers:
+                gdf.to_file(p, layer=name, driver="GPKG")
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+
+    return atomic_write(path, write)
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Write ``path`` via ``write(tmp_path)`` then rename, so readers never see half a file.
 

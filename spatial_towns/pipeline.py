@@ -719,13 +719,10 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     for c in gpkg.columns:
         if gpkg[c].dtype == bool:
             gpkg[c] = gpkg[c].astype(int)
-    def write_gpkg(p: Path) -> None:
-        gpkg.to_file(p, layer="towns", driver="GPKG")
-        # The county layer too, so that a later step (the yearly assessment) can read the
-        # run back from its folder (read_run).
-        res.counties.to_file(p, layer="counties", driver="GPKG")
-
-    files["towns.gpkg"] = io.atomic_write(out_dir / "towns.gpkg", write_gpkg)
+    # The county layer too, so that a later step (the yearly assessment) can read the run
+    # back from its folder (read_run).
+    files["towns.gpkg"] = io.write_gpkg(out_dir / "towns.gpkg",
+                                        [("towns", gpkg), ("counties", res.counties)])
     m = maps.from_result(res, tiles=tiles, roads=res.map_layers.get("roads"),
                          isochrones=res.map_layers.get("isochrones"))
     files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))

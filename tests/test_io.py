@@ -140,3 +140,25 @@ def test_baidu_csv_is_read_as_bd09(tmp_path):
     # read as GCJ-02 it would be off by hundreds of metres: the frames are not the same
     off = io.read_towns(p, "GCJ-02").geometry.iloc[0]
     assert abs(off.x - wgs[1]) + abs(off.y - wgs[0]) > 3e-3
+
+
+def test_geopackage_bytes_do_not_depend_on_the_clock(tmp_path):
+    import sqlite3
+    import time
+
+    import geopandas as gpd
+    import shapely
+
+    from spatial_towns import io as st_io
+
+    gdf = gpd.GeoDataFrame({"name": ["甲镇", "乙镇"]},
+                           geometry=[shapely.Point(125.3, 43.9), shapely.Point(126.5, 43.8)],
+                           crs=4326)
+    a = st_io.write_gpkg(tmp_path / "a.gpkg", [("towns", gdf), ("copy", gdf)])
+    time.sleep(1.1)  # GDAL's own last_change has a resolution of a second
+    b = st_io.write_gpkg(tmp_path / "b.gpkg", [("towns", gdf), ("copy", gdf)])
+    assert a.read_bytes() == b.read_bytes()
+    with sqlite3.connect(a) as con:
+        dates = {r[0] for r in con.execute("select last_change from gpkg_contents")}
+    assert dates == {st_io.GPKG_DATE}
+    assert gpd.read_file(a, layer="towns")["name"].tolist() == ["甲镇", "乙镇"]
