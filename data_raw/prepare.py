@@ -240,16 +240,25 @@ def _frame_and_seats(_coords, datasets, adcode: pd.DataFrame):
     the prefecture and county seats by name."""
     counties = datasets.counties()
     crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    return counties, crs, _seat_xy(_coords, adcode, crs)
+
+
+def _seat_xy(_coords, adcode: pd.DataFrame, crs) -> dict:
+    """Metric points of the prefecture and county seats by name."""
     seats = adcode[adcode["level"].isin(["city", "county"]) & adcode["longitude"].notna()]
-    seat_xy = dict(zip(seats["name"], _xy(_gcj_points(_coords, seats), crs), strict=True))
-    return counties, crs, seat_xy
+    return dict(zip(seats["name"], _xy(_gcj_points(_coords, seats), crs), strict=True))
+
+
+def _zone_points(shared: Path, seat_xy: dict, counties, crs) -> tuple[pd.DataFrame, np.ndarray]:
+    """The 62 development zones and their metric points (:func:`_devzone_xy`)."""
+    zones = pd.read_csv(shared / "devzones-jilin-2018" / "jilin_development_zones_2018.tsv",
+                        sep="\t", dtype=str)
+    return zones, _devzone_xy(zones, seat_xy, counties, crs)
 
 
 def _zones_and_scenic(shared: Path, seat_xy: dict, counties, crs):
     """The 62 development zones and the located 5A sites, each with metric points."""
-    zones = pd.read_csv(shared / "devzones-jilin-2018" / "jilin_development_zones_2018.tsv",
-                        sep="\t", dtype=str)
-    zone_xy = _devzone_xy(zones, seat_xy, counties, crs)
+    zones, zone_xy = _zone_points(shared, seat_xy, counties, crs)
     scenic = pd.read_csv(shared / "mct-5a-jilin" / "jilin_5a_scenic_areas.tsv", sep="\t",
                          dtype=str).dropna(subset=["lon_bd09_pursuitPro"])
     scenic_wgs = [_bd09_to_wgs84(float(x), float(y)) for x, y in
@@ -407,11 +416,7 @@ def _hosted_census(shared: Path, counties, crs) -> pd.Series:
     """:func:`_county_people` with the zones located as in :func:`town_facts`."""
     _coords, _ = _package()
     adcode = pd.read_csv(shared / "vonng-adcode-jilin" / "jilin_adcode_2016.csv", dtype=str)
-    seats = adcode[adcode["level"].isin(["city", "county"]) & adcode["longitude"].notna()]
-    seat_xy = dict(zip(seats["name"], _xy(_gcj_points(_coords, seats), crs), strict=True))
-    zones = pd.read_csv(shared / "devzones-jilin-2018" / "jilin_development_zones_2018.tsv",
-                        sep="\t", dtype=str)
-    zone_xy = _devzone_xy(zones, seat_xy, counties, crs)
+    zones, zone_xy = _zone_points(shared, _seat_xy(_coords, adcode, crs), counties, crs)
     return _county_people(shared, zones, zone_xy, counties, crs)
 
 

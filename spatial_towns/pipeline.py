@@ -293,13 +293,7 @@ def _run(cfg: config_mod.Config, inputs: Inputs, output_dir: str | Path | None,
     if layers.roads is None and _embedded_roads(inputs, cfg):
         layers.roads = _skeleton(cfg, crs, layers.provenance)
     if _embedded_population_grid(inputs, cfg):
-        layers.population_grid = datasets.jilin_population_grid()
-        layers.provenance["population_grid"] = (
-            f"embedded {datasets.POPULATION_GRID}: GPW v4.11 population density 2020, 15′ cells "
-            f"({datasets.POPULATION_GRID_ATTRIBUTION}), × cell area in Jilin in the Albers "
-            f"equal-area CRS, {len(layers.population_grid)} cells, "
-            f"{layers.population_grid['pop'].sum() / 1e6:.2f} M persons (each county scaled to its 2020 census residents; GPW gives where in the county): a regional surface "
-            "for the region_* catchments only, never a town's own population")
+        layers.population_grid = _population_grid(layers.provenance)
     if layers.roads is not None:
         # Prepared once in the run's CRS (from the cache beside the file when it is fresh);
         # the criteria, the development types and the map layers all reuse this graph.
@@ -334,10 +328,7 @@ def read_facts(inputs: Inputs, towns: gpd.GeoDataFrame, cfg: config_mod.Config,
     ``data_raw/jilin_town_facts.csv`` when present) matched to ``towns``; None when there is
     none."""
     embedded = None
-    # Jilin in a national run has the same Vonng/adcode 2016 towns as the embedded data, so
-    # the embedded facts apply there too.
-    if (inputs.province_code == "220000" and not inputs.towns
-            and (datasets.DATA_RAW / facts_mod.EMBEDDED).is_file()):
+    if _jilin_towns(inputs) and (datasets.DATA_RAW / facts_mod.EMBEDDED).is_file():
         embedded = datasets.data_path(facts_mod.EMBEDDED)
     if not inputs.facts and not inputs.nominations and embedded is None:
         return None
@@ -366,6 +357,13 @@ def add_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, ft: facts_mod.FactsT
     return facts_mod.attach(table, towns, ft, cfg, base_eligible(towns, cfg))
 
 
+def _jilin_towns(inputs: Inputs) -> bool:
+    """The run's towns are Jilin's Vonng/adcode 2016 units (province 220000 and no towns file
+    of the planner's), embedded or from the national table, which holds the same units: the
+    embedded per-town layers (facts table, thematic layers) apply to them."""
+    return inputs.province_code == "220000" and not inputs.towns
+
+
 def _embedded_jilin(inputs: Inputs) -> bool:
     """A default Jilin run (embedded towns' province and boundaries): it drives on the
     embedded OSM skeleton (unless ``access.embedded_roads`` is off) and has the embedded GPW
@@ -392,8 +390,7 @@ def read_thematic_layers(inputs: Inputs, cfg: config_mod.Config, provenance: dic
     (:func:`.datasets.thematic`) unless ``types.embedded_layers`` is off; what was read goes
     to ``provenance``."""
     out = {}
-    embedded = (cfg.types.embedded_layers and inputs.province_code == "220000"
-                and not inputs.towns)
+    embedded = cfg.types.embedded_layers and _jilin_towns(inputs)
     for kind in ("industry", "tourism"):
         path = getattr(inputs, kind)
         if path:
@@ -424,6 +421,17 @@ def _skeleton(cfg: config_mod.Config, crs: pyproj.CRS, provenance: dict):
         f"{cfg.access.circuity_factor:g} at {cfg.access.access_speed_kmh:g} km/h "
         "(--roads replaces it)")
     return g
+
+
+def _population_grid(provenance: dict) -> pd.DataFrame:
+    grid = datasets.jilin_population_grid()
+    provenance["population_grid"] = (
+        f"embedded {datasets.POPULATION_GRID}: GPW v4.11 population density 2020, 15′ cells "
+        f"({datasets.POPULATION_GRID_ATTRIBUTION}), × cell area in Jilin in the Albers "
+        f"equal-area CRS, {len(grid)} cells, {grid['pop'].sum() / 1e6:.2f} M persons (each "
+        "county scaled to its 2020 census residents; GPW gives where in the county): a "
+        "regional surface for the region_* catchments only, never a town's own population")
+    return grid
 
 
 def _road_layers(res: RunResult, roads) -> dict:
@@ -643,10 +651,9 @@ def _eligibility(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Se
     if "list_2023" in towns:
         exclude(no_point & (towns["list_2023"] == "new"),
                 "no seat coordinates (new in the 2023 township list; no 2016 seat point)")
-    if "seat_source" in towns:
-        exclude(no_point, "no seat coordinates in the source, and none in the seat supplement "
-                          "(no GeoNames place of its name, no built-up village unit with a point)")
-    exclude(no_point, "no seat coordinates in the source")
+    exclude(no_point, "no seat coordinates in the source, and none in the seat supplement "
+                      "(no GeoNames place of its name, no built-up village unit with a point)"
+            if "seat_source" in towns else "no seat coordinates in the source")
     exclude(towns["county_code"].isna(), "outside every county of the boundary layer")
     if "nominated" in towns:  # set from the nominations of the facts tables (facts module)
         exclude(~towns["nominated"].astype(bool), "not nominated by its county")
