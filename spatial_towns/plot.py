@@ -24,6 +24,7 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 import numpy as np
+from adjustText import adjust_text
 from matplotlib import font_manager
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
@@ -83,6 +84,32 @@ def _rc() -> dict:
             # geopandas makes a patch per polygon, and each resolved the default face colour
             # ('C0') through the property cycle, uncached: the same colour, given as hex.
             "patch.facecolor": to_hex(matplotlib.rcParams["patch.facecolor"], keep_alpha=True)}
+
+
+# Label placement: adjustText's iterations are bounded by count, never by time (a time limit
+# would make the placement, hence the files, depend on the machine's speed). The margins
+# around names and the push forces are larger than adjustText's defaults: the defaults left
+# names of the dense Changchun cluster touching each other and the stars.
+LABEL_ITERATIONS = 200
+LABEL_EXPAND = (1.3, 1.6)
+LABEL_FORCE = (0.3, 0.5)
+
+
+def _place_labels(ax, labelled: gpd.GeoDataFrame, markers, towns: gpd.GeoDataFrame) -> None:
+    """Name each town of ``labelled`` beside its marker, the names pushed apart from each
+    other, off the labelled towns' ``markers`` (their scatter collection) and off the points
+    of ``towns`` (the other selected towns; the unselected dots may be covered) by
+    adjustText, with a leader line where a name moved away from its town. Both frames are in
+    the axes' metric CRS. adjustText seeds its own random nudges, so the same towns give the
+    same placement."""
+    texts = [ax.text(x, y, name, fontsize=6.5, color="#222", zorder=20)
+             for x, y, name in zip(labelled.geometry.x, labelled.geometry.y,
+                                   labelled["name"], strict=True)]
+    adjust_text(texts, x=towns.geometry.x.to_numpy(), y=towns.geometry.y.to_numpy(),
+                objects=markers, ax=ax,
+                iter_lim=LABEL_ITERATIONS, expand=LABEL_EXPAND, force_text=LABEL_FORCE,
+                force_static=LABEL_FORCE, ensure_inside_axes=True,
+                arrowprops=dict(arrowstyle="-", color="#555", lw=0.4, shrinkA=0, shrinkB=2))
 
 
 def _north_arrow(ax, x: float = 0.95, y: float = 0.90) -> None:
@@ -185,21 +212,21 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
         ax.scatter(unsel.geometry.x, unsel.geometry.y, s=6, c=colour, marker="o", lw=0,
                    alpha=0.7, zorder=5)
         tier_handles = []
+        labelled, labelled_markers = towns.iloc[:0], None
         for k, t in reversed(list(enumerate(res.cfg.tiers))):
             shape, colour, _ = maps.tier_symbol(k)
             sub = towns[towns["tier"] == t.name]
             size = _SIZES[min(k, len(_SIZES) - 1)]
-            ax.scatter(sub.geometry.x, sub.geometry.y, s=size, c=colour,
-                       marker=_MARKERS[shape], edgecolors="#222", linewidths=0.5,
-                       zorder=6 + (len(res.cfg.tiers) - k))
+            markers = ax.scatter(sub.geometry.x, sub.geometry.y, s=size, c=colour,
+                                 marker=_MARKERS[shape], edgecolors="#222", linewidths=0.5,
+                                 zorder=6 + (len(res.cfg.tiers) - k))
             tier_handles.append(Line2D([], [], ls="", marker=_MARKERS[shape], color=colour,
                                        mec="#222", mew=0.5, ms=np.sqrt(size),
                                        label=f"{t.label}示范镇 ({t.name}) · {len(sub)}"))
             if t.name == label:
-                for _, r in sub.sort_values("code").iterrows():
-                    ax.annotate(r["name"], (r.geometry.x, r.geometry.y), xytext=(4, 3),
-                                textcoords="offset points", fontsize=6.5, color="#222",
-                                zorder=20)
+                labelled, labelled_markers = sub.sort_values("code"), markers
+        if label and len(labelled):
+            _place_labels(ax, labelled, labelled_markers, towns[towns["tier"] != ""])
         handles = tier_handles[::-1] + [
             Line2D([], [], ls="", marker="o", color=maps.OTHER_SYMBOLS["unselected"][1], ms=3,
                    label=f"未入选建制镇 (unselected) · {len(unsel)}")] + handles

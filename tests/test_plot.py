@@ -1,6 +1,7 @@
 import warnings
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from spatial_towns import plot
@@ -71,3 +72,26 @@ def test_criteria_small_multiples_one_panel_per_used_criterion(default_run):
         assert ax.get_title().startswith(u.label)
         values = ax.collections[-1].get_array()
         assert values.min() >= 0 and values.max() <= 1
+
+
+def test_provincial_names_do_not_overlap_each_other_or_the_stars(default_run):
+    # The 长春 cluster put eight provincial towns within ~40 km; their names used to be drawn
+    # at a fixed offset and overlapped. adjustText now separates them (leader lines where moved).
+    fig = plot.tiers_map(default_run)
+    r = FigureCanvasAgg(fig).get_renderer()  # a canvas of its own: measured as drawn to PNG
+    ax = fig.axes[0]
+    provincial = default_run.towns[default_run.towns["tier"] == "provincial"]
+    names = set(provincial["name"])
+    labels = [t for t in ax.texts if t.get_text() in names]
+    assert len(labels) == len(provincial)
+    boxes = [t.get_window_extent(r) for t in labels]
+    overlapping = [(labels[i].get_text(), labels[j].get_text())
+                   for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                   if boxes[i].overlaps(boxes[j])]
+    assert overlapping == []
+    # off the stars too: no name covers the centre of a provincial town's marker
+    stars = ax.transData.transform(
+        provincial.to_crs(default_run.crs).geometry.get_coordinates().to_numpy())
+    covered = [t.get_text() for t, b in zip(labels, boxes, strict=True)
+               if any(b.contains(x, y) for x, y in stars)]
+    assert covered == []
