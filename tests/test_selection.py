@@ -3,7 +3,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from selection_rules import meets_rules
+from selection_rules import meets_rules, reference_reasons
 
 from spatial_towns import config, errors, selection
 
@@ -421,3 +421,118 @@ def test_top_tier_cumulative_minimum_reads_as_its_own_tier():
     res = selection.TierSelection.from_frame(towns, tiers).solve()
     assert res.tier["y1"] == "provincial"
     assert "乙市's minimum of 1 省级 town (its prefecture)" in res.reason["y1"]
+
+
+# -- the reasons' texts: the tabulated look-ups against the plain column-by-column reading ----
+
+#: Which branch of the reasons a text comes from, by the words only that branch writes.
+_BRANCHES = {
+    "pinned": r": pinned \(already designated\)$",
+    "held up: county minimum": r": to meet \S+'s minimum of \d+ \S+ towns? \(its county\)",
+    "held up: prefecture minimum": r": to meet \S+'s minimum of \d+ \S+ towns? \(its prefecture\)",
+    "held up: cumulative minimum": r": to meet .*-or-higher town",
+    "held up: proportional share": r": to meet \S+'s proportional share of",
+    "held up: type quota": r": to meet the \S+ quota of",
+    "better towns held lower": "better towns held in a lower tier by their own unit's rule",
+    "held down: minimum": r": fills \S+'s minimum of",
+    "held down: cap reached": r"has reached its cap of",
+    "held down: share reached": r"has reached its proportional share of",
+    "spacing": r": within [\d.]+ km of .* spacing\)",
+    "place went to": r": its place in \S+ went to \S",
+    "place went to: and more": r": its place in .*; and \d+ more",
+    "place went to a minimum": "went to a town needed for a minimum",
+    "named: pinned": r"\(pinned\)",
+    "named: held": r"\(\S+'s minimum of",
+    "named: by score": r"\(by score\)",
+    "other rules of the tier": r"\(or (type quota|spacing rule)",
+    "outscores": r"; it outscores \d+ town\(s\) of a higher tier",
+    "by score": r"^\S+: by score$",
+    "below the cut-off": "^not selected: score below the lowest tier's cut-off$",
+}
+
+
+def _rich_towns(seed, n=90):
+    """Towns over 4 prefectures and 12 counties of unequal size, with points (metres,
+    a made-up metric CRS) and two development types, scores drawn at random (many of them
+    tied for odd seeds)."""
+    rng = np.random.default_rng(seed)
+    county = rng.choice(12, n, p=np.linspace(2, 1, 12) / np.linspace(2, 1, 12).sum())
+    county[:12] = np.arange(12)  # every county has a town
+    pref = county % 4
+    return pd.DataFrame({
+        "name": [f"t{i}镇" for i in range(n)],
+        # Odd seeds: many tied scores, for the tie-breaks by code.
+        "score": rng.uniform(0, 100, n).round(1) if seed % 2 == 0 else rng.integers(0, 25, n) * 4.0,
+        "county_code": [f"c{c:02d}" for c in county],
+        "county_name": [f"县{c}" for c in county],
+        "prefecture_code": [f"p{p}" for p in pref],
+        "prefecture_name": [f"市{p}" for p in pref],
+        "x_m": rng.uniform(0, 150_000, n), "y_m": rng.uniform(0, 150_000, n),
+        "dev_type": np.where(rng.uniform(size=n) < 0.2, "border_prosperity", "agri"),
+    }, index=[f"{i:03d}" for i in range(n)])
+
+
+def _rich_cases(seed):
+    """(towns, tiers, type quotas) setups between them reaching every branch of the reasons."""
+    towns = _rich_towns(seed)
+    weakest = list(towns["score"].sort_values().index[:2])
+    literal = (
+        config.Tier("provincial", "省级", 3.0, count=8, per_prefecture_min=1,
+                    pinned=(weakest[0],)),
+        config.Tier("municipal", "市级", 2.0, min_count=10, per_prefecture_min=2),
+        config.Tier("county", "县级", 1.0, min_count=12, per_county_min=1))
+    cumulative = tuple(dataclasses.replace(t, minimums="this_tier_or_higher", pinned=())
+                       for t in literal)
+    capped = (config.Tier("provincial", "省级", 3.0, count=10, per_prefecture_max=3),
+              config.Tier("municipal", "市级", 2.0, count=12, per_prefecture_max=4,
+                          pinned=(weakest[1],)),
+              config.Tier("county", "县级", 1.0, min_count=12, per_county_min=1))
+    share = (config.Tier("provincial", "省级", 3.0, count=9, allocation="proportional"),
+             config.Tier("municipal", "市级", 2.0, count=11, allocation="proportional"),
+             config.Tier("county", "县级", 1.0, count=10))
+    spaced = (config.Tier("provincial", "省级", 3.0, count=6, min_spacing_km=40.0),
+              config.Tier("municipal", "市级", 2.0, count=10, per_prefecture_min=1,
+                          min_spacing_km=15.0),
+              config.Tier("county", "县级", 1.0, count=12))
+    quotas = {"provincial": {"border_prosperity": 3}, "municipal": {"border_prosperity": 3}}
+    return [(towns, literal, None), (towns, cumulative, None), (towns, capped, None),
+            (towns, share, None), (towns, spaced, quotas)]
+
+
+def _tied_at_a_cap():
+    """A town tied with a capped higher tier's weakest town: that tier holds no *weaker*
+    town, so the cap named is the lower tier's. 甲3 or 甲2 (50, whichever the solver leaves
+    out) sits below 乙2 (20, 市级); 省级 holds 乙1 at 50, not below it."""
+    towns = pd.DataFrame({
+        "name": ["甲1镇", "甲2镇", "甲3镇", "乙1镇", "乙2镇", "乙3镇"],
+        "score": [100.0, 50.0, 50.0, 50.0, 20.0, 10.0],
+        "county_code": ["c1"] * 3 + ["c2"] * 3, "county_name": ["县1"] * 3 + ["县2"] * 3,
+        "prefecture_code": ["p1"] * 3 + ["p2"] * 3, "prefecture_name": ["甲市"] * 3 + ["乙市"] * 3,
+    }, index=["j1", "j2", "j3", "y1", "y2", "y3"])
+    tiers = (config.Tier("provincial", "省级", 3.0, count=2, per_prefecture_max=1),
+             config.Tier("municipal", "市级", 2.0, count=2, per_prefecture_max=1))
+    return towns, tiers, None
+
+
+def test_reasons_match_the_plain_reading_word_for_word_on_every_branch():
+    """The reasons and binding units the model gives are exactly those of the column-by-column
+    reference (tests/selection_rules.py) on seeded synthetic selections, and between them
+    those selections reach every branch of the reasons."""
+    import re
+
+    seen: set[str] = set()
+    cases = [case for seed in range(4) for case in _rich_cases(seed)] + [_tied_at_a_cap()]
+    for towns, tiers, quotas in cases:
+        model = selection.TierSelection.from_frame(towns, tiers, type_quotas=quotas)
+        res = model.solve(compare_greedy=False)
+        reason, binding = reference_reasons(model, res.tier, model._pinned())
+        pd.testing.assert_series_equal(res.reason, reason)
+        pd.testing.assert_series_equal(res.binding, binding)
+        for text in res.reason:
+            hits = [b for b, pattern in _BRANCHES.items() if re.search(pattern, text)]
+            assert hits, text  # every text is one of the known branches
+            seen.update(hits)
+    assert seen == set(_BRANCHES), sorted(set(_BRANCHES) - seen)
+    # The tie case does reach its point: the lower tier's cap, not the tied tier's.
+    assert any(r.startswith("not selected: 甲市 has reached its cap of 1 市级 towns")
+               for r in res.reason), list(res.reason)
