@@ -794,8 +794,8 @@ class _Standing:
         for key in ("county_code", "prefecture_code", "dev_type"):
             if key in towns:
                 self._count(key, towns[key], k, T + 1)
-        # Prefecture bounds per tier, by the prefecture's place among the sorted codes: the
-        # place its code has in the unit numbering above (pd.factorize, sorted).
+        # prefecture_bounds lists a tier's bounds by sorted prefecture code: the numbering
+        # pd.factorize(sort=True) gives the prefectures in _count.
         self._bounds: list[tuple[list[int], list[int]] | None] = []
         for t in model.tiers:
             b = model.prefecture_bounds(t)
@@ -809,12 +809,14 @@ class _Standing:
         # Each position's towns by (score, code) ascending, with their scores for bisection;
         # and the towns below each position by (-score, code) for "better towns below".
         ascending = sorted(range(len(score)), key=lambda i: (self.score[i], self.codes[i]))
-        self._weakest_first = [[i for i in ascending if k[i] == j] for j in range(T + 1)]
+        self._weakest_first = [[i for i in ascending if self.k[i] == j] for j in range(T + 1)]
         self._scores_up = [[self.score[i] for i in at] for at in self._weakest_first]
         best_first = sorted(range(len(score)), key=lambda i: (-self.score[i], self.codes[i]))
-        self._best_first_below = [[i for i in best_first if k[i] > j] for j in range(T + 1)]
+        self._best_first_below = [[i for i in best_first if self.k[i] > j]
+                                  for j in range(T + 1)]
 
     def _count(self, key: str, labels: pd.Series, k: np.ndarray, n_pos: int) -> None:
+        """Number the units of ``key`` (sorted) and count their towns per tier position."""
         unit, uniques = pd.factorize(labels, sort=True)
         # One spare column, always 0, where a town without a value (code -1) looks: a
         # comparison with a missing value matches no town.
