@@ -84,11 +84,12 @@ def render(res) -> str:
         out += ["A greedy pick (best towns first, minimums first) could not meet the rules; "
                 "only the integer program does.", ""]
     elif sel.greedy_diff:
+        name = towns.set_index("code")["name"]  # once, not the whole frame per named town
         out += [f"A greedy pick (each tier from the top: pinned towns, then the best towns of "
                 f"each unit below its minimum, then the best remaining) reaches "
                 f"{sel.greedy_objective:.2f}; the integer program places "
                 f"{len(sel.greedy_diff)} town(s) differently: "
-                + ", ".join(f"{towns.set_index('code').loc[c, 'name']} ({c})"
+                + ", ".join(f"{name.loc[c]} ({c})"
                             for c in sel.greedy_diff[:20])
                 + (" …" if len(sel.greedy_diff) > 20 else "") + ".", ""]
     else:
