@@ -21,6 +21,7 @@ with no network. A tile layer may be added (``tiles=``) but is off by default.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import json
 import re
@@ -371,17 +372,58 @@ _TOWN_FEATURE_JS = """function (feature, layer) {
 }"""
 
 
+def _geojson(gdf: gpd.GeoDataFrame) -> dict:
+    """GeoJSON of an EPSG:4326 layer as a dict, the data folium would parse from
+    ``gdf.to_json()`` (it renders the same JSON): the text written and parsed again cost
+    more than the rest of the county layer."""
+    return gdf.to_geo_dict(na="null")
+
+
 def _town_features(sub: gpd.GeoDataFrame, labels: pd.Series, contrib, tiers) -> dict:
     """GeoJSON points of ``sub`` with the popup HTML, tooltip and search label of each town."""
-    # Rows as dicts: a pandas row per town cost more than the rest of its feature.
-    rows = pd.DataFrame(sub.drop(columns="geometry")).to_dict("records")
+    # Rows as dicts built from column lists: a pandas row per town cost more than the rest of
+    # its feature, and DataFrame.to_dict boxes value by value.
+    cols = [c for c in sub.columns if c != sub.geometry.name]
+    rows = [dict(zip(cols, values, strict=True))
+            for values in zip(*(sub[c].tolist() for c in cols), strict=True)]
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
          "properties": {"popup": popup_html(row, contrib, tiers).replace("\n", " "),
-                        "tooltip": html.escape(str(row["name"])), "search": labels[idx]}}
-        for idx, row, x, y in zip(sub.index, rows, sub.geometry.x, sub.geometry.y, strict=True)]}
+                        "tooltip": html.escape(str(row["name"])), "search": label}}
+        for label, row, x, y in zip(labels[sub.index].tolist(), rows, sub.geometry.x.tolist(),
+                                    sub.geometry.y.tolist(), strict=True)]}
 
 
+def _popup_columns(contrib, tiers) -> set[str]:
+    """The columns :func:`popup_html` and :func:`search_labels` read."""
+    return {"name", "code", "county_name", "prefecture_name", "tier", "status", "score", "rank",
+            "reason", "rank_lo", "rank_hi", *(f"p_{t.name}" for t in tiers),
+            *(c for entry in contrib for c in (entry[0], *entry[2:]))}
+
+
+@contextlib.contextmanager
+def _names_memoised():
+    """While building and rendering, branca camel-cases each element class name once.
+
+    ``Element.get_name`` camel-cases the element's ``_name`` (``CircleMarker`` ->
+    ``circle_marker``) character by character on every call: ~3,000 calls for a province's
+    map, the same dozen names. The result depends on the name only, so the names are the same
+    (tested). The swap is process-wide while it lasts; nested uses restore in order.
+    """
+    camelify = branca.element._camelify
+    branca.element._camelify = _memoise(camelify)
+    try:
+        yield
+    finally:
+        branca.element._camelify = camelify
+
+
+def _memoise(f):
+    """``f`` cached by its argument (the tests swap it for ``f`` itself: plain folium)."""
+    return functools.lru_cache(maxsize=None)(f)
+
+
+@_names_memoised()
 def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
              tiles: str | None = None, *, metro_counties: Sequence[str] = (),
              crs: pyproj.CRS | None = None, indicator: str = "best_score",
@@ -464,7 +506,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         keys[title] = col
     first = f"_fill_{indicator}"
     county_layer = folium.GeoJson(
-        base.to_json(), name="县域 (counties)", control=False,
+        _geojson(base), name="县域 (counties)", control=False,
         style_function=lambda f: {"fillColor": f["properties"][first], "color": "#555",
                                   "weight": 0.8, "fillOpacity": 0.7,
                                   "className": "county-polygon"},
@@ -477,14 +519,14 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     metro = counties[counties["county_code"].isin(list(metro_counties))]
     if len(metro):
         folium.GeoJson(
-            gpd.GeoDataFrame(geometry=[metro.geometry.union_all()], crs=4326).to_json(),
+            _geojson(gpd.GeoDataFrame(geometry=[metro.geometry.union_all()], crs=4326)),
             name="长春都市圈 (metro area)",
             style_function=lambda f: {**METRO_STYLE, "className": "outline-metro"},
             interactive=False).add_to(m)
     border = counties[counties.get("border_area", pd.Series(0, index=counties.index)) == 1]
     if len(border):
         folium.GeoJson(
-            border[["county_name", "geometry"]].to_json(), name="边境地区县 (border-area counties)",
+            _geojson(border[["county_name", "geometry"]]), name="边境地区县 (border-area counties)",
             style_function=lambda f: {**BORDER_STYLE, "className": "outline-border"},
             tooltip=folium.GeoJsonTooltip(fields=["county_name"], aliases=["边境地区县"]),
         ).add_to(m)
@@ -493,7 +535,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         # Every road layer the package reads is OpenStreetMap data (ODbL): attribute it in the
         # layer name and in the map's attribution line.
         folium.GeoJson(
-            roads.to_crs(4326)[["geometry"]].to_json(),
+            _geojson(roads.to_crs(4326)[["geometry"]]),
             name=f"道路网 (road network) {ROADS_ATTRIBUTION}", show=False,
             style_function=lambda f: {"color": "#636363", "weight": 1.0, "opacity": 0.8,
                                       "className": "road-line"},
@@ -503,7 +545,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         iso = isochrones.to_crs(4326)
         iso = iso[["name", "geometry"]] if "name" in iso else iso[["geometry"]]
         folium.GeoJson(
-            iso.to_json(), name="等时圈 (isochrones)", show=True,
+            _geojson(iso), name="等时圈 (isochrones)", show=True,
             style_function=lambda f: {"color": "#0868ac", "weight": 1.2, "fillColor": "#43a2ca",
                                       "fillOpacity": 0.15, "className": "isochrone"},
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["等时圈"]) if "name" in iso
@@ -511,7 +553,11 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
 
     contrib = [(f"contrib_{u.name}", u.label, u.column) for u in used if u.column]
     groups = _tier_groups(tiers)
-    located = towns[towns.geometry.notna() & ~towns.geometry.is_empty]
+    # Of the ~100 columns of a town only those its popup and search label read: each group
+    # below copies them.
+    reads = _popup_columns(contrib, tiers)
+    located = towns.loc[towns.geometry.notna() & ~towns.geometry.is_empty,
+                        [c for c in towns.columns if c in reads or c == towns.geometry.name]]
     labels = search_labels(located)
     # Sub-groups of one parent group, so that the search box indexes every shown town.
     everyone = folium.FeatureGroup(name="towns", control=False).add_to(m)
@@ -556,6 +602,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     return m
 
 
+@_names_memoised()
 def from_result(res, tiles: str | None = None, indicator: str = "best_score",
                 roads: gpd.GeoDataFrame | None = None,
                 isochrones: gpd.GeoDataFrame | None = None) -> folium.Map:
@@ -643,15 +690,21 @@ def save(m: folium.Map, path=None, offline: bool = True) -> str:
     ``path`` is accepted for symmetry with writers and ignored: the caller writes the text
     (atomically, via :func:`spatial_towns.io.write_text`).
     """
-    with _rendered_text_not_recompiled():
+    with _rendered_text_not_recompiled(), _names_memoised():
         page = m.get_root().render()
-    if "<meta charset" not in page.lower():
+    if _META_CHARSET.search(page) is None:
         page = page.replace("<head>", '<head><meta charset="utf-8">', 1)
     page = _stable_ids(page)
     return inline_assets(page) if offline else page
 
 
-_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+# ASCII-only case folding: what str.lower() folds in this pattern, without a lowered copy of
+# the page.
+_META_CHARSET = re.compile("<meta charset", re.IGNORECASE | re.ASCII)
+# A 32-hex-digit id after "_". The "_" is matched, not looked behind for: a literal first
+# character lets the scan skip ahead (15x faster on a map; the same matches, as "_" is no hex
+# digit).
+_ID = re.compile(r"_([0-9a-f]{32})(?![0-9a-f])")
 
 
 def _stable_ids(page: str) -> str:
@@ -660,7 +713,7 @@ def _stable_ids(page: str) -> str:
     ids: dict[str, str] = {}
 
     def sub(m: re.Match) -> str:
-        return ids.setdefault(m.group(0), f"{len(ids):032x}")
+        return "_" + ids.setdefault(m.group(1), f"{len(ids):032x}")
 
     return _ID.sub(sub, page)
 

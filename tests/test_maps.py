@@ -2,12 +2,13 @@ import json
 import re
 from html.parser import HTMLParser
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
-from spatial_towns import datasets, maps
+from spatial_towns import datasets, maps, types
 
 
 class _Links(HTMLParser):
@@ -166,12 +167,80 @@ def test_bad_indicator_is_a_clear_error(default_run):
                       indicator="median")
 
 
-def test_saved_html_is_identical_with_rendered_text_kept(default_run):
+def test_saved_html_is_identical_with_rendered_text_kept(default_run, monkeypatch):
     # maps.save keeps folium's already-rendered pieces as text instead of compiling each as
-    # a jinja2 template again: the page must be byte for byte what plain folium renders.
-    plain = maps.from_result(default_run).get_root().render()
+    # a jinja2 template again, and from_result / make_map / save camel-case each element
+    # name once: the page must be byte for byte what plain folium builds and renders.
     fast_map = maps.from_result(default_run)
-    with maps._rendered_text_not_recompiled():
+    with maps._rendered_text_not_recompiled(), maps._names_memoised():
         fast = fast_map.get_root().render()
+    monkeypatch.setattr(maps, "_memoise", lambda f: f)
+    plain = maps.from_result(default_run).get_root().render()
     assert maps._stable_ids(fast) == maps._stable_ids(plain)
     assert len(plain) > 1_000_000
+
+
+def test_stable_ids_renumber_as_a_look_behind_for_the_underscore_would(default_run):
+    """The ids pattern matches its "_" instead of looking behind for it (faster); the
+    matches are those of the look-behind pattern, on a page and on edge cases."""
+    def by_look_behind(page):
+        ids = {}
+        return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
+                      lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"), page)
+
+    page = maps.from_result(default_run).get_root().render()
+    h, g = "ab" * 16, "cd" * 16
+    edge = (f"x_{h} _{h}_{g} __{g} _{h}0 {h} _{h[:31]} a_{g}f _{h}z _{h}_{h}")
+    for text in (page, edge):
+        assert maps._stable_ids(text) == by_look_behind(text)
+    assert maps._stable_ids(edge) == (f"x_{0:032x} _{0:032x}_{1:032x} __{1:032x} _{h}0 {h} "
+                                      f"_{h[:31]} a_{g}f _{0:032x}z _{0:032x}_{0:032x}")
+
+
+def test_geojson_dict_is_what_folium_parses_from_to_json(default_run):
+    c = default_run.counties.copy()
+    c.loc[c.index[0], "best_score"] = float("nan")           # NaN -> null as in to_json
+    got = maps._geojson(c)
+    assert json.loads(json.dumps(got)) == json.loads(c.to_json())
+
+
+def _folium_tree(element):
+    yield element
+    for child in element._children.values():
+        yield from _folium_tree(child)
+
+
+def test_town_features_carry_each_towns_point_popup_and_label(default_run):
+    """The town layers' features (built from the columns a popup reads) against each town's
+    full row: every located town once, at its point, with popup_html of its full row."""
+    res = default_run
+    towns = res.towns
+    located = towns[towns.geometry.notna() & ~towns.geometry.is_empty]
+    by_label = dict(zip(maps.search_labels(located), located.index, strict=True))
+    contrib = [(f"contrib_{u.name}", u.label, u.column) for u in res.used if u.column]
+    feats = [f for el in _folium_tree(maps.from_result(res))
+             if isinstance(el, folium.GeoJson) and isinstance(el.data, dict)
+             for f in el.data.get("features", []) if "search" in f["properties"]]
+    assert sorted(by_label[f["properties"]["search"]] for f in feats) == sorted(located.index)
+    for f in feats:
+        town = towns.loc[by_label[f["properties"]["search"]]]
+        assert f["geometry"]["coordinates"] == [town.geometry.x, town.geometry.y]
+        assert f["properties"]["popup"] == maps.popup_html(town, contrib,
+                                                           res.cfg.tiers).replace("\n", " ")
+        assert f["properties"]["tooltip"] == town["name"]
+    assert sum("入选概率" in f["properties"]["popup"] for f in feats) >= 30   # stability shown
+
+
+def test_type_layer_marks_each_typed_selected_town(default_run):
+    towns = default_run.towns
+    sub = towns[towns.geometry.notna() & (towns["dev_type"] != "") & (towns["tier"] != "")]
+    markers = list(types.type_layer(towns)._children.values())
+    assert len(markers) == len(sub) > 30
+    for marker, (_, town) in zip(markers, sub.iterrows(), strict=True):
+        assert isinstance(marker, folium.CircleMarker)
+        assert marker.location == [town.geometry.y, town.geometry.x]
+        assert marker.options["fillColor"] == types.TYPE_COLOURS[town["dev_type"]]
+        kids = {type(k).__name__: k for k in marker._children.values()}
+        assert kids["Tooltip"].text == f"{town['name']} · {types.label(town['dev_type'])}"
+        html_el = next(iter(kids["Popup"].html._children.values()))
+        assert html_el.data.startswith(f"<b>{town['name']}</b> {types.label(town['dev_type'])}")
