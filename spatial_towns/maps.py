@@ -26,6 +26,7 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import branca
 import branca.element
@@ -40,7 +41,7 @@ from folium import plugins
 from folium.utilities import JsCode
 from jinja2 import Template
 
-from . import _coords, datasets, types
+from . import _cache, _coords, datasets, types
 
 # Symbols by tier position (highest first): shape, fill colour, icon size in px.
 TIER_SYMBOLS = [("star", "#d7191c", 22), ("triangle", "#f28e2b", 16), ("square", "#2c7bb6", 12),
@@ -126,8 +127,33 @@ def pinyin(names: Sequence[str]) -> list[str]:
     known = datasets.name_pinyin()
     names = [str(n) for n in names]
     todo = sorted({n for n in names if n not in known})
-    fresh = dict(zip(todo, pinyin_fresh(todo), strict=True)) if todo else {}
+    fresh = dict(zip(todo, _pinyin_cached(todo), strict=True)) if todo else {}
     return [known[n] if n in known else fresh[n] for n in names]
+
+
+def _pinyin_cached(names: list[str]) -> list[str]:
+    """:func:`pinyin_fresh` of ``names``, kept in the cache folder by the name list (a
+    national run converts ~32,000 names of 30 provinces the same way on every run, and
+    loading pypinyin's dictionaries alone takes ~0.6 s). Romanising each character once would
+    be faster still but is not the same: pypinyin reads some words as phrases (万佛山
+    wanfoshan, not wanfushan; 379 of the national table's names differ)."""
+    from importlib.metadata import version
+
+    path = datasets.cache_dir() / (
+        "pinyin_" + _cache.key(["pinyin", version("pypinyin"), _source(), json.dumps(names)])
+        + ".json")
+
+    def read(p: Path) -> list[str]:
+        got = json.loads(p.read_text(encoding="utf-8"))
+        if not (isinstance(got, list) and len(got) == len(names)
+                and all(isinstance(s, str) for s in got)):
+            raise ValueError(f"{p}: not the pinyin of {len(names)} names")
+        return got
+
+    def write(value: list[str], p: Path) -> None:
+        p.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+
+    return _cache.cached(path, lambda: pinyin_fresh(names), read, write)
 
 
 def pinyin_fresh(names: Sequence[str]) -> list[str]:
@@ -220,12 +246,55 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, crs: pyproj.CRS,
     return m
 
 
+#: Grid of the web map's outline coordinates, degrees (about 10 m).
+_PRECISION_DEG = 1e-4
+
+
 def _simplified(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-    """:func:`simplify_coverage` back in EPSG:4326, coordinates rounded to 1e-4 degree
-    (about 10 m), for a compact web map."""
-    out = simplify_coverage(gdf, crs).to_crs(4326)
-    out.geometry = out.geometry.set_precision(1e-4)
+    """:func:`simplify_coverage` back in EPSG:4326, coordinates rounded to
+    :data:`_PRECISION_DEG`, for a compact web map.
+
+    Kept in the cache folder by the outlines, ``crs`` and library versions: repairing and
+    simplifying a province's counties and projecting them there and back is ~0.1 s a map,
+    the same on every run. The file holds WKB, which has no precision grid: it is set again pointwise
+    (the coordinates are on it already), as later overlays (the metro union) use it.
+    """
+    out = gdf.to_crs(4326)
+    geoms = out.geometry.to_numpy()
+    path = datasets.cache_dir() / ("outlines_" + _cache.key([
+        "outlines", _source(), shapely.__version__, shapely.geos_version_string,
+        pyproj.__version__, pyproj.proj_version_str, repr((SIMPLIFY_M, _PRECISION_DEG)),
+        crs.to_wkt(), shapely.get_precision(geoms).tobytes(),
+        *(w or b"" for w in shapely.to_wkb(geoms))])  # b"": no geometry (WKB is never empty)
+        + ".parquet")
+
+    def compute() -> np.ndarray:
+        m = simplify_coverage(out, crs).to_crs(4326)
+        return m.geometry.set_precision(_PRECISION_DEG).to_numpy()
+
+    def read(p: Path) -> np.ndarray:
+        import pyarrow.parquet as pq
+
+        wkb = pq.read_table(p).column("wkb").to_pylist()
+        if len(wkb) != len(geoms):
+            raise ValueError(f"{p}: {len(wkb)} outlines, not {len(geoms)}")
+        return shapely.set_precision(shapely.from_wkb(wkb), _PRECISION_DEG, mode="pointwise")
+
+    def write(value: np.ndarray, p: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"wkb": pa.array(shapely.to_wkb(value), pa.binary())}), p)
+
+    out.geometry = gpd.GeoSeries(_cache.cached(path, compute, read, write), index=out.index,
+                                 crs=4326)
     return out
+
+
+@functools.cache
+def _source() -> bytes:
+    """This module's code, part of its cache keys: a change to it never reuses a stale file."""
+    return Path(__file__).read_bytes()
 
 
 def metric_scale() -> MacroElement:
@@ -474,7 +543,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     if indicator not in INDICATORS:
         raise ValueError(f"indicator must be one of {list(INDICATORS)}, not {indicator!r}")
     crs = crs or _coords.auto_albers(tuple(counties.to_crs(4326).total_bounds))
-    counties = _simplified(counties.to_crs(4326), crs)
+    counties = _simplified(counties, crs)
     minx, miny, maxx, maxy = counties.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
                    control_scale=False, zoomSnap=0.25)

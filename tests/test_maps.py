@@ -6,9 +6,13 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
+from conftest import SHARED
 from shapely.geometry import LineString, Point
 
 from spatial_towns import datasets, maps, types
+
+NATIONAL = SHARED / "vonng-adcode-china-towns" / "china_towns_2016.csv"
 
 
 class _Links(HTMLParser):
@@ -244,3 +248,73 @@ def test_type_layer_marks_each_typed_selected_town(default_run):
         assert kids["Tooltip"].text == f"{town['name']} · {types.label(town['dev_type'])}"
         html_el = next(iter(kids["Popup"].html._children.values()))
         assert html_el.data.startswith(f"<b>{town['name']}</b> {types.label(town['dev_type'])}")
+
+
+def test_simplified_outlines_are_cached_and_equal_fresh_ones(default_run, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    counties, crs = default_run.counties, default_run.crs
+    fresh = maps.simplify_coverage(counties.to_crs(4326), crs).to_crs(4326)
+    fresh_geoms = fresh.geometry.set_precision(1e-4).to_numpy()
+    first = maps._simplified(counties, crs)                     # computed and written
+    files = list(tmp_path.glob("outlines_*.parquet"))
+    assert len(files) == 1
+
+    def fail(*args, **kwargs):
+        raise AssertionError("recomputed instead of read")
+
+    monkeypatch.setattr(maps, "simplify_coverage", fail)
+    again = maps._simplified(counties, crs)                     # read back
+    for got in (first, again):
+        pd.testing.assert_frame_equal(pd.DataFrame(got.drop(columns="geometry")),
+                                      pd.DataFrame(counties.drop(columns="geometry")))
+        geoms = got.geometry.to_numpy()
+        assert got.crs.to_epsg() == 4326
+        assert list(shapely.to_wkb(geoms)) == list(shapely.to_wkb(fresh_geoms))
+        # the precision grid is back too: overlays (the metro outline) snap to it
+        assert (shapely.get_precision(geoms) == shapely.get_precision(fresh_geoms)).all()
+        assert shapely.union_all(geoms[:12]).equals_exact(shapely.union_all(fresh_geoms[:12]), 0)
+    files[0].write_bytes(b"not parquet")                        # unusable: computed again
+    monkeypatch.undo()
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    assert list(shapely.to_wkb(maps._simplified(counties, crs).geometry)) == list(
+        shapely.to_wkb(fresh_geoms))
+    moved = counties.copy()
+    moved.geometry = moved.geometry.translate(0.01, 0)
+    maps._simplified(moved, crs)                                # other outlines, other file
+    assert len(list(tmp_path.glob("outlines_*.parquet"))) == 2
+
+
+def test_cached_pinyin_file_is_used_and_rebuilt_when_unusable(tmp_path, monkeypatch):
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    names = ["长白山天池镇", "万佛山镇", "Town 7"]
+    want = maps.pinyin_fresh(names)
+    assert want[:2] == ["changbaishantianchizhen", "wanfoshanzhen"]   # a phrase reading
+    assert maps.pinyin(names) == want
+    (path,) = tmp_path.glob("pinyin_*.json")
+    monkeypatch.setattr(maps, "pinyin_fresh", lambda n: pytest.fail("not read from the cache"))
+    assert maps.pinyin(names) == want
+    monkeypatch.undo()
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    path.write_text('["only one"]', encoding="utf-8")          # unusable: computed again
+    assert maps.pinyin(names) == want
+    assert json.loads(path.read_text(encoding="utf-8")) == maps.pinyin_fresh(sorted(names))
+    maps.pinyin(names[:2])                                      # other names, other file
+    assert len(list(tmp_path.glob("pinyin_*.json"))) == 2
+
+
+@pytest.mark.skipif(not NATIONAL.is_file(), reason=f"national table absent: {NATIONAL}")
+def test_cached_pinyin_is_lazy_pinyin_name_by_name_on_the_national_table(tmp_path, monkeypatch):
+    """Every name of the national table (computed, then read back from the cache) against
+    pypinyin's lazy_pinyin of the whole name."""
+    from pypinyin import lazy_pinyin
+
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(datasets, "name_pinyin", lambda: {})    # every name through the cache
+    names = pd.read_csv(NATIONAL, dtype=str, usecols=["name"])["name"].dropna().tolist()
+    assert len(names) > 42_000
+    want = ["".join(lazy_pinyin(n)).lower() for n in names]
+    assert maps.pinyin(names) == want
+    assert len(list(tmp_path.glob("pinyin_*.json"))) == 1
+    monkeypatch.setattr(maps, "pinyin_fresh", lambda n: pytest.fail("not read from the cache"))
+    assert maps.pinyin(names) == want
