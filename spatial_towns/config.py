@@ -164,6 +164,19 @@ class Focus:
     #: Counties only partly in the metro area; their towns get ``metro_partial_value``.
     metro_partial_counties: tuple[str, ...] = ()
     metro_partial_value: float = 0.5
+    #: Chinese name of the core city as maps and reasons print it; ``""``: ``metro_core``.
+    #: A national run sets it where ``metro_core`` is a placeholder such as 市辖区.
+    metro_name: str = ""
+
+    @property
+    def metro_area(self) -> str:
+        """The metro area's Chinese name, from its core city (长春市 → 长春都市圈)."""
+        return (self.metro_name or self.metro_core).removesuffix("市") + "都市圈"
+
+    @property
+    def metro_city(self) -> str:
+        """The core city's Chinese name as printed (``metro_name``, else ``metro_core``)."""
+        return self.metro_name or self.metro_core
 
 
 @dataclass(frozen=True)
@@ -400,6 +413,7 @@ def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
             metro_partial_counties=tuple(
                 str(c) for c in raw["focus"].get("metro_partial_counties", [])),
             metro_partial_value=float(raw["focus"].get("metro_partial_value", 0.5)),
+            metro_name=str(raw["focus"].get("metro_name", "")),
         )
         acc = raw["access"]
         access = Access(

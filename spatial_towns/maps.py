@@ -408,7 +408,8 @@ def _choropleth_legend(col: str, title: str, cmap, shown: bool) -> str:
             "border:1px solid #999'></span> 无参评镇 (no scored town)</div></div>")
 
 
-def _legend(groups: list[dict], choro: list[str], has_metro: bool, has_border: bool) -> str:
+def _legend(groups: list[dict], choro: list[str], has_metro: bool, has_border: bool,
+            metro_area: str) -> str:
     items = "".join(
         f"<div class='legend-tier' data-tier='{g['key']}'><span style='display:inline-block;"
         f"width:24px;text-align:center;vertical-align:middle'>"
@@ -420,7 +421,7 @@ def _legend(groups: list[dict], choro: list[str], has_metro: bool, has_border: b
                 f"stroke='{style['color']}' stroke-width='{style['weight']}' "
                 f"stroke-dasharray='{style['dashArray']}'/></svg> {html.escape(title)}</div>")
 
-    outlines = (line(METRO_STYLE, "长春都市圈 (metro area)") if has_metro else "") + \
+    outlines = (line(METRO_STYLE, f"{metro_area} (metro area)") if has_metro else "") + \
         (line(BORDER_STYLE, "边境地区县 (border-area counties)") if has_border else "")
     return ("<style>.leaflet-control-search .search-input{width:170px}"
             ".leaflet-control-search .search-tooltip{max-height:260px}</style>"
@@ -495,7 +496,7 @@ def _memoise(f):
 @_names_memoised()
 def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
              tiles: str | None = None, *, metro_counties: Sequence[str] = (),
-             crs: pyproj.CRS | None = None, indicator: str = "best_score",
+             metro_area: str = "都市圈", crs: pyproj.CRS | None = None, indicator: str = "best_score",
              roads: gpd.GeoDataFrame | None = None,
              isochrones: gpd.GeoDataFrame | None = None,
              extra_layers: Sequence = (), extra_html: Sequence[str] = (),
@@ -518,7 +519,10 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         A folium tile name (e.g. ``"OpenStreetMap"``) added as an overlay, off by default;
         ``None`` (default) keeps the map fully offline.
     metro_counties
-        County codes of the Changchun metro area (outlined).
+        County codes of the metro area (outlined), e.g. the Changchun metro area's.
+    metro_area
+        The metro area's Chinese name for the legend and layer control
+        (:attr:`.config.Focus.metro_area`, e.g. ``"长春都市圈"``).
     crs
         The run's metric CRS, used to simplify outlines (tolerance :data:`SIMPLIFY_M` m);
         default: an Albers equal-area fitted to ``counties``.
@@ -589,7 +593,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     if len(metro):
         folium.GeoJson(
             _geojson(gpd.GeoDataFrame(geometry=[metro.geometry.union_all()], crs=4326)),
-            name="长春都市圈 (metro area)",
+            name=f"{metro_area} (metro area)",
             style_function=lambda f: {**METRO_STYLE, "className": "outline-metro"},
             interactive=False).add_to(m)
     border = counties[counties.get("border_area", pd.Series(0, index=counties.index)) == 1]
@@ -666,7 +670,8 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_IndicatorSwitch(county_layer, keys))
     m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
-        _legend(groups, legends, has_metro=len(metro) > 0, has_border=len(border) > 0)))
+        _legend(groups, legends, has_metro=len(metro) > 0, has_border=len(border) > 0,
+                metro_area=metro_area)))
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
 
@@ -684,7 +689,8 @@ def from_result(res, tiles: str | None = None, indicator: str = "best_score",
         snippets.append(types.type_legend_html())
         toggles.append((layers[-1], "type-legend"))
     return make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles,
-                    metro_counties=res.cfg.focus.metro_counties, crs=res.crs,
+                    metro_counties=res.cfg.focus.metro_counties,
+                    metro_area=res.cfg.focus.metro_area, crs=res.crs,
                     indicator=indicator, roads=roads, isochrones=isochrones,
                     extra_layers=layers, extra_html=snippets, legend_toggles=toggles)
 

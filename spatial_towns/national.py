@@ -295,6 +295,8 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     if label_core in _PLACEHOLDER_PREFECTURES:
         t = datasets.national_table(national)
         label_core = t.loc[(t["level"] == "province") & (t["code"].str[:6] == code), "name"].iloc[0]
+    if "metro_name" not in ofocus:
+        focus["metro_name"] = label_core  # what maps and reasons print (never 市辖区)
     if "criteria" not in over:
         for c in merged["criteria"]:
             if c["column"] in _CORE_LABELS:

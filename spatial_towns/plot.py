@@ -199,7 +199,8 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
             metro.boundary.plot(ax=ax, color=metro_colour, linewidth=2.2,
                                 linestyle=(0, (6, 3)), zorder=4)
             handles.append(Line2D([], [], color=metro_colour, lw=2.2,
-                                  ls=(0, (6, 3)), label="长春都市圈 (metro area)"))
+                                  ls=(0, (6, 3)),
+                                  label=f"{res.cfg.focus.metro_area} (metro area)"))
         if len(border):
             border_colour = str(maps.BORDER_STYLE["color"])
             border.boundary.plot(ax=ax, color=border_colour, linewidth=2.0,

@@ -157,7 +157,7 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
               else pd.Series(False, index=idx))
         text = pd.Series("", index=idx, dtype=object)
         text[m2] = "prefecture seat " + _fmt(tpref[m2], ".0f") + " min away"
-        text[m1] = ("Changchun metropolitan area, Changchun " + _fmt(tcc[m1], ".0f")
+        text[m1] = (f"{cfg.focus.metro_area}, {cfg.focus.metro_city} " + _fmt(tcc[m1], ".0f")
                     + " min away")
         how = f"in_metro and time_changchun_min <= {t.metro_changchun_min:g} min"
         if t.metro_prefecture_min > 0:

@@ -32,9 +32,10 @@ from . import config as config_mod
 from . import errors, io, pipeline, scoring, selection, transforms
 
 #: The plan's focus-area criteria (重点区域): offered as weights even when the config does
-#: not score them, so a planner can add the bonus in a meeting.
+#: not score them, so a planner can add the bonus in a meeting. ``{metro_area}`` is the
+#: run's metro area (:attr:`.config.Focus.metro_area`, e.g. 长春都市圈).
 FOCUS_CRITERIA = {
-    "in_metro": "长春都市圈 (metro area)",
+    "in_metro": "{metro_area} (metro area)",
     "border_area": "边境地区 (border area)",
     "key_assisted": "重点帮扶县 (key assisted county)",
     "city_periphery": "城市周边 (city periphery flag)",
@@ -171,11 +172,16 @@ class WhatIf:
             out.append({"column": c.column, "label": c.label or c.column,
                         "direction": c.direction, "weight": start[c.column],
                         "focus": c.column in FOCUS_CRITERIA})
-        for col, label in FOCUS_CRITERIA.items():
+        for col, label in self._focus_labels().items():
             if col not in start and col in self.table.columns:
                 out.append({"column": col, "label": label, "direction": "benefit",
                             "weight": 0.0, "focus": True})
         return out
+
+    def _focus_labels(self) -> dict[str, str]:
+        """:data:`FOCUS_CRITERIA` with the run's metro area named."""
+        return {col: label.format(metro_area=self.cfg.focus.metro_area)
+                for col, label in FOCUS_CRITERIA.items()}
 
     def _start_scenario(self) -> Scenario:
         if self.cfg.weighting.method == "expert":
@@ -246,7 +252,7 @@ class WhatIf:
         w = sc.weight_dict()
         out = [dataclasses.replace(c, weight=w[c.column]) for c in self.cfg.criteria]
         have = {c.column for c in self.cfg.criteria}
-        for col, label in FOCUS_CRITERIA.items():
+        for col, label in self._focus_labels().items():
             if col not in have and w.get(col, 0.0) > 0:
                 out.append(config_mod.Criterion(column=col, direction="benefit",
                                                 weight=w[col], label=label))

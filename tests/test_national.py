@@ -79,6 +79,20 @@ def test_provinces_get_their_own_core_quotas_and_honest_criteria(serial_run):
     assert labels["time_changchun_min"] == "到银川市时间 (min)"
 
 
+def test_each_province_names_its_own_metro_area(serial_run):
+    # Maps, legends and type reasons name the province's core, never Jilin's 长春; where the
+    # core's prefecture is a placeholder (北京's 市辖区) the province's name stands in.
+    for code, area in (("640000", "银川都市圈"), ("110000", "北京都市圈")):
+        res = serial_run.results[code]
+        assert res.cfg.focus.metro_area == area
+        page = (serial_run.output_dir / "provinces" / code / "map.html").read_text("utf-8")
+        assert f"{area} (metro area)" in page and "长春" not in page
+        reasons = res.towns["dev_type_reason"].fillna("")
+        metro = reasons[res.towns["dev_type"] == "metro_satellite"]
+        assert len(metro) and metro.str.startswith(f"都市卫星型: {area}, ").all()
+        assert not reasons.str.contains("Changchun|长春").any()
+
+
 def test_outputs_parquet_candidates_and_offline_map(serial_run):
     files = serial_run.files
     back = gpd.read_parquet(files["towns.parquet"])
