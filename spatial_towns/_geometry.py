@@ -40,20 +40,26 @@ def boundary_pieces(geoms: np.ndarray, n: int = PIECE_SEGMENTS) -> tuple[np.ndar
 
 def distance(geoms: np.ndarray, target: shapely.Geometry, max_distance: float | None = None,
              n: int = PIECE_SEGMENTS) -> np.ndarray:
-    """``shapely.distance(geoms, target)`` for polygons or lines against a large polygon or
-    line, in the units of their (metric) CRS, without GEOS's all-pairs segment loop; with
-    ``max_distance``, geometries farther than that get ``inf`` (and are found much faster).
+    """``shapely.distance(geoms, target)`` for points, lines or polygons against a large
+    polygon or line, in the units of their (metric) CRS, without GEOS's loop over every
+    segment of ``target`` for each geometry; with ``max_distance``, geometries farther than
+    that get ``inf`` (and are found much faster).
 
-    Apart, two geometries are as far as their nearest pair of boundary segments; the
-    boundaries are cut into pieces of ``n`` segments and the nearest pieces found through an
-    STRtree. GEOS measures each pair of pieces segment by segment, as it does the whole
-    geometries, so the distances are the same floats; geometries that intersect ``target``
-    get 0.
+    Apart, two geometries are as far as their nearest pair of boundary segments (a point:
+    its nearest segment); the boundaries are cut into pieces of ``n`` segments and the
+    nearest pieces found through an STRtree. GEOS measures each pair of pieces segment by
+    segment, as it does the whole geometries, so the distances are the same floats;
+    geometries that intersect ``target`` get 0.
     """
     geoms = np.asarray(geoms, dtype=object)
     out = np.full(len(geoms), np.inf)
     target_pieces, _ = boundary_pieces(np.array([target], dtype=object), n)
     own_pieces, owner = boundary_pieces(geoms, n)
+    # A point has no boundary: it is its own piece.
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    point = (shapely.get_type_id(parts) == shapely.GeometryType.POINT) & ~shapely.is_empty(parts)
+    own_pieces = np.concatenate([own_pieces, parts[point]])
+    owner = np.concatenate([owner, part_of[point]])
     if len(target_pieces) and len(own_pieces):
         tree = shapely.STRtree(target_pieces)
         # The search radius is a little wider than asked, so that a distance equal to

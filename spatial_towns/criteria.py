@@ -185,7 +185,8 @@ def compute(
 
     if layers.borders is not None and not layers.borders.empty:
         border = layers.borders.to_crs(crs).geometry.union_all()
-        put("dist_border_km", loc.to_crs(crs).distance(border).to_numpy() / 1000.0,
+        put("dist_border_km", _geometry.distance(loc.to_crs(crs).geometry.to_numpy(), border)
+            / 1000.0,
             UNITS["dist_border_km"] + f" ({', '.join(layers.borders['iso3'])})")
         # Only whether a county is within border_county_km matters, and the exact
         # all-pairs distance of 60 long outlines took seconds.

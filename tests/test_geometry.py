@@ -61,3 +61,23 @@ def test_missing_geometry_is_nan():
     target = shapely.box(0, 0, 1, 1)
     got = _geometry.distance(np.array([None, shapely.box(3, 0, 4, 1)], dtype=object), target)
     assert np.isnan(got[0]) and got[1] == 2.0
+
+
+def test_point_distance_equals_shapely():
+    """Points (the towns' distance to the border) are their own pieces: the same floats as
+    GEOS, 0 inside the target, NaN when empty."""
+    rng = np.random.default_rng(5)
+    target = shapely.MultiPolygon(list(_blobs(rng, 3, centre_spread=60_000.0, vertices=2000)))
+    xy = rng.uniform(-90_000, 90_000, (300, 2))
+    pts = np.concatenate([shapely.points(xy),
+                          [shapely.MultiPoint(xy[:3]), shapely.Point(), None,
+                           shapely.GeometryCollection([shapely.Point(xy[4]),
+                                                       shapely.LineString(xy[5:8])])]])
+    got = _geometry.distance(pts, target)
+    want = shapely.distance(pts, target)
+    assert (want == 0).any() and (want > 0).any()
+    np.testing.assert_array_equal(got, want)  # NaN where shapely gives NaN too
+    cut = float(np.sort(want[:300])[150])
+    near = _geometry.distance(pts[:300], target, max_distance=cut)
+    np.testing.assert_array_equal(near[want[:300] <= cut], want[:300][want[:300] <= cut])
+    assert np.isinf(near[want[:300] > cut]).all()
