@@ -331,10 +331,9 @@ def _read_vector(path: Path, layer: str | None, frame: str | None, what: str) ->
         xs = _numeric(df[lon], path, lon)
         ys = _numeric(df[lat], path, lat)
         _check_lonlat(xs, ys, path, lon, lat)
-        geoms = [
-            shapely.Point(x, y) if np.isfinite(x) and np.isfinite(y) else None
-            for x, y in zip(xs, ys, strict=False)
-        ]
+        ok = np.isfinite(xs) & np.isfinite(ys)
+        geoms = np.full(len(xs), None, dtype=object)
+        geoms[ok] = shapely.points(xs[ok], ys[ok])
         gdf = gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=geoms, crs=None)
         gdf.attrs["encoding"] = enc
     else:
