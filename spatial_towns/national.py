@@ -436,12 +436,15 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
                                            pipeline.base_eligible(towns, cfg))
         thematic = pipeline.read_thematic_layers(inputs, cfg, prov)
         ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
+        # The road file (its cached arrays) serves the development types too, as in a
+        # province run. Scores and types do not depend on the tiers: computed once for every
+        # step of the ladder.
+        scored = pipeline.score_towns(towns, table, cfg, crs, roads=inputs.roads,
+                                      thematic=thematic)
         for k, (_why, c) in enumerate(ladder):
             try:
-                # The road file (its cached arrays) serves the development types too, as in a
-                # province run.
                 res = pipeline.assemble(towns, table, methods, counties, c, crs, prov,
-                                        roads=inputs.roads, thematic=thematic)
+                                        roads=inputs.roads, thematic=thematic, scored=scored)
                 res.towns, res.facts = facts_mod.annotate(res.towns, facts_used), facts_used
                 break
             except errors.QuotaError as exc:

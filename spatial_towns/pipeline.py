@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -451,24 +452,31 @@ def _road_layers(res: RunResult, roads) -> dict:
     return {"roads": network.major_roads(g), "isochrones": iso[iso.geometry.notna()]}
 
 
-def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
-             counties: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
-             provenance: dict, step=None, *, thematic: dict | None = None, roads=None,
-             inputs: Inputs | None = None, progress: bool = False) -> RunResult:
-    """Eligibility, scoring, development types, joint tier selection and robustness of towns
-    whose criteria are computed.
+@dataclass
+class Scored:
+    """What :func:`assemble` computes before the tier selection, none of which depends on the
+    tiers (:func:`score_towns`): the status and reason of every town, the scored criteria and
+    weights, the development types and the clustering (a :class:`._forked.Forked` call, or
+    None). ``cfg`` is the configuration it was computed with."""
 
-    ``towns`` (sorted by code, index 0..n-1, counties assigned) and ``table`` (its criteria,
-    same index) are what :func:`run` computes after ingest; :mod:`.national` computes them per
-    partition and calls this once per province. ``thematic`` holds the industry / tourism
-    layers and ``roads`` the road graph (path or graph) for the development types.
+    cfg: config_mod.Config
+    status: pd.Series
+    reason: pd.Series
+    base_eligible: pd.Series
+    used: list
+    weighting: object
+    scores: pd.DataFrame
+    typed: pd.DataFrame
+    clusters: _forked.Forked | None
 
-    The steps, in order: :func:`_eligibility` (kind and location), :func:`_exclude_unscorable`
-    (missing values, hard constraints), :func:`_score`, :func:`_development_types`,
-    :func:`_select` (the joint tier ILP), :func:`_robustness` and :func:`_town_table`.
-    """
-    thematic = thematic or {}
-    step = step or (lambda name: None)
+
+def score_towns(towns: gpd.GeoDataFrame, table: pd.DataFrame, cfg: config_mod.Config,
+                crs: pyproj.CRS, *, thematic: dict | None = None, roads=None) -> Scored:
+    """The steps of :func:`assemble` before the selection: :func:`_eligibility` (kind and
+    location), :func:`_exclude_unscorable` (missing values, hard constraints), :func:`_score`,
+    the clustering (started) and :func:`_development_types`. They read every part of ``cfg``
+    but its tiers, so one result serves several tier sets (the national run's relaxed
+    quotas)."""
     status, reason = _eligibility(towns, cfg)
     base_eligible = status == "eligible"
     used = _exclude_unscorable(table, status, reason, cfg)
@@ -483,26 +491,57 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
             types_mod.cluster, pd.concat([towns, table, scored], axis=1).assign(status=status),
             cfg)
     # Development types come before the selection so that type quotas can constrain it.
-    typed = _development_types(towns, table, status, cfg, crs, thematic, roads)
+    typed = _development_types(towns, table, status, cfg, crs, thematic or {}, roads)
+    return Scored(cfg=cfg, status=status, reason=reason, base_eligible=base_eligible,
+                  used=used, weighting=weighting, scores=scored, typed=typed, clusters=clusters)
+
+
+def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
+             counties: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
+             provenance: dict, step=None, *, thematic: dict | None = None, roads=None,
+             inputs: Inputs | None = None, progress: bool = False,
+             scored: Scored | None = None) -> RunResult:
+    """Eligibility, scoring, development types, joint tier selection and robustness of towns
+    whose criteria are computed.
+
+    ``towns`` (sorted by code, index 0..n-1, counties assigned) and ``table`` (its criteria,
+    same index) are what :func:`run` computes after ingest; :mod:`.national` computes them per
+    partition and calls this once per province. ``thematic`` holds the industry / tourism
+    layers and ``roads`` the road graph (path or graph) for the development types.
+
+    The steps, in order: :func:`score_towns` (eligibility, exclusions, scores, types; or
+    ``scored``, its result for a configuration that differs from ``cfg`` in the tiers at
+    most), :func:`_select` (the joint tier ILP), :func:`_robustness` and :func:`_town_table`.
+    """
+    step = step or (lambda name: None)
+    if scored is None:
+        scored = score_towns(towns, table, cfg, crs, thematic=thematic, roads=roads)
+    elif dataclasses.replace(cfg, tiers=scored.cfg.tiers) != scored.cfg:
+        raise ValueError("assemble: scored= was computed with another configuration than cfg "
+                         "(only the tiers may differ)")
+    status, reason, typed = scored.status, scored.reason, scored.typed
+    eligible = status == "eligible"
     step("score")
 
-    model, result = _select(towns, eligible, scored, typed, cfg, crs)
+    model, result = _select(towns, eligible, scored.scores, typed, cfg, crs)
     robust = None
     if cfg.sensitivity.draws:
-        robust = _robustness(model, table, eligible, used, towns["code"], result, cfg, progress)
+        robust = _robustness(model, table, eligible, scored.used, towns["code"], result, cfg,
+                             progress)
     step("select")
 
-    out = _town_table(towns, table, scored, typed, status, reason, result, robust)
+    out = _town_table(towns, table, scored.scores, typed, status, reason, result, robust)
+    clusters = scored.clusters
     clustering = clusters.result() if clusters is not None else None
     if clustering is not None:
         out["cluster"] = clustering.labels
     counties = maps.county_summary(out, counties)
-    return RunResult(towns=out, counties=counties, used=used, methods=methods, selection=result,
-                     cfg=cfg, crs=crs, provenance=provenance, weighting=weighting,
-                     robustness=robust, type_assessed=typed.attrs["assessed"],
-                     clustering=clustering,
-                     _state=RunState(table=table, base_eligible=base_eligible, model=model,
-                                     inputs=inputs))
+    return RunResult(towns=out, counties=counties, used=scored.used, methods=methods,
+                     selection=result, cfg=cfg, crs=crs, provenance=provenance,
+                     weighting=scored.weighting, robustness=robust,
+                     type_assessed=typed.attrs["assessed"], clustering=clustering,
+                     _state=RunState(table=table, base_eligible=scored.base_eligible,
+                                     model=model, inputs=inputs))
 
 
 def _exclude_unscorable(table: pd.DataFrame, status: pd.Series, reason: pd.Series,

@@ -210,6 +210,37 @@ def test_infeasible_default_quotas_relax_in_stated_steps():
     assert res.towns["reason"].str.startswith("excluded: province run failed: QuotaError").all()
 
 
+def test_relaxed_quotas_reuse_the_scores_and_equal_a_fresh_assembly(monkeypatch):
+    """The relaxed-quota ladder scores and types a province once (they do not depend on the
+    tiers) and gives what re-assembling from scratch at each step gives."""
+    calls = []
+    real_score, real_assemble = pipeline.score_towns, pipeline.assemble
+
+    def counted(*a, **k):
+        calls.append((a, k))
+        return real_score(*a, **k)
+
+    monkeypatch.setattr(pipeline, "score_towns", counted)
+    got = national.run(config.load(), provinces=["460000"], national=NATIONAL, output_dir=None,
+                       serial=True, progress=False)
+    settings = got.results["460000"].provenance["province settings"]
+    assert settings.count("default quotas infeasible") >= 2 and len(calls) == 1
+    towns, table, cfg, crs = calls[0][0]
+    other = config.from_dict({**cfg.to_dict(), "weighting": {"method": "entropy"}})
+    with pytest.raises(ValueError, match="only the tiers may differ"):
+        real_assemble(towns, table, {}, None, other, crs, {}, scored=real_score(towns, table,
+                                                                                cfg, crs))
+    monkeypatch.setattr(pipeline, "assemble",
+                        lambda *a, scored=None, **k: real_assemble(*a, **k))  # all afresh
+    fresh = national.run(config.load(), provinces=["460000"], national=NATIONAL,
+                         output_dir=None, serial=True, progress=False)
+    # Scored again at every step (and once by the ladder, unused):
+    assert len(calls) == 2 + settings.count("default quotas infeasible") + 1
+    assert_geodataframe_equal(got.towns, fresh.towns)
+    assert fresh.results["460000"].provenance == got.results["460000"].provenance
+    pd.testing.assert_frame_equal(got.provinces, fresh.provinces)
+
+
 def _border_countries_reference(counties, within_km):
     """The border test as first written: every neighbour part read as is, the parts near the
     province repaired, and the exact distance measured."""
