@@ -5,6 +5,9 @@ a stale one."""
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -35,12 +38,61 @@ def cached(path: Path, compute: Callable[[], T], read: Callable[[Path], T],
     """
     if path.is_file():
         try:
-            return read(path)
+            value = read(path)
         except (OSError, ValueError):
             pass
+        else:
+            _touch(path)
+            return value
     value = compute()
     try:
         io.atomic_write(path, lambda p: write(value, p))
     except (OSError, errors.OutputError):
         pass  # read-only cache folder: computed per process, as without a cache
     return value
+
+
+# The names cached() is given: "<kind>[_<id>]_<16 hex digits of key()>.<ext>". Only such files
+# are counted or removed, so a cache folder shared with other files loses nothing else.
+_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z0-9]+)?_[0-9a-f]{16}\.[A-Za-z0-9]+$")
+
+
+def _touch(path: Path) -> None:
+    """Mark a cache file as used now (its modification time), for :func:`prune`; a read-only
+    folder keeps the old time."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def entries(folder: Path) -> list[Path]:
+    """The package's cache files in ``folder`` (sorted by name; none if it does not exist)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and _NAME.match(p.name))
+
+
+def prune(folder: Path, unused_days: float | None = None) -> tuple[int, int]:
+    """Remove the package's cache files in ``folder`` not used for ``unused_days`` days
+    (``None``: all of them). A file is used when it is written or read back; files of an
+    older code or library version are never read again, so they age out.
+
+    Returns
+    -------
+    tuple of int
+        Files removed and their bytes.
+    """
+    if unused_days is not None and unused_days < 0:
+        raise errors.ConfigError(f"cache: days must be >= 0, got {unused_days:g}")
+    cutoff = None if unused_days is None else time.time() - unused_days * 86400.0
+    n = size = 0
+    for p in entries(folder):
+        st = p.stat()
+        if cutoff is None or st.st_mtime < cutoff:
+            try:
+                p.unlink()
+            except OSError as exc:
+                raise errors.OutputError(f"cache: cannot remove {p}: {exc}") from exc
+            n, size = n + 1, size + st.st_size
+    return n, size

@@ -12,7 +12,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import assessment, calibrate, config, errors, facts, io, national, pipeline, template, validate
+from . import (
+    _cache,
+    assessment,
+    calibrate,
+    config,
+    datasets,
+    errors,
+    facts,
+    io,
+    national,
+    pipeline,
+    template,
+    validate,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: a LocalCluster sized to this machine)")
     n.add_argument("--workers", type=int, help="LocalCluster worker processes (default: CPUs)")
     n.add_argument("--serial", action="store_true", help="run the partitions in this process")
+    k = sub.add_parser("cache", help="show or clean the cache folder (converted boundaries, "
+                       "map outlines, pinyin; $SPATIAL_TOWNS_CACHE)")
+    k.add_argument("--prune", type=float, metavar="DAYS",
+                   help="remove cache files not used for DAYS days (e.g. files of an older "
+                   "version, never read again)")
+    k.add_argument("--clear", action="store_true", help="remove every cache file")
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 
@@ -210,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {p.name}")
         elif args.command == "validate":
             _validate(args)
+        elif args.command == "cache":
+            _cache_command(args)
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -220,6 +241,17 @@ def main(argv: list[str] | None = None) -> int:
               "with the command and re-run with --debug for the traceback", file=sys.stderr)
         return 1
     return 0
+
+
+def _cache_command(args) -> None:
+    folder = datasets.cache_dir()
+    if args.clear or args.prune is not None:
+        n, size = _cache.prune(folder, None if args.clear else args.prune)
+        print(f"removed {n} cache file(s), {size / 1e6:.1f} MB, from {folder}")
+    files = _cache.entries(folder)
+    print(f"{folder}: {len(files)} cache file(s), "
+          f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB "
+          f"(set {datasets.CACHE_ENV} to use another folder)")
 
 
 def _facts_messages(res, limit: int = 30) -> None:
