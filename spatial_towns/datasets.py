@@ -27,7 +27,11 @@ import shapely
 
 from . import _cache, _coords, errors, io, matching
 
-DATA_RAW = Path(__file__).resolve().parents[1] / "data_raw"
+#: The embedded data: inside the package in a built wheel (setup.py copies it there), else the
+#: checkout's top-level ``data_raw/`` (editable install, source tree), where it is made.
+_PACKAGED_DATA = Path(__file__).resolve().parent / "data_raw"
+DATA_RAW = (_PACKAGED_DATA if _PACKAGED_DATA.is_dir()
+            else Path(__file__).resolve().parents[1] / "data_raw")
 
 #: The national Vonng/adcode table (all provinces, GCJ-02) stays outside the package, in the
 #: shared reference data ``../shared/data`` next to the repository (or next to its parent
@@ -89,8 +93,8 @@ def data_path(name: str) -> Path:
     path = DATA_RAW / name
     if not path.exists():
         raise errors.InputDataError(
-            f"embedded data file {path} is missing: install spatial_towns from a full checkout "
-            "(pip install -e .) so that data_raw/ is present"
+            f"embedded data file {path} is missing: install spatial_towns from its wheel or "
+            "sdist (see the README), or from a full checkout (pip install -e .)"
         )
     return path
 

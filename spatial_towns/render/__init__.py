@@ -1,1 +1,0 @@
-"""Presentation: maps, print figures, reports and documents made from a run's data."""
