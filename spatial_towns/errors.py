@@ -42,3 +42,10 @@ class OutputError(SpatialTownsError):
     """Outputs cannot be written (e.g. the folder is not writable)."""
 
     exit_code = 5
+
+
+class AnswersError(InputDataError):
+    """An expert's filled questionnaire or answers file cannot be used (blank, off-scale or
+    duplicated judgement, a missing sheet, a questionnaire of another criteria list)."""
+
+    exit_code = 3

@@ -20,6 +20,12 @@ RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
 #: A pairwise matrix is accepted when its consistency ratio is at most this (Saaty).
 MAX_CR = 0.1
 
+#: Saaty's fundamental scale: the values a judgement may take, 1/9 ... 1 ... 9.
+SAATY_VALUES = tuple([1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])
+
+#: How a subjective and an objective weight vector are combined (组合赋权).
+COMBINATION_RULES = ("linear", "multiplicative")
+
 
 @dataclass(frozen=True)
 class AHPResult:
@@ -91,6 +97,57 @@ def ahp(matrix: np.ndarray) -> AHPResult:
                      implied=implied)
 
 
+@dataclass(frozen=True)
+class Revisit:
+    """The judgement whose revision lowers a matrix's consistency ratio most.
+
+    ``pair`` = (i, j), i < j, with its ``current`` value ``a_ij``; ``consistent`` is
+    ``w_i / w_j``, the value the other judgements imply; ``suggested`` the scale value that,
+    put in place of ``a_ij`` alone (``a_ji`` its reciprocal), gives the lowest CR,
+    ``cr_after``; ``cr_before`` is the matrix's CR as it stands.
+    """
+
+    pair: tuple[int, int]
+    current: float
+    consistent: float
+    suggested: float
+    cr_before: float
+    cr_after: float
+
+
+def revisit(matrix: np.ndarray, values: tuple[float, ...] = SAATY_VALUES) -> Revisit | None:
+    """The single judgement to revise for the largest drop in CR (a second-round suggestion).
+
+    Every upper-triangle judgement is tried at every value of ``values`` (Saaty's scale, so
+    the suggestion is an answer the questionnaire offers), the others left as they are; the
+    pair and value with the lowest CR win (ties: the first pair in row order, then the value
+    nearest the current one). ``None`` for n <= 2, which is always consistent.
+    """
+    a = np.asarray(matrix, dtype=float)
+    n = a.shape[0]
+    if n <= 2:
+        return None
+    base = ahp(a)
+    best: tuple[float, float, int, int, float] | None = None
+    for i in range(n - 1):
+        for j in range(i + 1, n):
+            for v in values:
+                key = (round(ahp(_with(a, i, j, v)).cr, 12), abs(np.log(v / a[i, j])), i, j, v)
+                if best is None or key < best:
+                    best = key
+    assert best is not None
+    cr_after, _, i, j, v = best
+    return Revisit(pair=(i, j), current=float(a[i, j]),
+                   consistent=float(base.weights[i] / base.weights[j]), suggested=float(v),
+                   cr_before=base.cr, cr_after=float(ahp(_with(a, i, j, v)).cr))
+
+
+def _with(a: np.ndarray, i: int, j: int, v: float) -> np.ndarray:
+    b = a.copy()
+    b[i, j], b[j, i] = v, 1.0 / v
+    return b
+
+
 def check_consistency(res: AHPResult, names: list[str] | tuple[str, ...],
                       matrix: np.ndarray) -> None:
     """Raise a :class:`~spatial_towns.errors.ConfigError` when ``CR > MAX_CR``, stating the CR
@@ -157,6 +214,29 @@ def critic(matrix: np.ndarray) -> np.ndarray:
         r = np.atleast_2d(np.corrcoef(z, rowvar=False))
         c[live] = sd * (1.0 - r).sum(axis=0)
     return _normalised(c, "CRITIC")
+
+
+def combine(subjective: np.ndarray, objective: np.ndarray, *, rule: str = "linear",
+            alpha: float = 0.5) -> np.ndarray:
+    """Combined weights (组合赋权) of a subjective and an objective weight vector.
+
+    ``linear``: ``w = alpha × s + (1 - alpha) × o`` (``alpha`` in [0, 1], the subjective
+    share); ``multiplicative``: ``w_j = s_j o_j / Σ_k s_k o_k`` (multiplicative
+    normalisation: a criterion needs both the judges' and the data's weight). Both inputs
+    are normalised to sum 1 first.
+    """
+    s = _normalised(np.asarray(subjective, dtype=float), "subjective")
+    o = _normalised(np.asarray(objective, dtype=float), "objective")
+    if s.shape != o.shape:
+        raise errors.ConfigError(f"combined weights: {s.size} subjective but {o.size} "
+                                 "objective weights")
+    if rule == "linear":
+        if not 0.0 <= alpha <= 1.0:
+            raise errors.ConfigError(f"weighting.alpha = {alpha} must be in [0, 1]")
+        return alpha * s + (1.0 - alpha) * o
+    if rule == "multiplicative":
+        return _normalised(s * o, "multiplicative combined")
+    raise errors.ConfigError(f"weighting.rule {rule!r} is not one of {COMBINATION_RULES}")
 
 
 def _normalised(v: np.ndarray, what: str) -> np.ndarray:

@@ -205,3 +205,29 @@ def test_example_ahp_config_is_consistent():
     # lists only constrain).
     scored = {c.column for c in cfg.criteria if c.weight > 0}
     assert set(cfg.weighting.criteria) == scored
+
+
+def test_revisit_finds_the_reversed_judgement_and_its_cr_after():
+    w = np.array([0.4, 0.25, 0.15, 0.12, 0.08])
+    a = w[:, None] / w[None, :]
+    a[0, 3], a[3, 0] = 1 / 3, 3.0  # reversed: 0 is 3.3x more important than 3
+    r = weights.revisit(a)
+    assert r.pair == (0, 3) and r.current == pytest.approx(1 / 3)
+    assert r.cr_before == pytest.approx(weights.ahp(a).cr) and r.cr_before > weights.MAX_CR
+    b = a.copy()
+    b[0, 3], b[3, 0] = r.suggested, 1 / r.suggested
+    assert weights.ahp(b).cr == pytest.approx(r.cr_after) and r.cr_after < 0.01
+    assert r.suggested == 3.0 and r.suggested in weights.SAATY_VALUES
+    assert weights.revisit(np.array([[1, 3], [1 / 3, 1]])) is None
+
+
+def test_combine_linear_and_multiplicative():
+    s, o = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.2, 0.6])
+    np.testing.assert_allclose(weights.combine(s, o, rule="linear", alpha=0.25),
+                               0.25 * s + 0.75 * o)
+    m = s * o / (s * o).sum()
+    np.testing.assert_allclose(weights.combine(s, o, rule="multiplicative"), m)
+    with pytest.raises(errors.ConfigError, match=r"alpha = 1.5 must be in \[0, 1\]"):
+        weights.combine(s, o, alpha=1.5)
+    with pytest.raises(errors.ConfigError, match="rule"):
+        weights.combine(s, o, rule="mean")
