@@ -1,6 +1,5 @@
 """Command-line interface: ``spatial-towns run``, ``assess``, ``calibrate``, ``template``,
-``validate`` and
-``fetch-roads``.
+``validate``, ``fetch-roads``, ``cache``, ``survey`` and ``weights`` (expert panels).
 
 Exit codes: 0 success; 1 other spatial_towns error; 2 bad configuration; 3 bad input data
 (incl. CRS); 4 quotas cannot be met; 5 outputs cannot be written.
@@ -125,6 +124,27 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: a LocalCluster sized to this machine)")
     n.add_argument("--workers", type=int, help="LocalCluster worker processes (default: CPUs)")
     n.add_argument("--serial", action="store_true", help="run the partitions in this process")
+    s = sub.add_parser("survey", help="write AHP questionnaires (XLSX), one per expert, for the "
+                       "configured criterion groups")
+    s.add_argument("--config", help="TOML config whose criteria and groups are asked about")
+    who = s.add_mutually_exclusive_group()
+    who.add_argument("--experts", type=int, help="number of experts (files 专家01.xlsx ...; "
+                     "default 5)")
+    who.add_argument("--names", help="comma-separated expert names, e.g. 张三,李四")
+    s.add_argument("--output", required=True, help="folder for the questionnaires")
+    s.add_argument("--quiet", action="store_true", help="no summary")
+    w = sub.add_parser("weights", help="read a panel's filled questionnaires (or long CSV) and "
+                       "write panel.md and a TOML snippet with the aggregated weights")
+    w.add_argument("--panel", nargs="+", required=True, metavar="FILE",
+                   help="filled questionnaires (.xlsx) and/or long CSVs (expert, level, a, b, value)")
+    w.add_argument("--config", help="TOML config the questionnaires were written for")
+    w.add_argument("--aggregation", choices=["aij", "aip"],
+                   help="aggregation of the experts (default: config weighting.panel_aggregation, aij)")
+    w.add_argument("--inconsistent", choices=["include", "exclude"],
+                   help="policy for experts with CR > max_cr (default: config, include)")
+    w.add_argument("--output", default="panel", help="folder for panel.md and panel_weights.toml "
+                   "(default: panel)")
+    w.add_argument("--quiet", action="store_true", help="no summary")
     k = sub.add_parser("cache", help="show or clean the cache folder (converted boundaries, "
                        "map outlines, pinyin; $SPATIAL_TOWNS_CACHE)")
     k.add_argument("--prune", type=float, metavar="DAYS",
@@ -231,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
             _validate(args)
         elif args.command == "cache":
             _cache_command(args)
+        elif args.command == "survey":
+            _survey(args)
+        elif args.command == "weights":
+            _weights(args)
     except errors.SpatialTownsError as exc:
         print(f"spatial-towns: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -252,6 +276,56 @@ def _cache_command(args) -> None:
     print(f"{folder}: {len(files)} cache file(s), "
           f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB "
           f"(set {datasets.CACHE_ENV} to use another folder)")
+
+
+def _survey(args) -> None:
+    from .panel import Hierarchy, questionnaire
+
+    cfg = config.load(args.config)
+    names = args.names.split(",") if args.names else None
+    experts = questionnaire.expert_names(experts=args.experts, names=names)
+    paths = questionnaire.write(Hierarchy.from_criteria(cfg.criteria), args.output, experts)
+    if not args.quiet:
+        print(f"wrote {len(paths)} questionnaire(s) to {args.output}:")
+        for p in paths:
+            print(f"  {p.name}")
+        print(f"send them to the experts; read the answers back with: spatial-towns weights "
+              f"--panel {Path(args.output) / '*.xlsx'}" + (f" --config {args.config}"
+                                                           if args.config else ""))
+
+
+def _weights(args) -> None:
+    from .panel import Hierarchy, aggregate, read
+    from .render import panel_report
+
+    cfg = config.load(args.config)
+    w = cfg.weighting
+    panel = read(args.panel, Hierarchy.from_criteria(cfg.criteria))
+    pw = aggregate(panel, method=args.aggregation or getattr(w, "panel_aggregation", "aij"),
+                   inconsistent=args.inconsistent or getattr(w, "inconsistent", "include"),
+                   max_cr=getattr(w, "max_cr", 0.1))
+    total = sum(c.weight for c in cfg.criteria)
+    ref = {c.column: c.weight / total for c in cfg.criteria} if total > 0 else None
+    out = Path(args.output)
+    pipeline._check_writable(out)
+    files = {
+        "panel.md": io.write_text(out / "panel.md", panel_report.markdown(pw, reference=ref)),
+        "panel_weights.toml": io.write_text(out / "panel_weights.toml",
+                                            panel_report.toml_snippet(pw, cfg.criteria)),
+        "panel_judgements.csv": io.atomic_write(out / "panel_judgements.csv", lambda p: (
+            panel.to_long().to_csv(p, index=False, encoding="utf-8-sig"))),
+    }
+    for msg in pw.warnings:
+        print(f"spatial-towns: panel: warning: {msg}", file=sys.stderr)
+    if not args.quiet:
+        print(pw.table().drop(columns=["revisit"]).to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
+        print("\nglobal weights:")
+        print(pw.global_weights.to_string(float_format=lambda v: f"{v:.4f}"))
+        print(f"\nconsensus S* {pw.consensus_overall:.3f}; wrote {len(files)} files to {out}:")
+        for name in files:
+            print(f"  {name}")
+        print(f"use the weights with: spatial-towns run --config {out / 'panel_weights.toml'}")
 
 
 def _facts_messages(res, limit: int = 30) -> None:

@@ -222,6 +222,83 @@ ACCEPTED = [
 ]
 
 
+def _questionnaire(d: Path, edit=None, criteria=None) -> str:
+    """A questionnaire filled by a SYNTHETIC expert, then spoiled by ``edit(workbook)``."""
+    import openpyxl
+
+    from spatial_towns import config
+    from spatial_towns.panel import Hierarchy, questionnaire, synthetic
+
+    h = Hierarchy.from_criteria(criteria or config.load().criteria)
+    (path,) = questionnaire.write(h, d, ["SYNTHETIC-01"])
+    questionnaire.fill(path, synthetic.judgements(h, experts=1, seed=0))
+    if edit:
+        wb = openpyxl.load_workbook(path)
+        edit(wb)
+        wb.save(path)
+    return str(path)
+
+
+def _set(sheet: str, row: int, col: int, value):
+    return lambda wb: setattr(wb[sheet].cell(row, col), "value", value)
+
+
+def _copy_row(sheet: str, src: int, dst: int):
+    return lambda wb: [setattr(wb[sheet].cell(dst, c), "value", wb[sheet].cell(src, c).value)
+                       for c in range(1, 8)]
+
+
+def _rename(old: str, new: str):
+    return lambda wb: setattr(wb[old], "title", new)
+
+
+def _other_list():
+    from spatial_towns import config
+
+    return tuple(c for c in config.load().criteria if c.column != "border_area")
+
+
+#: Bad panel answers for ``spatial-towns weights --panel`` (SYNTHETIC experts): title, build,
+#: exit code, fragment of the message (file, sheet, row).
+PANEL_CASES = [
+    ("panel: a blank pair", lambda d: [_questionnaire(d, _set("1 准则组", 7, 4, None))], 3,
+     "SYNTHETIC-01.xlsx, sheet 1 准则组, row 7: 城市周边 vs 都市圈 is blank"),
+    ("panel: a value off the scale", lambda d: [_questionnaire(d, _set("1 准则组", 6, 4, 15))], 3,
+     "SYNTHETIC-01.xlsx, sheet 1 准则组, row 6: 城市周边 vs 道路交通便利 = 15 is off the scale"),
+    ("panel: a pair answered twice", lambda d: [_questionnaire(d, _copy_row("1 准则组", 5, 40))],
+     3, "SYNTHETIC-01.xlsx, sheet 1 准则组, row 40: 城市周边 vs 地理位置优越 (expert SYNTHETIC-01, "
+     "level groups) is answered twice, also at SYNTHETIC-01.xlsx, sheet 1 准则组, row 5"),
+    ("panel: a sheet renamed",
+     lambda d: [_questionnaire(d, _rename("2.1 人口相对集聚", "人口"))], 3,
+     "SYNTHETIC-01.xlsx: sheet '2.1 人口相对集聚' (level 人口相对集聚) is missing"),
+    ("panel: a sheet deleted",
+     lambda d: [_questionnaire(d, lambda wb: wb.remove(wb["2.2 具有发展潜力和区域带动作用"]))], 3,
+     "sheet '2.2 具有发展潜力和区域带动作用' (level 具有发展潜力和区域带动作用) is missing"),
+    ("panel: a questionnaire made for another criteria list",
+     lambda d: [_questionnaire(d, criteria=_other_list())], 3,
+     "SYNTHETIC-01.xlsx was made for another criteria list than this configuration's (it lacks "
+     "border_area;"),
+    ("panel: long CSV with a blank value",
+     lambda d: [_csv(d, "expert,level,a,b,value\nSYNTHETIC,人口相对集聚,urban_units,"
+                        "county_density_km2,\n", name="answers.csv")], 3,
+     "answers.csv, row 2: blank pair (urban_units vs county_density_km2)"),
+    ("panel: long CSV with a value off the scale",
+     lambda d: [_csv(d, "expert,level,a,b,value\nSYNTHETIC,人口相对集聚,urban_units,"
+                        "county_density_km2,10\n", name="answers.csv")], 3,
+     "answers.csv, row 2: urban_units vs county_density_km2 = '10' is off the scale"),
+]
+
+
+def run_panel_case(paths: list[str], out: Path) -> tuple[int, str]:
+    """Run ``spatial-towns weights --panel`` in-process; return (exit code, stderr)."""
+    from spatial_towns import cli
+
+    err = _io.StringIO()
+    with redirect_stderr(err):
+        code = cli.main(["weights", "--quiet", "--panel", *paths, "--output", str(out)])
+    return code, err.getvalue().strip()
+
+
 def run_case(args: list[str], out: Path) -> tuple[int, str]:
     """Run the CLI in-process; return (exit code, stderr)."""
     from spatial_towns import cli
@@ -242,6 +319,11 @@ def main() -> None:
             code, msg = run_case(build(d), d / "o")
             msg = msg.replace(tmp, "<tmp>")
             print(f"| {title} | {code} | `{msg}` |")
+    for title, build, _, _ in PANEL_CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            code, msg = run_panel_case(build(d), d / "o")
+            print(f"| {title} | {code} | `{msg.replace(tmp, '<tmp>')}` |")
     for title, build, _ in FACTS_WARNINGS:
         with tempfile.TemporaryDirectory() as tmp:
             d = Path(tmp)

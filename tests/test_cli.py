@@ -75,3 +75,32 @@ def test_fetch_roads_offline_failure_is_a_clear_error(tmp_path, monkeypatch, cap
     code = cli.main(["fetch-roads", "--province", "220000", "--output", str(tmp_path / "r.graphml")])
     assert code == 3
     assert "are you online" in capsys.readouterr().err
+
+
+def test_survey_then_weights_writes_panel_md_and_a_config_run_takes(tmp_path, capsys):
+    from spatial_towns import config
+    from spatial_towns.panel import Hierarchy, questionnaire, read, synthetic
+
+    assert cli.main(["survey", "--experts", "3", "--output", str(tmp_path / "q")]) == 0
+    paths = sorted((tmp_path / "q").glob("*.xlsx"))
+    assert [p.name for p in paths] == ["专家01.xlsx", "专家02.xlsx", "专家03.xlsx"]
+    h = Hierarchy.from_criteria(config.load().criteria)
+    rows = synthetic.judgements(h, seed=4, names=["专家01", "专家02", "专家03"])  # SYNTHETIC
+    for p in paths:
+        questionnaire.fill(p, rows)
+    out = tmp_path / "w"
+    assert cli.main(["weights", "--panel", *map(str, paths), "--output", str(out),
+                     "--quiet"]) == 0
+    assert {p.name for p in out.iterdir()} == {"panel.md", "panel_weights.toml",
+                                              "panel_judgements.csv"}
+    cfg = config.load(out / "panel_weights.toml")
+    assert sum(c.weight for c in cfg.criteria) == pytest.approx(1.0)
+    # the judgements file is a long CSV the reader takes back
+    again = read([out / "panel_judgements.csv"], h)
+    assert len(again.judgements) == len(rows)
+
+
+def test_survey_names_and_experts_are_exclusive(tmp_path):
+    with pytest.raises(SystemExit):
+        cli.main(["survey", "--experts", "2", "--names", "a,b", "--output", str(tmp_path)])
+    assert cli.main(["survey", "--names", "张三,张三", "--output", str(tmp_path)]) == 2

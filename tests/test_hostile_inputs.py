@@ -4,12 +4,22 @@ every town is accounted for."""
 
 import geopandas as gpd
 import pytest
-from hostile_cases import ACCEPTED, CASES, FACTS_WARNINGS, run_case
+from hostile_cases import ACCEPTED, CASES, FACTS_WARNINGS, PANEL_CASES, run_case, run_panel_case
 
 
 @pytest.mark.parametrize("title, build, code, fragment", CASES, ids=[c[0] for c in CASES])
 def test_hostile_input(tmp_path, title, build, code, fragment):
     got, msg = run_case(build(tmp_path), tmp_path / "out")
+    assert got == code, msg
+    assert fragment in msg
+    assert msg.startswith("spatial-towns: error: ") and "Traceback" not in msg
+
+
+@pytest.mark.parametrize("title, build, code, fragment", PANEL_CASES,
+                         ids=[c[0] for c in PANEL_CASES])
+def test_bad_panel_answers(tmp_path, title, build, code, fragment):
+    """A bad answer names the expert's file, the sheet and the row (spatial-towns weights)."""
+    got, msg = run_panel_case(build(tmp_path), tmp_path / "out")
     assert got == code, msg
     assert fragment in msg
     assert msg.startswith("spatial-towns: error: ") and "Traceback" not in msg

@@ -173,10 +173,16 @@ def read_xlsx(path: str | Path, hierarchy: Hierarchy) -> list[Judgement]:
         raise errors.AnswersError(f"{path.name}: sheet {L.META!r} is not a spatial_towns "
                                   "questionnaire's")
     if meta.get("fingerprint") != hierarchy.fingerprint():
+        theirs = str(meta.get("columns") or "").split(",")
+        lacks = [c for c in hierarchy.columns if c not in theirs]
+        extra = [c for c in theirs if c and c not in hierarchy.columns]
+        diff = "; ".join(x for x in (f"it lacks {', '.join(lacks)}" if lacks else "",
+                                     f"it asks about {', '.join(extra)} too" if extra else "")
+                         if x) or "the criteria are grouped differently"
         raise errors.AnswersError(
-            f"{path.name} was made for another criteria list ({meta.get('criteria', '?')}) "
-            f"than this configuration's ({hierarchy.describe()}); send the experts "
-            "questionnaires written by 'spatial-towns survey' with this configuration")
+            f"{path.name} was made for another criteria list than this configuration's "
+            f"({diff}; the questionnaire's groups: {meta.get('criteria', '?')}); send the "
+            "experts questionnaires written by 'spatial-towns survey' with this configuration")
     expert = str(meta.get("expert") or path.stem)
     out = []
     for level, title in meta["levels"]:

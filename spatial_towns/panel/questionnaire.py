@@ -95,7 +95,7 @@ def _write_one(h: Hierarchy, path: Path, expert: str) -> Path:
     scale_ref = _instructions(ws, h, expert)
     meta = wb.create_sheet(L.META)
     for row in (("format", L.FORMAT), ("expert", expert), ("fingerprint", h.fingerprint()),
-                ("criteria", h.describe())):
+                ("criteria", h.describe()), ("columns", ",".join(h.columns))):
         meta.append(row)
     for k, (level, items) in enumerate(h.levels()):
         title = L.level_sheet(level, k if h.levels()[0][0] == GROUPS else k + 1)
