@@ -3,8 +3,8 @@
 The steps, each configurable and each reported:
 
 1. :func:`resolve` — which column scores each criterion (fallbacks), expert weights;
-2. :func:`weigh` — the weights actually used: expert, AHP, entropy or CRITIC
-   (:mod:`spatial_towns.weights`);
+2. :func:`weigh` — the weights actually used: expert, AHP, entropy, CRITIC, an expert
+   panel's or a combination (:mod:`spatial_towns.weights`);
 3. :func:`score` — transform each criterion to 0-1 (:mod:`spatial_towns.transforms`) and
    aggregate (:mod:`spatial_towns.aggregation`): WLC, TOPSIS or OWA.
 
@@ -16,6 +16,7 @@ WLC) is ``100 × Σ weight × min-max normalised value``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,45 +92,50 @@ def normalise(criteria_table: pd.DataFrame, eligible: pd.Series,
 
 
 def weigh(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCriterion],
-          weighting: config_mod.Weighting | None = None
+          weighting: config_mod.Weighting | None = None, *,
+          given: Mapping[str, float] | None = None, given_note: str = ""
           ) -> tuple[list[UsedCriterion], weights.WeightsUsed]:
     """Set the weights of ``used`` by the configured method.
 
     ``expert`` keeps the (renormalised) config weights; ``ahp`` takes the principal
     eigenvector of the pairwise matrix; ``entropy`` and ``critic`` derive weights from the
-    eligible towns' transformed criteria (so they depend on which towns are eligible).
+    eligible towns' transformed criteria (so they depend on which towns are eligible);
+    ``panel`` takes ``given`` (criterion name → weight: an expert panel's global weights,
+    computed by the caller, described by ``given_note``); ``combined`` (组合赋权) mixes the
+    ``subjective`` weights (expert, ahp or panel) with the ``objective`` ones (entropy or
+    critic) by ``rule`` (:func:`spatial_towns.weights.combine`), both parts kept in the record.
     Criteria dropped by :func:`resolve` keep weight 0 and the rest are renormalised to sum 1.
 
     Raises
     ------
     spatial_towns.errors.ConfigError
         For an AHP matrix with consistency ratio > 0.1 (stating CR and the worst judgement),
-        or when objective weights are undefined (no criterion varies).
+        when objective weights are undefined (no criterion varies), or for ``panel`` without
+        ``given``.
     """
     w = weighting or config_mod.Weighting()
     live = [u for u in used if u.column]
-    ahp_res, note = None, ""
-    if w.method == "expert":
-        new = {u.name: u.weight for u in live}
-        note = "expert weights from the config, renormalised to sum 1"
-    elif w.method == "ahp":
-        a = np.asarray(w.pairwise, dtype=float)
-        ahp_res = weights.ahp(a)
-        weights.check_consistency(ahp_res, w.criteria, a)
-        raw = dict(zip(w.criteria, ahp_res.weights, strict=True))
-        new = {u.name: float(raw[u.name]) for u in live}
-        note = (f"AHP principal eigenvector of a {len(w.criteria)} x {len(w.criteria)} pairwise "
-                f"matrix; CR = {ahp_res.cr:.3f} (<= {weights.MAX_CR})")
-        dropped = [n for n in w.criteria if n not in new]
-        if dropped:
-            note += f"; weights renormalised without {dropped} (not computed)"
+    ahp_res, parts = None, {}
+    if w.method == "combined":
+        subj = getattr(w, "subjective", "expert")
+        obj = getattr(w, "objective", "entropy")
+        rule = getattr(w, "rule", "linear")
+        alpha = float(getattr(w, "alpha", 0.5))
+        s, s_note, ahp_res = _method_weights(subj, criteria_table, eligible, live, w, given,
+                                             given_note)
+        o, o_note, _ = _method_weights(obj, criteria_table, eligible, live, w, given, given_note)
+        names = [u.name for u in live]
+        mixed = weights.combine(np.array([s[n] for n in names]), np.array([o[n] for n in names]),
+                                rule=rule, alpha=alpha)
+        new = dict(zip(names, (float(v) for v in mixed), strict=True))
+        parts = {"subjective": _unit(s), "objective": _unit(o)}
+        how = (f"w = {alpha:g} × subjective + {1 - alpha:g} × objective" if rule == "linear"
+               else "w ∝ subjective × objective (multiplicative normalisation)")
+        note = (f"combined weights (组合赋权), {rule}: {how}; subjective = {subj} ({s_note}); "
+                f"objective = {obj} ({o_note})")
     else:
-        norm = normalise(criteria_table, eligible, live).loc[eligible]
-        fn = weights.entropy if w.method == "entropy" else weights.critic
-        vals = fn(norm.to_numpy(dtype=float))
-        new = dict(zip(norm.columns, vals, strict=True))
-        note = (f"{'entropy' if w.method == 'entropy' else 'CRITIC'} weights of the "
-                f"{int(eligible.sum())} eligible towns' transformed criteria")
+        new, note, ahp_res = _method_weights(w.method, criteria_table, eligible, live, w, given,
+                                             given_note)
     total = sum(new.values())
     if not total > 0:
         raise errors.ConfigError(f"{w.method} weighting gives zero weight to every scored criterion")
@@ -137,8 +143,54 @@ def weigh(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCrit
            for u in used]
     record = weights.WeightsUsed(method=w.method,
                                  weights={u.name: u.weight for u in out if u.column},
-                                 ahp=ahp_res, note=note)
+                                 ahp=ahp_res, note=note, parts=parts)
     return out, record
+
+
+def _unit(d: dict[str, float]) -> dict[str, float]:
+    total = sum(d.values())
+    return {k: float(v / total) for k, v in d.items()}
+
+
+def _method_weights(method: str, criteria_table: pd.DataFrame, eligible: pd.Series,
+                    live: list[UsedCriterion], w: config_mod.Weighting,
+                    given: Mapping[str, float] | None, given_note: str
+                    ) -> tuple[dict[str, float], str, weights.AHPResult | None]:
+    """Raw (not yet renormalised) weights of the live criteria by one method, with a note."""
+    if method == "expert":
+        return {u.name: u.weight for u in live}, \
+            "expert weights from the config, renormalised to sum 1", None
+    if method == "ahp":
+        a = np.asarray(w.pairwise, dtype=float)
+        ahp_res = weights.ahp(a)
+        weights.check_consistency(ahp_res, w.criteria, a)
+        raw = dict(zip(w.criteria, ahp_res.weights, strict=True))
+        note = (f"AHP principal eigenvector of a {len(w.criteria)} x {len(w.criteria)} pairwise "
+                f"matrix; CR = {ahp_res.cr:.3f} (<= {weights.MAX_CR})")
+        dropped = [n for n in w.criteria if n not in {u.name for u in live}]
+        if dropped:
+            note += f"; weights renormalised without {dropped} (not computed)"
+        return {u.name: float(raw[u.name]) for u in live}, note, ahp_res
+    if method == "panel":
+        if given is None:
+            raise errors.ConfigError("weighting 'panel' needs the panel's answers: give them "
+                                     "with run --panel FILE... or [weighting] panel = [...]")
+        missing = [u.name for u in live if u.name not in given]
+        if missing:
+            raise errors.ConfigError(f"the panel gave no weight to scored criteria {missing}")
+        note = given_note or "weights from an expert panel"
+        dropped = [n for n, v in given.items() if v > 0 and n not in {u.name for u in live}]
+        if dropped:
+            note += f"; renormalised without {dropped} (not computed)"
+        return {u.name: float(given[u.name]) for u in live}, note, None
+    if method in ("entropy", "critic"):
+        norm = normalise(criteria_table, eligible, live).loc[eligible]
+        fn = weights.entropy if method == "entropy" else weights.critic
+        vals = fn(norm.to_numpy(dtype=float))
+        note = (f"{'entropy' if method == 'entropy' else 'CRITIC'} weights of the "
+                f"{int(eligible.sum())} eligible towns' transformed criteria")
+        return dict(zip(norm.columns, (float(v) for v in vals), strict=True)), note, None
+    raise errors.ConfigError(f"unknown weighting method {method!r}")
 
 
 def score(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCriterion],

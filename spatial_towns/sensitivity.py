@@ -40,6 +40,10 @@ class Robustness:
     draws: int
     concentration: float
     seed: int
+    #: The same per-town stability over a panel's bootstrap draws (the experts resampled with
+    #: replacement), when the weights come from a panel; ``None`` otherwise.
+    panel: pd.DataFrame | None = None
+    panel_draws: int = 0
 
 
 def _ranks(score: np.ndarray) -> np.ndarray:
@@ -84,9 +88,33 @@ def monte_carlo(model: selection.TierSelection, score_fn: ScoreFn, weights: pd.S
     w0 = weights[weights > 0]
     rng = np.random.default_rng(seed)
     sample = rng.dirichlet(concentration * w0.to_numpy(dtype=float), size=draws)
+    wd = pd.DataFrame(sample, columns=w0.index).reindex(columns=weights.index, fill_value=0.0)
+    return over_draws(model, score_fn, wd, progress=progress, score_many=score_many)
+
+
+def over_draws(model: selection.TierSelection, score_fn: ScoreFn, weight_draws: pd.DataFrame,
+               *, progress: bool = False, score_many: ScoreManyFn | None = None
+               ) -> pd.DataFrame:
+    """Selection probability per tier and rank interval over given weight vectors.
+
+    Parameters
+    ----------
+    weight_draws : pandas.DataFrame
+        One weight vector a row (criterion names as columns, each row summing to 1): the
+        Dirichlet draws of :func:`monte_carlo`, or e.g. a panel's bootstrap draws
+        (:func:`spatial_towns.panel.bootstrap`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`monte_carlo`.
+    """
+    wd = weight_draws
+    draws = len(wd)
+    if draws < 1:
+        raise errors.ConfigError("sensitivity: no weight draws")
     codes = model.towns.index
     n, T = len(codes), len(model.tiers)
-    wd = pd.DataFrame(sample, columns=w0.index).reindex(columns=weights.index, fill_value=0.0)
     if score_many is not None:
         scores = score_many(wd).reindex(columns=codes).to_numpy(dtype=float)
     else:

@@ -48,12 +48,14 @@ class AHPResult:
 @dataclass(frozen=True)
 class WeightsUsed:
     """What a run used: the method, the weight of each scored criterion (summing to 1), the
-    AHP consistency when applicable, and a note on how the weights were obtained."""
+    AHP consistency when applicable, a note on how the weights were obtained, and for combined
+    weights their ``parts`` (``subjective`` and ``objective``, each summing to 1)."""
 
     method: str
     weights: dict = field(default_factory=dict)
     ahp: AHPResult | None = None
     note: str = ""
+    parts: dict = field(default_factory=dict)
 
 
 def ahp(matrix: np.ndarray) -> AHPResult:
