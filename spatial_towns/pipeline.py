@@ -38,6 +38,7 @@ from . import (
 from . import config as config_mod
 from . import facts as facts_mod
 from . import types as types_mod
+from .panel import configured as panel_configured
 
 
 @dataclass
@@ -527,7 +528,7 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     robust = None
     if cfg.sensitivity.draws:
         robust = _robustness(model, table, eligible, scored.used, towns["code"], result, cfg,
-                             progress)
+                             progress, scored.weighting)
     step("select")
 
     out = _town_table(towns, table, scored.scores, typed, status, reason, result, robust)
@@ -567,8 +568,16 @@ def _exclude_unscorable(table: pd.DataFrame, status: pd.Series, reason: pd.Serie
 
 def _score(table: pd.DataFrame, eligible: pd.Series, used: list,
            cfg: config_mod.Config) -> tuple[list, object, pd.DataFrame]:
-    """Weights (fixed, AHP or entropy) and the aggregated 0-100 score of eligible towns."""
-    used, weighting = scoring.weigh(table, eligible, used, cfg.weighting)
+    """Weights (fixed, AHP, objective, an expert panel's or combined) and the aggregated 0-100
+    score of eligible towns."""
+    pw = panel_configured.load(cfg)
+    if pw is None:
+        used, weighting = scoring.weigh(table, eligible, used, cfg.weighting)
+    else:
+        used, weighting = scoring.weigh(table, eligible, used, cfg.weighting,
+                                        given=pw.global_weights.to_dict(),
+                                        given_note=panel_configured.note(pw))
+        weighting = dataclasses.replace(weighting, panel=pw)
     return used, weighting, scoring.score(table, eligible, used, cfg.aggregation)
 
 
@@ -619,6 +628,10 @@ def _town_table(towns: gpd.GeoDataFrame, table: pd.DataFrame, scored: pd.DataFra
         stab = robust.towns.reindex(out["code"])
         for col in stab.columns:
             out[col] = stab[col].to_numpy()
+        if robust.panel is not None:
+            stab = robust.panel.reindex(out["code"])
+            for col in stab.columns:
+                out[f"{col}_panel"] = stab[col].to_numpy()
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
     for col in types_mod.TYPE_COLUMNS:
         out[col] = typed[col]
@@ -638,8 +651,10 @@ def lacking(table: pd.DataFrame, eligible: pd.Series, used: list) -> pd.Series:
 
 def _robustness(model: selection.TierSelection, table: pd.DataFrame, eligible: pd.Series,
                 used: list, codes: pd.Series, result: selection.SelectionResult,
-                cfg: config_mod.Config, progress: bool) -> sensitivity.Robustness:
-    """Monte Carlo and one-at-a-time weight sensitivity of the run's selection."""
+                cfg: config_mod.Config, progress: bool, weighting=None) -> sensitivity.Robustness:
+    """Monte Carlo and one-at-a-time weight sensitivity of the run's selection; when the
+    weights come from an expert panel, also the Monte Carlo over the panel's bootstrap (its
+    experts resampled with replacement)."""
     weights = pd.Series({u.name: u.weight for u in used if u.column}, dtype=float)
     # Criteria and transforms stay; only the weights move: transform once, re-weigh per draw.
     scorer = scoring.Scorer.from_table(table, eligible, used, cfg.aggregation)
@@ -654,9 +669,19 @@ def _robustness(model: selection.TierSelection, table: pd.DataFrame, eligible: p
         return s
 
     sc = cfg.sensitivity
-    return sensitivity.analyse(model, score_fn, weights, result.tier, draws=sc.draws,
-                               concentration=sc.concentration, seed=sc.seed, steps=sc.steps,
-                               progress=progress, score_many=score_many)
+    robust = sensitivity.analyse(model, score_fn, weights, result.tier, draws=sc.draws,
+                                 concentration=sc.concentration, seed=sc.seed, steps=sc.steps,
+                                 progress=progress, score_many=score_many)
+    pw = getattr(weighting, "panel", None)
+    if pw is None:
+        return robust
+    w = cfg.weighting
+    wd = panel_configured.weight_draws(pw, weighting, draws=sc.draws, seed=sc.seed,
+                                       rule=getattr(w, "rule", "linear"),
+                                       alpha=float(getattr(w, "alpha", 0.5)))
+    panel_mc = sensitivity.over_draws(model, score_fn, wd, progress=progress,
+                                      score_many=score_many)
+    return dataclasses.replace(robust, panel=panel_mc, panel_draws=len(wd))
 
 
 def base_eligible(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> pd.Series:
@@ -723,7 +748,7 @@ OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "p
 
 
 #: Columns of whole numbers that candidates.csv writes as integers.
-INTEGER_COLUMNS = ("rank", "rank_lo", "rank_hi")
+INTEGER_COLUMNS = ("rank", "rank_lo", "rank_hi", "rank_lo_panel", "rank_hi_panel")
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import aggregation, transforms
+from .render import panel_report
 
 #: Pairs of scored criteria correlated more strongly than this (|Pearson r| over the eligible
 #: towns' transformed values) are flagged: they likely measure one thing twice.
@@ -157,12 +158,46 @@ def _robustness_section(res) -> list[str]:
         out += [f"Towns outside the {first.label} tier that reach it in ≥ 25 % of the draws: "
                 + ", ".join(f"{n} {v:.0%}" for n, v in zip(
                     out_tier["name"], out_tier[f"p_{first.name}"], strict=True)) + ".", ""]
+    out += _panel_robustness(res)
     oat = rb.oat.copy()
     oat["step"] = (oat["step"] * 100).map(lambda v: f"{v:+.0f} %")
     oat["weight"] = oat["weight"].map(lambda v: f"{v:.3f}")
     out += ["One weight at a time (others rescaled to keep the sum 1): towns entering each "
             "tier (as many leave).", "", md_table(oat), ""]
     return out
+
+
+def stable_count(p: pd.Series, level: float = 0.9) -> int:
+    """Towns whose share of draws in their tier is at least ``level``."""
+    return int((p >= level).sum())
+
+
+def _panel_robustness(res) -> list[str]:
+    """The panel-bootstrap view next to the Dirichlet one (weights from an expert panel)."""
+    rb = res.robustness
+    if rb is None or rb.panel is None:
+        return []
+    towns, first = res.towns, res.cfg.tiers[0]
+    mine = towns["tier"] == first.name
+    p_d = towns.loc[mine, f"p_{first.name}"]
+    p_p = towns.loc[mine, f"p_{first.name}_panel"]
+    out = ["### Robustness from the panel", "",
+           f"The weights come from an expert panel, so the Monte Carlo is also drawn from the "
+           f"panel itself: {rb.panel_draws} panels of the same size resampled from its experts "
+           f"with replacement (seed {rb.seed}), each aggregated as the run's panel, re-scored "
+           f"and re-selected. `p_<tier>_panel` and `rank_lo_panel`-`rank_hi_panel` say how much "
+           "the pick depends on who sat on the panel.", "",
+           f"| view | {first.label} towns stable (≥ 90 %) | 50-90 % | < 50 % |", "|---|---|---|---|"]
+    for name, p in (("Dirichlet around the weights used", p_d), ("panel bootstrap", p_p)):
+        out.append(f"| {name} | {stable_count(p)} of {len(p)} | "
+                   f"{int(((p >= 0.5) & (p < 0.9)).sum())} | {int((p < 0.5).sum())} |")
+    differ = towns.loc[mine & ((p_d >= 0.9) != (p_p >= 0.9))]
+    if len(differ):
+        out += ["", "Stable under one view only: " + ", ".join(
+            f"{n} ({a:.0%} Dirichlet, {b:.0%} panel)" for n, a, b in zip(
+                differ["name"], differ[f"p_{first.name}"], differ[f"p_{first.name}_panel"],
+                strict=True)) + "."]
+    return out + [""]
 
 
 def _weights_section(res) -> list[str]:
@@ -185,6 +220,15 @@ def _weights_section(res) -> list[str]:
             cells = [f"{v:g}" if v >= 1 else f"1/{1 / v:g}" for v in row]
             out.append(f"| `{n}` | " + " | ".join(cells) + " |")
         out.append("")
+    if w is not None and w.parts:
+        out += ["", "Combined weights (组合赋权): both parts and the result.", "",
+                "| criterion | subjective | objective | combined |", "|---|---|---|---|"]
+        for n, v in w.weights.items():
+            out.append(f"| `{n}` | {w.parts['subjective'].get(n, 0.0):.4f} | "
+                       f"{w.parts['objective'].get(n, 0.0):.4f} | **{v:.4f}** |")
+        out.append("")
+    if w is not None and w.panel is not None:
+        out += ["", "### Expert panel", "", *panel_report.section(w.panel, level=4)]
     out.append(f"- aggregation: **{cfg.aggregation.method}** — "
                f"{aggregation.describe(cfg.aggregation.method)}")
     if cfg.aggregation.method == "owa":

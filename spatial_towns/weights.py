@@ -56,6 +56,9 @@ class WeightsUsed:
     ahp: AHPResult | None = None
     note: str = ""
     parts: dict = field(default_factory=dict)
+    #: The expert panel's aggregated weights (a ``panel.PanelWeights``) when the weights come
+    #: from a panel; its family sits above this one, hence the plain type.
+    panel: object = None
 
 
 def ahp(matrix: np.ndarray) -> AHPResult:
