@@ -31,9 +31,9 @@ from pathlib import Path
 
 import docx
 from docx.document import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
@@ -82,12 +82,7 @@ def new_document(title: str, *, subtitle: str | None = None, landscape: bool = F
     doc = docx.Document()
     _set_styles(doc)
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    if landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = section.page_height, section.page_width
-    section.top_margin = section.bottom_margin = Cm(2.54)
-    section.left_margin = section.right_margin = Cm(2.5)
+    _page(section, landscape)
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
     footer.add_run("第 ")
@@ -105,6 +100,23 @@ def new_document(title: str, *, subtitle: str | None = None, landscape: bool = F
     props.revision = 1
     props.language = "zh-CN"
     return doc
+
+
+def _page(section, landscape: bool) -> None:
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
+    section.top_margin = section.bottom_margin = Cm(2.54)
+    section.left_margin = section.right_margin = Cm(2.5)
+
+
+def new_section(doc: Document, *, landscape: bool) -> None:
+    """Start a new page in A4 landscape (wide tables) or portrait; the page-number footer
+    carries over."""
+    _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape)
+
+
+#: Text width in cm of an A4 page with the house margins.
+TEXT_WIDTH_CM = {False: 16.0, True: 24.7}
 
 
 def _set_styles(doc: Document) -> None:
@@ -171,26 +183,27 @@ def table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[object]]
     _ooxml.repeat_header(t.rows[0])
     where = {"l": WD_ALIGN_PARAGRAPH.LEFT, "c": WD_ALIGN_PARAGRAPH.CENTER,
              "r": WD_ALIGN_PARAGRAPH.RIGHT}
-    for r, values in enumerate([list(header), *rows]):
+    # Set by id on the element: python-docx's by-name setter searches every style per cell.
+    cell_style = doc.styles[TABLE_TEXT].style_id
+    widths = None if widths_cm is None else [Cm(w) for w in widths_cm]
+    if widths is not None:
+        t.autofit = False
+        for c, w in enumerate(widths):
+            t.columns[c].width = w  # the grid (LibreOffice, WPS); each cell below (Word)
+    for r, (row, values) in enumerate(zip(t.rows, [list(header), *rows], strict=True)):
         if len(values) != ncol:
             raise ValueError(f"table row {r} has {len(values)} cells, the header {ncol}")
-        for c, value in enumerate(values):
-            cell = t.rows[r].cells[c]
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+            if widths is not None:
+                cell.width = widths[c]
             par = cell.paragraphs[0]
-            par.style = doc.styles[TABLE_TEXT]
+            par._p.style = cell_style
             run = par.add_run(_cell_text(value, None if r == 0 or formats is None else formats[c]))
             if r == 0:
                 run.bold = True
                 par.alignment = WD_ALIGN_PARAGRAPH.CENTER
             elif align is not None:
                 par.alignment = where[align[c]]
-    if widths_cm is not None:
-        t.autofit = False
-        for c, w in enumerate(widths_cm):
-            t.columns[c].width = Cm(w)  # the grid (LibreOffice, WPS) and each cell (Word)
-            for cell in t.columns[c].cells:
-                cell.width = Cm(w)
     return t
 
 
