@@ -32,7 +32,8 @@ def main() -> None:
     a = ap.parse_args()
     load0 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
-    from spatial_towns import config, national
+    from spatial_towns import config
+    from spatial_towns.national import driver as national
 
     provinces = a.provinces.split(",") if a.provinces else None
     out = a.keep or tempfile.mkdtemp(prefix="national_serial_")

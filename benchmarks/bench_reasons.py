@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spatial_towns import config, selection
+from spatial_towns import config
+from spatial_towns.mcda import selection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from selection_rules import reference_reasons  # noqa: E402

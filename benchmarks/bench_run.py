@@ -62,9 +62,12 @@ def _cpu() -> float:
 def _child(roads: str | None, out_dir: str) -> dict:
     """One timed run in this (fresh) process."""
     t0, c0 = time.perf_counter(), _cpu()
-    import spatial_towns.pipeline as pipeline
-    from spatial_towns import config, criteria, network, scoring, selection
-    from spatial_towns import types as types_mod
+    from spatial_towns import config
+    from spatial_towns.criteria import indicators as criteria
+    from spatial_towns.mcda import scoring, selection
+    from spatial_towns.network import graph as network
+    from spatial_towns.pipeline import stages as pipeline
+    from spatial_towns.typology import devtypes as types_mod
     times = {"import": time.perf_counter() - t0}
     cpu = {"import": _cpu() - c0}
     active: list[str] = []

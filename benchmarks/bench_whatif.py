@@ -18,7 +18,10 @@ import time
 
 import numpy as np
 
-from spatial_towns import aggregation, config, pipeline, whatif
+from spatial_towns import config
+from spatial_towns.mcda import aggregation
+from spatial_towns.pipeline import stages as pipeline
+from spatial_towns.whatif import explorer as whatif
 
 
 def main() -> None:

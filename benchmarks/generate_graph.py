@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from spatial_towns.network import CHINA_HWY_SPEEDS_KMH
+from spatial_towns.network.graph import CHINA_HWY_SPEEDS_KMH
 
 #: The SYNTHETIC graph's CRS: Lambert azimuthal equal-area centred on Jilin (metres).
 SYNTHETIC_CRS = "+proj=laea +lat_0=43.5 +lon_0=126.5 +datum=WGS84 +units=m +no_defs"

@@ -22,7 +22,8 @@ from rasterio.transform import from_origin
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate_graph  # noqa: E402
 
-from spatial_towns import config, pipeline  # noqa: E402
+from spatial_towns import config  # noqa: E402
+from spatial_towns.pipeline import stages as pipeline  # noqa: E402
 
 
 def write_inputs(workdir: Path, n_nodes: int, seed: int) -> tuple[Path, Path]:

@@ -72,7 +72,7 @@ def name_pinyin() -> pd.DataFrame:
     root = str(Path(__file__).resolve().parents[1])
     if root not in sys.path:
         sys.path.insert(0, root)
-    from spatial_towns import maps
+    from spatial_towns.render import maps
 
     names = set()
     for f in ("jilin_admin_seats_2016_gcj02.csv", "jilin_townships_2023.csv"):
@@ -170,7 +170,8 @@ def _package():
     root = str(Path(__file__).resolve().parents[1])
     if root not in sys.path:
         sys.path.insert(0, root)
-    from spatial_towns import _coords, datasets
+    from spatial_towns.data import coords as _coords
+    from spatial_towns.data import datasets
 
     return _coords, datasets
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from spatial_towns import config, pipeline
+from spatial_towns import config
+from spatial_towns.pipeline import stages as pipeline
 
 HERE = Path(__file__).resolve().parent
 

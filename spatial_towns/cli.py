@@ -11,20 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import (
-    _cache,
-    assessment,
-    calibrate,
-    config,
-    datasets,
-    errors,
-    facts,
-    io,
-    national,
-    pipeline,
-    template,
-    validate,
-)
+from . import config, errors
+from .assessment import assessment
+from .calibration import backtest as validate
+from .calibration import calibrate
+from .data import datasets, facts, io, template
+from .national import driver as national
+from .pipeline import stages as pipeline
+from .util import cache as _cache
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,7 +150,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fetch_roads(args: argparse.Namespace) -> None:
-    from . import datasets, io, network
+    from .data import datasets, io
+    from .network import graph as network
 
     if args.boundaries:
         counties = io.read_boundaries(args.boundaries, args.boundaries_frame)

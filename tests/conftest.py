@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from spatial_towns import config, pipeline
+from spatial_towns import config
+from spatial_towns.pipeline import stages as pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import aggregation, config, errors, scoring
+from spatial_towns import config, errors
+from spatial_towns.mcda import aggregation, scoring
 
 pymcdm = pytest.importorskip("pymcdm")
 from pymcdm.methods import TOPSIS  # noqa: E402

@@ -10,7 +10,10 @@ import json
 import pandas as pd
 import pytest
 
-from spatial_towns import _ledger, assessment, cli, config, errors, pipeline
+from spatial_towns import cli, config, errors
+from spatial_towns.assessment import assessment
+from spatial_towns.assessment import ledger as _ledger
+from spatial_towns.pipeline import stages as pipeline
 
 
 def _cfg(**rules):

@@ -3,7 +3,8 @@ import time
 
 import pytest
 
-from spatial_towns import _cache, cli, errors
+from spatial_towns import cli, errors
+from spatial_towns.util import cache as _cache
 
 
 def _file(folder, name, age_days=0.0, size=10):

@@ -2,7 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import calibrate, cli, config, errors, pipeline
+from spatial_towns import cli, config, errors
+from spatial_towns.calibration import calibrate
+from spatial_towns.pipeline import stages as pipeline
 
 W_TRUE = {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1, "e": 0.0}
 

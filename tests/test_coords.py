@@ -2,7 +2,8 @@ import numpy as np
 import prcoords
 import pytest
 
-from spatial_towns import _coords, errors
+from spatial_towns import errors
+from spatial_towns.data import coords as _coords
 
 
 def test_gcj02_inverse_recovers_wgs84_points():

@@ -9,7 +9,8 @@ import shapely
 from conftest import ROOT, load_prepare
 from geopandas.testing import assert_geodataframe_equal
 
-from spatial_towns import config, datasets, errors
+from spatial_towns import config, errors
+from spatial_towns.data import datasets
 
 
 def test_jilin_counties_are_read_from_the_stored_wgs84_layer():
@@ -82,7 +83,7 @@ GPW = ROOT.parent / "shared" / "data" / "gpw-v4-popdens-2020-15min-jilin" / \
 def test_embedded_population_grid_is_gpw_scaled_to_the_county_census():
     import numpy as np
 
-    from spatial_towns import _coords
+    from spatial_towns.data import coords as _coords
 
     grid = datasets.jilin_population_grid()
     counties = datasets.counties()
@@ -163,7 +164,7 @@ def test_stored_seat_supplement_equals_a_fresh_preparation():
 
 
 def test_seat_supplement_fills_only_missing_points_inside_their_county():
-    from spatial_towns import io
+    from spatial_towns.data import io
 
     towns = io.read_towns(datasets.data_path(datasets.SEATS_2016), "GCJ-02")
     got = datasets.supplement_seats(towns)
@@ -176,7 +177,7 @@ def test_seat_supplement_fills_only_missing_points_inside_their_county():
     assert got.loc[filled, "seat_source"].str.match("GeoNames place|mean of its ur_code").all()
     assert (got.loc[~had & ~filled, "seat_source"] == "").all()
     # Every filled point lies in the county polygon of its own 2016 county (1 km tolerance).
-    from spatial_towns import _coords
+    from spatial_towns.data import coords as _coords
 
     counties = datasets.counties().set_index("county_code")
     crs = _coords.metric_crs("auto", tuple(counties.total_bounds))

@@ -9,7 +9,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from spatial_towns import cli, config, datasets, errors, facts, io, pipeline, template, transforms, whatif
+from spatial_towns import cli, config, errors
+from spatial_towns.data import datasets, facts, io, template
+from spatial_towns.mcda import normalise as transforms
+from spatial_towns.pipeline import stages as pipeline
+from spatial_towns.whatif import explorer as whatif
 
 TABLE_CRIT = {"column": "industry_output", "label": "镇域产业产值", "source": "table",
               "units": "万元", "direction": "benefit", "weight": 0.5, "transform": "log",

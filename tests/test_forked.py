@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from spatial_towns import _forked, errors
+from spatial_towns import errors
+from spatial_towns.util import forked as _forked
 
 needs_fork = pytest.mark.skipif(not _forked.can_fork(),
                                 reason="no fork or a single CPU: calls run in-process")

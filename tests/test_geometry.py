@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from spatial_towns import _geometry
+from spatial_towns.util import geometry as _geometry
 
 
 def _blobs(rng, n, centre_spread=50_000.0, radius=8_000.0, vertices=300):

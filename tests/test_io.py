@@ -2,7 +2,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from spatial_towns import errors, io
+from spatial_towns import errors
+from spatial_towns.data import io
 
 
 def _csv(tmp_path, text, name="towns.csv", encoding="utf-8"):
@@ -149,7 +150,7 @@ def test_geopackage_bytes_do_not_depend_on_the_clock(tmp_path):
     import geopandas as gpd
     import shapely
 
-    from spatial_towns import io as st_io
+    from spatial_towns.data import io as st_io
 
     gdf = gpd.GeoDataFrame({"name": ["甲镇", "乙镇"]},
                            geometry=[shapely.Point(125.3, 43.9), shapely.Point(126.5, 43.8)],

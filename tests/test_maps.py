@@ -10,7 +10,9 @@ import shapely
 from conftest import SHARED
 from shapely.geometry import LineString, Point
 
-from spatial_towns import datasets, maps, types
+from spatial_towns.data import datasets
+from spatial_towns.render import maps
+from spatial_towns.typology import devtypes as types
 
 NATIONAL = SHARED / "vonng-adcode-china-towns" / "china_towns_2016.csv"
 

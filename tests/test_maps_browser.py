@@ -147,7 +147,7 @@ def _top(run):
 
 @pytest.fixture(scope="module")
 def report(default_run, tmp_path_factory):
-    from spatial_towns import maps
+    from spatial_towns.render import maps
 
     query = maps.pinyin([_top(default_run)["name"]])[0]
     return dom_report(default_run.files["map.html"], tmp_path_factory.mktemp("chromium"),

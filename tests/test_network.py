@@ -6,7 +6,10 @@ import osmnx as ox
 import pytest
 from conftest import FIXTURES
 
-from spatial_towns import _coords, errors, io, network
+from spatial_towns import errors
+from spatial_towns.data import coords as _coords
+from spatial_towns.data import io
+from spatial_towns.network import graph as network
 
 CRS = _coords.metric_crs("auto", (125.2, 43.7, 126.0, 44.3))
 
@@ -457,7 +460,7 @@ def _skeleton_edges():
 
 
 def test_skeleton_graph_uniform_speed_and_never_shorter_than_straight():
-    from spatial_towns import _roadfiles
+    from spatial_towns.network import _roadfiles
 
     e = _skeleton_edges()
     g = network.skeleton_graph(e, 60.0, CRS)

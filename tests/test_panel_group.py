@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import config, errors, weights
+from spatial_towns import config, errors
+from spatial_towns.mcda import weights
 from spatial_towns.panel import GROUPS, Hierarchy, Panel, aggregate, bootstrap, consensus, read, synthetic
 
 H = Hierarchy.from_criteria(config.load().criteria)

@@ -7,7 +7,9 @@ import pyogrio
 import pytest
 from conftest import SHARED
 
-from spatial_towns import config, datasets, errors, pipeline
+from spatial_towns import config, errors
+from spatial_towns.data import datasets
+from spatial_towns.pipeline import stages as pipeline
 
 
 def test_every_input_town_is_in_the_output(default_run):
@@ -147,7 +149,8 @@ def test_ilp_beats_or_ties_the_greedy_on_the_embedded_data(default_run):
 
 def test_spacing_and_pinned_from_config(tmp_path):
     """A pinned low-scoring town stays provincial; provincial towns keep 15 km apart."""
-    from spatial_towns import config, pipeline
+    from spatial_towns import config
+    from spatial_towns.pipeline import stages as pipeline
 
     base = pipeline.run(config.load(), output_dir=None, progress=False)
     elig = base.towns[base.towns["status"] == "eligible"]
@@ -175,7 +178,7 @@ def test_run_with_a_road_file_has_network_columns_and_map_layers(tmp_path):
 
     from conftest import FIXTURES
 
-    from spatial_towns import network
+    from spatial_towns.network import graph as network
 
     roads = tmp_path / "roads.osm"
     shutil.copy(FIXTURES / "tiny_roads.osm", roads)
@@ -228,7 +231,7 @@ def test_default_run_has_a_regional_catchment_never_a_town_population(default_ru
     """The embedded GPW grid gives every located town a 60-minute catchment on the skeleton
     (at most the grid's people, at least its own piece's), unscored and reported with its
     figures; no pop_within_km (a town's own population) is made from it."""
-    from spatial_towns import datasets
+    from spatial_towns.data import datasets
 
     res = default_run
     located = res.towns.geometry.notna() & (res.towns["county_code"].notna())

@@ -4,7 +4,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib_scalebar.scalebar import ScaleBar
 
-from spatial_towns import plot
+from spatial_towns.render import printmap as plot
 
 
 @pytest.fixture(scope="module")

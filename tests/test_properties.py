@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selection_rules import meets_rules
 
-from spatial_towns import config, errors, scoring, selection
+from spatial_towns import config, errors
+from spatial_towns.mcda import scoring, selection
 
 # Criteria are measurements (km, minutes, persons): 3 decimals, no subnormal dust that a
 # change of units cannot preserve in floating point.

@@ -5,7 +5,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from spatial_towns import config, report, scoring
+from spatial_towns import config
+from spatial_towns.mcda import scoring
+from spatial_towns.render import report
 
 
 def _res():

@@ -5,7 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import config, errors, pipeline, report, scoring, selection
+from spatial_towns import config, errors
+from spatial_towns.mcda import scoring, selection
+from spatial_towns.pipeline import stages as pipeline
+from spatial_towns.render import report
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

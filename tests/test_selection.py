@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from selection_rules import meets_rules, reference_reasons
 
-from spatial_towns import config, errors, selection
+from spatial_towns import config, errors
+from spatial_towns.mcda import selection
 
 
 def _towns(n=60, n_pref=3, n_county=6, seed=0):

@@ -2,7 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import config, pipeline, selection, sensitivity
+from spatial_towns import config
+from spatial_towns.mcda import selection, sensitivity
+from spatial_towns.pipeline import stages as pipeline
 
 TIERS = (
     config.Tier("provincial", "省级", 3.0, count=4, per_prefecture_min=1),
@@ -85,7 +87,7 @@ def test_run_monte_carlo_equals_the_per_draw_rescoring_path(default_run):
     criteria table (scoring.score, the earlier path) gives identical p_<tier> and ranks."""
     import dataclasses
 
-    from spatial_towns import scoring
+    from spatial_towns.mcda import scoring
 
     res = default_run
     state = res._state

@@ -67,7 +67,7 @@ def test_stored_thematic_layers_equal_a_fresh_preparation():
 
 
 def test_embedded_thematic_layers_are_in_jilin():
-    from spatial_towns import datasets
+    from spatial_towns.data import datasets
 
     jilin = datasets.counties().union_all().buffer(0.01)
     for kind, n in (("industry", 62), ("tourism", 7)):

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import config, errors, transforms
+from spatial_towns import config, errors
+from spatial_towns.mcda import normalise as transforms
 
 X = pd.Series(np.linspace(-50.0, 250.0, 301))
 

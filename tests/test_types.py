@@ -5,7 +5,10 @@ import pytest
 import shapely
 from conftest import FIXTURES
 
-from spatial_towns import _coords, config, errors, io, types
+from spatial_towns import config, errors
+from spatial_towns.data import coords as _coords
+from spatial_towns.data import io
+from spatial_towns.typology import devtypes as types
 
 CRS = _coords.metric_crs("auto", (121.6, 40.8, 131.4, 46.4))
 

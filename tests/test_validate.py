@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import config, validate
+from spatial_towns import config
+from spatial_towns.calibration import backtest as validate
 
 
 def _towns(n=200, seed=7):

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_towns import config, errors, scoring, weights
+from spatial_towns import config, errors
+from spatial_towns.mcda import scoring, weights
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -179,8 +180,8 @@ def test_runtime_does_not_import_pymcdm():
     import subprocess
     import sys
 
-    code = ("import sys, spatial_towns.pipeline, spatial_towns.weights, "
-            "spatial_towns.aggregation; print('pymcdm' in sys.modules)")
+    code = ("import sys, spatial_towns.pipeline.stages, spatial_towns.mcda.weights, "
+            "spatial_towns.mcda.aggregation; print('pymcdm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -6,7 +6,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from spatial_towns import _whatif_widget, config, errors, pipeline, whatif
+from spatial_towns import config, errors
+from spatial_towns.pipeline import stages as pipeline
+from spatial_towns.whatif import explorer as whatif
+from spatial_towns.whatif import widget as _whatif_widget
 
 
 @pytest.fixture(scope="module")

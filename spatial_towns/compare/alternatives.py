@@ -15,7 +15,8 @@ import pandas as pd
 import pyproj
 
 from .. import config as config_mod
-from .. import errors, pipeline
+from .. import errors
+from ..pipeline import stages as pipeline
 
 #: How many town codes an error message names before "and N more".
 NAMED = 8

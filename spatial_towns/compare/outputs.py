@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import io, pipeline
+from ..data import io
+from ..pipeline import stages as pipeline
 from ..render import compare_docx, compare_html
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import errors, weights
+from .. import errors
+from ..mcda import weights
 from .answers import read
 from .group import PanelWeights, aggregate, bootstrap, consensus_word
 from .hierarchy import Hierarchy

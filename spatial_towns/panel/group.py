@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import errors, weights
+from .. import errors
+from ..mcda import weights
 from .answers import Panel
 from .hierarchy import GROUPS
 

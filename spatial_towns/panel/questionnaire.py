@@ -16,7 +16,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .. import errors, weights
+from .. import errors
+from ..mcda import weights
 from . import _layout as L
 from . import scale
 from .answers import Judgement

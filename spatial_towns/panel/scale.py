@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..weights import SAATY_VALUES
+from ..mcda.weights import SAATY_VALUES
 
 #: Words of the odd steps; the even steps lie between them.
 WORDS = {1: "同等重要", 3: "稍微重要", 5: "明显重要", 7: "强烈重要", 9: "极端重要"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import weights
+from ..mcda import weights
 from .answers import Judgement
 from .hierarchy import GROUPS, Hierarchy
 

@@ -25,7 +25,7 @@ from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from .. import maps
+from . import maps
 
 if TYPE_CHECKING:
     from ..compare import Comparison

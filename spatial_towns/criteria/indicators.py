@@ -1,0 +1,579 @@
+"""Per-town criteria, in stated units, computed in a metric CRS.
+
+Every function returns values aligned to the towns' index (NaN where a town has no location)
+and :func:`compute` records, for each column, how it was computed or why it was not, so the
+report can say so plainly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+from scipy.spatial import cKDTree
+
+from .. import config as config_mod
+from .. import errors
+from ..network import graph as network
+from ..util import geometry as _geometry
+
+#: Columns :func:`compute` can produce, with their units.
+UNITS = {
+    "dist_changchun_km": "km, straight line to the metro core seat",
+    "dist_prefecture_seat_km": "km, straight line to the seat of the town's own prefecture",
+    "dist_county_seat_km": "km, straight line to the seat of the town's own county-level unit",
+    "dist_border_km": "km, straight line to the nearest neighbouring country's land",
+    "dist_rail_km": "km, straight line to the nearest railway station",
+    "time_changchun_min": "minutes by road to the metro core seat",
+    "time_prefecture_min": "minutes by road to the seat of the town's own prefecture",
+    "time_county_seat_min": "minutes by road to the seat of the town's own county-level unit",
+    "time_rail_min": "minutes by road to the nearest railway station",
+    "time_expressway_min": "minutes by road to the nearest expressway entrance/exit",
+    "pop_within_km": "persons in the population raster within the configured radius",
+    "county_pop_density": "persons per km² of the town's county (2020 census / county area)",
+    "in_metro": "1 if the town's county is in the metro area list (partly included: a fraction)",
+    "border_area": "1 if the town's county touches the international border",
+    "key_assisted": "1 if the town's county is a provincial key assisted county",
+    "key_node": "1 if the town is a key node town of the spatial plan (focus.key_node_towns)",
+    "city_periphery": "1 if the town is within focus.periphery_min minutes of a prefecture seat",
+    "snap_km": "km from the town to its road-graph node",
+    "pop_within_<T>min": "persons reachable by road within T minutes (access.isochrone_min)",
+    "gravity_access": "persons weighted by exp(-beta x minutes) by road",
+    "region_pop_<T>min": ("persons of the regional population grid reachable within T minutes "
+                          "(access.region_isochrone_min)"),
+    "region_gravity": "persons of the regional population grid weighted by exp(-beta x minutes)",
+}
+
+
+@dataclass
+class Layers:
+    """All inputs the criteria need, already in WGS84 (EPSG:4326)."""
+
+    counties: gpd.GeoDataFrame
+    seats: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame | None = None
+    borders: gpd.GeoDataFrame | None = None
+    roads: object | None = None  # road file path, osmnx MultiDiGraph or network.PreparedGraph
+    population: object | None = None  # open rasterio dataset
+    census: pd.DataFrame | None = None
+    #: Coarse regional population surface, one row per cell: ``lon``, ``lat`` (WGS84) and
+    #: ``pop`` (persons), e.g. :func:`spatial_towns.datasets.jilin_population_grid`. It feeds
+    #: only the ``region_*`` catchments, never a town's own population (``pop_within_km``).
+    population_grid: pd.DataFrame | None = None
+    provenance: dict = field(default_factory=dict)
+
+
+def _xy(gdf: gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS) -> np.ndarray:
+    g = gdf.geometry.to_crs(crs)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
+
+
+def nearest_km(town_xy: np.ndarray, target_xy: np.ndarray) -> np.ndarray:
+    """Straight-line distance (km) from each town to the nearest target (metric inputs)."""
+    if len(target_xy) == 0:
+        return np.full(len(town_xy), np.nan)
+    dist, _ = cKDTree(target_xy).query(town_xy)
+    return dist / 1000.0
+
+
+def own_seat(seats: pd.DataFrame, keys: list[tuple[pd.Series, str]]) -> np.ndarray:
+    """Row position in ``seats`` of each town's own seat, -1 where none matches.
+
+    ``keys`` are (town values, seats column) pairs tried in order, e.g. the county code of the
+    town's polygon against ``code``, then its county name against ``name``: the first match
+    wins. A town's own seat is the seat of the unit it belongs to, not the nearest one (the
+    nearest county seat of a suburban town is often an urban district's office).
+    """
+    n = len(keys[0][0]) if keys else 0
+    out = np.full(n, -1, dtype=np.int64)
+    for values, col in keys:
+        pos = {v: k for k, v in enumerate(seats[col].astype(str)) if v}
+        hit = np.array([pos.get(str(v), -1) if pd.notna(v) else -1 for v in values],
+                       dtype=np.int64)
+        todo = out < 0
+        out[todo] = hit[todo]
+    return out
+
+
+def own_km(town_xy: np.ndarray, seat_xy: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Straight-line km to each town's own seat (``own`` from :func:`own_seat`); towns
+    without one get the nearest seat."""
+    d = nearest_km(town_xy, seat_xy)
+    ok = own >= 0
+    if ok.any():
+        d[ok] = np.hypot(*(town_xy[ok] - seat_xy[own[ok]]).T) / 1000.0
+    return d
+
+
+def _own_note(own: np.ndarray, what: str) -> str:
+    lost = int((own < 0).sum())
+    return (f" ({lost} town(s) without a matching {what} seat use the nearest one)"
+            if lost else "")
+
+
+def metro_core(seats: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """The seat named ``name`` (the metro core), with a clear error if absent."""
+    hit = seats[(seats["name"] == name) & (seats["level"] == "prefecture")]
+    if hit.empty:
+        raise errors.ConfigError(
+            f"focus.metro_core = {name!r} is not a prefecture seat in the seats layer "
+            f"(available: {sorted(seats.loc[seats['level'] == 'prefecture', 'name'])})"
+        )
+    return hit.iloc[[0]]
+
+
+def compute(
+    towns: gpd.GeoDataFrame,
+    layers: Layers,
+    cfg: config_mod.Config,
+    crs: pyproj.CRS,
+    progress=None,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Compute all criteria for ``towns``.
+
+    Parameters
+    ----------
+    towns
+        EPSG:4326 points (None allowed) with ``county_code`` (the county polygon holding the
+        town).
+    layers
+        The other inputs.
+    cfg
+        Run configuration (focus areas, fallback speeds, radii).
+    crs
+        Metric CRS used for every distance.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        Criteria columns indexed like ``towns``, and for each column a sentence on how it was
+        computed (or ``"not computed: ..."``).
+    """
+    out = pd.DataFrame(index=towns.index)
+    methods: dict[str, str] = {}
+    located = towns.geometry.notna() & ~towns.geometry.is_empty
+    loc = towns[located]
+    txy = _xy(loc, crs)
+    acc = cfg.access
+
+    def put(col: str, values, method: str) -> None:
+        s = pd.Series(np.nan, index=towns.index, dtype=float)
+        s[located] = np.asarray(values, dtype=float)
+        out[col] = s
+        methods[col] = method
+
+    pref = layers.seats[layers.seats["level"] == "prefecture"]
+    cnty = layers.seats[layers.seats["level"] == "county"]
+    core = metro_core(layers.seats, cfg.focus.metro_core)
+    pref_xy, cnty_xy, core_xy = _xy(pref, crs), _xy(cnty, crs), _xy(core, crs)
+    # Own seats: by the code of the town's polygon, then by its name (公主岭市 is 220184 in
+    # the current boundaries but 220381 in the 2016 seats), then by the town code's county
+    # part.
+    pref_own = own_seat(pref, [(_col(loc, "prefecture_code"), "code"),
+                               (_col(loc, "prefecture_name"), "name")])
+    cnty_own = own_seat(cnty, [(_col(loc, "county_code"), "code"),
+                               (_col(loc, "county_name"), "name"),
+                               (loc["code"].astype(str).str[:6], "code")])
+    put("dist_changchun_km", nearest_km(txy, core_xy), UNITS["dist_changchun_km"])
+    put("dist_prefecture_seat_km", own_km(txy, pref_xy, pref_own),
+        UNITS["dist_prefecture_seat_km"] + _own_note(pref_own, "prefecture"))
+    put("dist_county_seat_km", own_km(txy, cnty_xy, cnty_own),
+        UNITS["dist_county_seat_km"] + _own_note(cnty_own, "county"))
+    if progress:
+        progress("distances")
+
+    if layers.borders is not None and not layers.borders.empty:
+        border = layers.borders.to_crs(crs).geometry.union_all()
+        put("dist_border_km", _geometry.distance(loc.to_crs(crs).geometry.to_numpy(), border)
+            / 1000.0,
+            UNITS["dist_border_km"] + f" ({', '.join(layers.borders['iso3'])})")
+        # Only whether a county is within border_county_km matters, and the exact
+        # all-pairs distance of 60 long outlines took seconds.
+        cdist = _geometry.distance(layers.counties.to_crs(crs).geometry.to_numpy(), border,
+                                   max_distance=cfg.focus.border_county_km * 1000.0) / 1000.0
+        border_counties = set(layers.counties.loc[cdist <= cfg.focus.border_county_km, "county_code"])
+        put("border_area", loc["county_code"].isin(border_counties).to_numpy(),
+            UNITS["border_area"] + f" (county within {cfg.focus.border_county_km} km of it)")
+    else:
+        methods["dist_border_km"] = "not computed: no neighbouring country in the map extent"
+        methods["border_area"] = methods["dist_border_km"]
+        out["dist_border_km"] = np.nan
+        out["border_area"] = np.nan
+
+    fc = cfg.focus
+    metro = np.where(loc["county_code"].isin(fc.metro_counties), 1.0,
+                     np.where(loc["county_code"].isin(fc.metro_partial_counties),
+                              fc.metro_partial_value, 0.0))
+    put("in_metro", metro,
+        UNITS["in_metro"] + f" ({len(fc.metro_counties)} counties in focus.metro_counties"
+        + (f"; {fc.metro_partial_value:g} for the {len(fc.metro_partial_counties)} partly "
+           "included (focus.metro_partial_counties)" if fc.metro_partial_counties else "")
+        + ")")
+    put("key_assisted", loc["county_code"].isin(cfg.focus.key_assisted_counties).to_numpy(),
+        UNITS["key_assisted"] + (f" ({len(cfg.focus.key_assisted_counties)} listed)"
+                                 if cfg.focus.key_assisted_counties else " (list empty)"))
+
+    put("key_node", loc["code"].isin(cfg.focus.key_node_towns).to_numpy(),
+        UNITS["key_node"] + (f" ({len(cfg.focus.key_node_towns)} listed)"
+                             if cfg.focus.key_node_towns else " (list empty)"))
+
+    st = None
+    if layers.stations is not None and not layers.stations.empty:
+        st = layers.stations[layers.stations["station"].isin(acc.station_types)]
+        put("dist_rail_km", nearest_km(txy, _xy(st, crs)),
+            UNITS["dist_rail_km"] + f" ({len(st)} stations of type {list(acc.station_types)})")
+    else:
+        out["dist_rail_km"] = np.nan
+        methods["dist_rail_km"] = "not computed: no railway station layer given"
+
+    targets = {
+        "time_changchun_min": (core_xy, out.loc[located, "dist_changchun_km"]),
+        "time_prefecture_min": (pref_xy, out.loc[located, "dist_prefecture_seat_km"]),
+        "time_county_seat_min": (cnty_xy, out.loc[located, "dist_county_seat_km"]),
+    }
+    own_of = {"time_prefecture_min": pref_own, "time_county_seat_min": cnty_own}
+    cells = raster_cells(layers.population, crs) if layers.population is not None else None
+    if layers.roads is not None:
+        g = network.as_prepared(layers.roads, crs)
+        layers.provenance.setdefault("roads", f"road graph ({g.n_nodes} nodes)")
+        town_node, snap_m = network.snap(g, txy)
+        # The leg from the town to its node is driven at the fallback speed (a skeleton
+        # without local roads: see _skeleton_times).
+        access_s = snap_m / 1000.0 / acc.fallback_speed_kmh * 3600.0
+        put("snap_km", snap_m / 1000.0, UNITS["snap_km"])
+        graph_note = f"road graph, {g.n_nodes} nodes, Dijkstra"
+        target_nodes = {col: network.snap(g, xy)[0] for col, (xy, _) in targets.items()}
+        if st is not None and len(st):
+            target_nodes["time_rail_min"] = network.snap(g, _xy(st, crs))[0]
+        else:
+            out["time_rail_min"] = np.nan
+            methods["time_rail_min"] = "not computed: needs a road graph and a station layer"
+        if g.expressway_access.size:
+            target_nodes["time_expressway_min"] = g.expressway_access
+            graph_note_exp = f"; {g.expressway_access.size} access nodes"
+        else:
+            out["time_expressway_min"] = np.nan
+            methods["time_expressway_min"] = "not computed: the road graph has no motorway"
+            graph_note_exp = ""
+        if g.skeleton:
+            target_xy = {col: xy for col, (xy, _) in targets.items()}
+            target_km = {col: d for col, (_, d) in targets.items()}
+            if "time_rail_min" in target_nodes and st is not None:
+                target_xy["time_rail_min"] = _xy(st, crs)
+                target_km["time_rail_min"] = out.loc[located, "dist_rail_km"]
+            for col in target_xy:
+                t, note = _skeleton_times(g, town_node, snap_m, target_xy[col],
+                                          target_km[col].to_numpy(), acc, own_of.get(col))
+                put(col, t / 60.0, UNITS[col] + f" ({note})")
+            del target_nodes["time_changchun_min"], target_nodes["time_prefecture_min"]
+            del target_nodes["time_county_seat_min"]
+            target_nodes.pop("time_rail_min", None)
+        for col, nodes in target_nodes.items():
+            t = network.time_to_nearest(g, nodes)[town_node]
+            own = own_of.get(col)
+            if own is not None and (own >= 0).any():
+                ok = own >= 0
+                t[ok] = network.time_to_each(g, nodes)[own[ok], town_node[ok]]
+            t = t + access_s
+            # Unreachable (other component) stays missing, not infinite: the town is then
+            # excluded with the network flag as its reason rather than scored as worst.
+            n_unreach = int(np.isinf(t).sum())
+            t[np.isinf(t)] = np.nan
+            note = graph_note + (graph_note_exp if col == "time_expressway_min" else "")
+            put(col, t / 60.0, UNITS[col] + f" ({note}"
+                + (f"; {n_unreach} towns cannot reach it)" if n_unreach else ")"))
+        out["network_flag"] = _network_flags(towns.index, located, snap_m,
+                                             network.component_labels(g)[town_node],
+                                             acc.max_snap_km)
+        methods["network_flag"] = "towns far from the road graph or on a disconnected component"
+        if g.skeleton:
+            n_far = int((snap_m / 1000.0 > acc.max_snap_km).sum())
+            methods["network_flag"] += (
+                f" ({n_far} towns more than {acc.max_snap_km:g} km from the skeleton: kept and "
+                f"scored, their access leg is straight line × {acc.circuity_factor:g} at "
+                f"{acc.access_speed_kmh:g} km/h)")
+        if cells is not None:
+            node_pop = network.assign_to_nodes(g, *cells, max_distance_m=acc.max_snap_km * 1000.0)
+            within, grav = network.accessibility(
+                g, town_node, node_pop, thresholds_min=acc.isochrone_min,
+                beta_per_min=acc.gravity_beta_per_min, limit_min=acc.gravity_limit_min)
+            for k, minutes in enumerate(acc.isochrone_min):
+                put(isochrone_column(minutes), within[:, k],
+                    f"persons reachable by road within {minutes:g} min (raster cells summed "
+                    "onto their nearest road node; bounded Dijkstra)")
+            put("gravity_access", grav,
+                f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over nodes within "
+                f"{acc.gravity_limit_min:g} min by road")
+        if layers.population_grid is not None:
+            grid = layers.population_grid
+            within, grav, note = region_access(g, town_node, snap_m, txy,
+                                               _xy(_grid_points(grid), crs),
+                                               grid["pop"].to_numpy(float), acc,
+                                               grid.attrs.get("label", "a regional grid"))
+            for k, minutes in enumerate(acc.region_isochrone_min):
+                put(region_column(minutes), within[:, k],
+                    f"persons of the regional population grid reachable within {minutes:g} min "
+                    f"({note})")
+            put("region_gravity", grav,
+                f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over grid cells "
+                f"within {acc.gravity_limit_min:g} min ({note})")
+    else:
+        for col in ("time_rail_min", "time_expressway_min"):
+            out[col] = np.nan
+            methods[col] = "not computed: no road graph given"
+        for col, (_, dist) in targets.items():
+            minutes = dist.to_numpy() * acc.circuity_factor / acc.fallback_speed_kmh * 60.0
+            put(col, minutes,
+                UNITS[col] + f" — FALLBACK (no road graph): straight line × "
+                f"{acc.circuity_factor} circuity at {acc.fallback_speed_kmh:g} km/h")
+    t_pref = out.loc[located, "time_prefecture_min"]
+    put("city_periphery",
+        np.where(t_pref.isna(), np.nan, t_pref <= cfg.focus.periphery_min),
+        UNITS["city_periphery"] + f" ({cfg.focus.periphery_min:g} min, as time_prefecture_min)")
+    for col in [isochrone_column(m) for m in acc.isochrone_min] + ["gravity_access"]:
+        if col not in out:
+            # Named in the output even when not computable, so a config using them degrades
+            # with a stated reason (scoring drops or substitutes them) instead of failing.
+            out[col] = np.nan
+            methods[col] = ("not computed: needs a road graph and a population raster"
+                            " (--roads and --population)")
+    for col in [region_column(m) for m in acc.region_isochrone_min] + ["region_gravity"]:
+        if col not in out:
+            out[col] = np.nan
+            methods[col] = ("not computed: needs a road graph and the regional population grid"
+                            " (embedded for the Jilin default run, access.embedded_population_grid)")
+    if progress:
+        progress("travel times")
+
+    if layers.population is not None:
+        pop, note = population_within(layers.population, txy, crs,
+                                      acc.population_radius_km * 1000.0, cells=cells)
+        put("pop_within_km", pop, UNITS["pop_within_km"] + f" ({acc.population_radius_km:g} km"
+            + (f"; {note})" if note else ")"))
+    else:
+        out["pop_within_km"] = np.nan
+        methods["pop_within_km"] = "not computed: no population raster given"
+
+    if layers.census is not None:
+        area_km2 = layers.counties.to_crs(crs).area / 1e6
+        dens = pd.Series(
+            layers.counties["county_code"].map(
+                layers.census.set_index("county_code")["pop_2020"]).to_numpy()
+            / area_km2.to_numpy(),
+            index=layers.counties["county_code"].to_numpy(),
+        )
+        put("county_pop_density", loc["county_code"].map(dens).to_numpy(),
+            UNITS["county_pop_density"])
+    else:
+        out["county_pop_density"] = np.nan
+        methods["county_pop_density"] = "not computed: no county census table given"
+    if progress:
+        progress("population")
+    return out, methods
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column of ``frame``, or missing values when it has none."""
+    return frame[name] if name in frame else pd.Series(pd.NA, index=frame.index)
+
+
+def isochrone_column(minutes: float) -> str:
+    """Column name of the population within ``minutes`` by road, e.g. ``pop_within_30min``."""
+    return f"pop_within_{minutes:g}min".replace(".", "_")
+
+
+def region_column(minutes: float) -> str:
+    """Column name of the regional-grid catchment within ``minutes``, e.g. ``region_pop_60min``."""
+    return f"region_pop_{minutes:g}min".replace(".", "_")
+
+
+def _grid_points(grid: pd.DataFrame) -> gpd.GeoSeries:
+    return gpd.GeoSeries(gpd.points_from_xy(grid["lon"], grid["lat"]), crs="EPSG:4326")
+
+
+def _leg_s(dist_m: np.ndarray, acc) -> np.ndarray:
+    """Seconds of the leg between a place and its skeleton node: straight line ×
+    ``circuity_factor`` at ``access_speed_kmh``."""
+    return np.asarray(dist_m, dtype=float) / 1000.0 * acc.circuity_factor \
+        / acc.access_speed_kmh * 3600.0
+
+
+def region_access(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
+                  town_xy: np.ndarray, cell_xy: np.ndarray, cell_pop: np.ndarray, acc,
+                  label: str = "the regional population grid",
+                  ) -> tuple[np.ndarray, np.ndarray, str]:
+    """Regional catchment of each town on a coarse population grid: people within each of
+    ``acc.region_isochrone_min`` minutes, and gravity access.
+
+    A cell's people are placed at its centroid and reached like a seat in
+    :func:`_skeleton_times`: the town's access leg to its node, the road from node to node,
+    and the cell's leg from its node to its centroid (both legs straight line ×
+    ``circuity_factor`` at ``access_speed_kmh``); where the straight-line estimate (×
+    ``circuity_factor`` at ``fallback_speed_kmh``) is quicker, or the road does not connect
+    the two, that estimate is the time. So a town far from the graph or on a disconnected
+    piece still reaches the cells around it (its own cell among them), by the estimate.
+
+    Parameters
+    ----------
+    g : network.PreparedGraph
+        Road graph (seconds; ``g.crs`` metric).
+    town_node, snap_m : numpy.ndarray
+        Each town's node (:func:`network.snap`) and its distance to it (metres).
+    town_xy, cell_xy : numpy.ndarray
+        Towns and cell centroids, (n, 2) metres in ``g.crs``.
+    cell_pop : numpy.ndarray
+        Persons per cell.
+    acc : config.Access
+        Speeds, circuity, thresholds and the gravity decay (``gravity_beta_per_min``,
+        cut-off ``gravity_limit_min``).
+    label : str
+        What the grid is, for the note.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, str)
+        Persons within each threshold, shape (n_towns, n_thresholds); gravity access
+        Σ pop × exp(-beta × minutes) over cells within the cut-off, shape (n_towns,); and a
+        note for the report stating the method and counting the towns reached by the
+        estimate alone.
+    """
+    thr_s = np.asarray(acc.region_isochrone_min, dtype=float) * 60.0
+    limit_s = float(max(thr_s.max(initial=0.0), acc.gravity_limit_min * 60.0))
+    cell_node, cell_snap = network.snap(g, cell_xy)
+    nodes, cell_col = np.unique(cell_node, return_inverse=True)
+    col_of = np.full(g.n_nodes, -1, dtype=np.int64)
+    col_of[nodes] = np.arange(nodes.size)
+    towns, town_row = np.unique(town_node, return_inverse=True)
+    road = np.full((towns.size, nodes.size), np.inf)
+    for src, node, t in network.bounded_times(g, towns, limit_s):
+        hit = col_of[node] >= 0
+        road[src[hit], col_of[node[hit]]] = t[hit]
+    by_road = _leg_s(snap_m, acc)[:, None] + road[town_row][:, cell_col] \
+        + _leg_s(cell_snap, acc)[None, :]
+    dist_m = np.hypot(town_xy[:, None, 0] - cell_xy[None, :, 0],
+                      town_xy[:, None, 1] - cell_xy[None, :, 1])
+    direct = dist_m / 1000.0 * acc.circuity_factor / acc.fallback_speed_kmh * 3600.0
+    t = np.minimum(by_road, direct)
+    pop = np.asarray(cell_pop, dtype=float)
+    within = np.column_stack([(t <= tk) @ pop for tk in thr_s]) if thr_s.size \
+        else np.zeros((len(t), 0))
+    beta_per_s = acc.gravity_beta_per_min / 60.0
+    gravity = np.where(t <= acc.gravity_limit_min * 60.0, np.exp(-beta_per_s * t), 0.0) @ pop
+    estimate_only = int((~(by_road <= limit_s).any(axis=1)).sum())
+    speed = f"{acc.network_speed_kmh:g} km/h on the skeleton, " if g.skeleton else ""
+    note = (f"{len(pop)} points of {label}, each coarser than a town: a regional surface, not "
+            f"the town's own population; a point's people at its centroid, reached by road ({speed}legs straight line × {acc.circuity_factor:g}"
+            f" at {acc.access_speed_kmh:g} km/h at both ends) or by the straight-line estimate (× {acc.circuity_factor:g} at "
+            f"{acc.fallback_speed_kmh:g} km/h) where quicker; {estimate_only} towns reach no "
+            f"cell by road within {limit_s / 60.0:g} min (far from the graph or on a "
+            "disconnected piece) and count the estimate alone")
+    return within, gravity, note
+
+
+def _skeleton_times(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
+                    target_xy: np.ndarray, straight_km: np.ndarray, acc,
+                    own: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+    """Seconds from each town to its nearest target over a major-road skeleton, or to its
+    own target (``own``: row of ``target_xy`` per town, -1 for the nearest; see
+    :func:`own_seat`; ``straight_km`` is then the distance to that target).
+
+    The skeleton has no local roads, so both ends get an access leg to their nearest node
+    (straight line × ``circuity_factor`` at ``access_speed_kmh``), and where the straight-line
+    estimate to the nearest target (× ``circuity_factor`` at ``fallback_speed_kmh``) is quicker
+    - a seat close by but off the skeleton - or the skeleton does not connect the two, that
+    estimate is the time. No town is left without a time; the note counts each case.
+    """
+    circ = acc.circuity_factor
+    t_node, t_snap = network.snap(g, target_xy)
+    target_leg = _leg_s(t_snap, acc)
+    town_leg = _leg_s(snap_m, acc)
+    by_road = network.time_to_nearest_from(g, t_node, target_leg)[town_node] + town_leg
+    if own is not None and (own >= 0).any():
+        ok = own >= 0
+        each = network.time_to_each(g, t_node)
+        by_road[ok] = each[own[ok], town_node[ok]] + target_leg[own[ok]] + town_leg[ok]
+    direct = straight_km * circ / acc.fallback_speed_kmh * 3600.0
+    unconnected = ~np.isfinite(by_road)
+    quicker = np.isfinite(by_road) & (direct < by_road)
+    t = np.where(unconnected | quicker, direct, by_road)
+    note = (f"by road on the OSM major-road skeleton (simplified), {g.n_nodes} nodes: "
+            f"{acc.network_speed_kmh:g} km/h on its edges plus an access leg at each end "
+            f"(straight line × {circ:g} at {acc.access_speed_kmh:g} km/h); the straight-line "
+            f"estimate (× {circ:g} at {acc.fallback_speed_kmh:g} km/h) where quicker for "
+            f"{int(quicker.sum())} towns and where the skeleton does not connect for "
+            f"{int(unconnected.sum())} towns")
+    return t, note
+
+
+def _network_flags(index: pd.Index, located: pd.Series, snap_m: np.ndarray,
+                   component: np.ndarray, max_snap_km: float) -> pd.Series:
+    flags = []
+    for snap_d, c in zip(snap_m, component, strict=True):
+        reasons = []
+        if snap_d / 1000.0 > max_snap_km:
+            reasons.append(f"{snap_d / 1000.0:.1f} km from the road network")
+        if c != 0:
+            reasons.append("on a road component disconnected from the main network")
+        flags.append("; ".join(reasons))
+    s = pd.Series("", index=index, dtype=object)
+    s[located] = flags
+    return s
+
+
+def population_within(ds, town_xy: np.ndarray, crs: pyproj.CRS, radius_m: float,
+                      cells: tuple[np.ndarray, np.ndarray] | None = None,
+                      ) -> tuple[np.ndarray, str]:
+    """Sum of raster cells whose centres lie within ``radius_m`` of each town.
+
+    Nodata cells and negative values are ignored. The raster may be in any CRS: cell centres
+    are transformed to the metric ``crs`` before the radius test. Towns outside the raster's
+    extent get NaN (not 0: an uncovered town is unknown, not empty).
+
+    Returns
+    -------
+    (numpy.ndarray, str)
+        Persons per town, and a note for the report (missing nodata, towns not covered).
+        ``cells`` (from :func:`raster_cells`) saves reading the raster again.
+    """
+    notes = []
+    if ds.nodata is None:
+        notes.append("raster has no nodata value: every cell counted")
+    footprint = pyproj.Transformer.from_crs(ds.crs, crs, always_xy=True).transform_bounds(
+        *ds.bounds)
+    inside = ((town_xy[:, 0] >= footprint[0]) & (town_xy[:, 0] <= footprint[2])
+              & (town_xy[:, 1] >= footprint[1]) & (town_xy[:, 1] <= footprint[3]))
+    if len(town_xy) and not inside.any():
+        raise errors.InputDataError(
+            f"population raster {ds.name} does not cover any town (raster bounds "
+            f"{tuple(round(b, 3) for b in ds.bounds)} in {ds.crs}); is it the right area or CRS?"
+        )
+    if (~inside).any():
+        notes.append(f"{int((~inside).sum())} towns outside the raster extent")
+    cell_xy, w = cells if cells is not None else raster_cells(ds, crs)
+    if w.size == 0:
+        return np.where(inside, 0.0, np.nan), "; ".join(notes + ["raster is all zero/nodata"])
+    tree = cKDTree(cell_xy)
+    hits = tree.query_ball_point(town_xy, r=radius_m)
+    out = np.array([w[h].sum() if h else 0.0 for h in hits])
+    out[~inside] = np.nan
+    return out, "; ".join(notes)
+
+
+def raster_cells(ds, crs: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (metric ``crs``, metres) and values of the raster's positive cells.
+
+    Nodata and negative cells are left out.
+    """
+    band = ds.read(1, masked=True)
+    values = np.ma.filled(band.astype(float), 0.0)
+    values[values < 0] = 0.0
+    rows, cols = np.nonzero(values)
+    if rows.size == 0:
+        return np.empty((0, 2)), np.empty(0)
+    xs, ys = ds.xy(rows, cols)
+    tr = pyproj.Transformer.from_crs(ds.crs, crs, always_xy=True)
+    mx, my = tr.transform(np.asarray(xs), np.asarray(ys))
+    return np.column_stack([mx, my]), values[rows, cols]

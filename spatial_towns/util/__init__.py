@@ -1,0 +1,14 @@
+"""Plumbing shared by every family: the on-disk cache, forked workers, geometry helpers, lazy doors.
+
+A lazy door: each public name is imported on first use (see :mod:`spatial_towns.util.lazy`).
+"""
+
+from .lazy import attach
+
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "cache": ".cache",
+    "forked": ".forked",
+    "geometry": ".geometry",
+    "lazy": ".lazy",
+    "Forked": ".forked:Forked",
+})
