@@ -356,7 +356,7 @@ def test_outputs_are_deterministic_and_the_map_is_offline(tmp_path, world):
         _assess(d, w, 2023, _perf(w, low=[w["A"][0]]), cfg, designation=des, output=True)
         _assess(d, w, 2024, _perf(w, low=[w["A"][0]]), cfg, output=True)
         outs.append(d)
-    for name in ("report.md", "changes_map.html", "assessment.csv", "ledger.csv"):
+    for name in ("report.md", "report.docx", "changes_map.html", "assessment.csv", "ledger.csv"):
         a = (outs[0] / "out" / "assessment-2024" / name).read_bytes()
         assert a == (outs[1] / "out" / "assessment-2024" / name).read_bytes(), name
     assert (outs[0] / "ledger.jsonl").read_bytes() == (outs[1] / "ledger.jsonl").read_bytes()

@@ -782,9 +782,10 @@ def _read_designation(path: Path, towns: pd.DataFrame, xw: pd.DataFrame,
 
 def write_outputs(result: AssessmentResult, output_dir: str | Path = "outputs") -> dict:
     """Append the year to the ledger (unless it is already there) and write, under
-    ``output_dir/assessment-<year>/``: ``report.md``, ``changes_map.html``, ``assessment.csv``
-    (every ledger town of the year with score and contributions) and ``ledger.csv`` (the whole
-    ledger so far, flat)."""
+    ``output_dir/assessment-<year>/``: ``report.md``, ``report.docx`` (the same in Chinese, for
+    Word/WPS), ``changes_map.html``, ``assessment.csv`` (every ledger town of the year with score
+    and contributions) and ``ledger.csv`` (the whole ledger so far, flat)."""
+    from ..render import assessment_docx
     from ..render import assessment_report as _assessment_report
 
     out = Path(output_dir) / f"assessment-{result.year}"
@@ -803,6 +804,7 @@ def write_outputs(result: AssessmentResult, output_dir: str | Path = "outputs") 
         out / "assessment.csv", lambda p: table.to_csv(p, index=False, encoding="utf-8-sig",
                                                        float_format="%.4f"))
     files["report.md"] = io.write_text(out / "report.md", _assessment_report.render(result))
+    files["report.docx"] = io.write_bytes(out / "report.docx", assessment_docx.to_bytes(result))
     files["changes_map.html"] = io.write_text(out / "changes_map.html",
                                               _assessment_report.change_map_html(result))
     result.files = files

@@ -818,3 +818,11 @@ def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
         p.write_text(text, encoding=encoding)
 
     return atomic_write(path, write)
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Atomically write a binary file (a document made in memory)."""
+    def write(p: Path) -> None:
+        p.write_bytes(data)
+
+    return atomic_write(path, write)
