@@ -17,7 +17,12 @@ from .calibration import backtest as validate
 from .calibration import calibrate
 from .data import datasets, facts, io, template
 from .national import driver as national
+from .panel import questionnaire
+from .panel.answers import read
+from .panel.group import aggregate
+from .panel.hierarchy import Hierarchy
 from .pipeline import stages as pipeline
+from .render import panel_report
 from .util import cache as _cache
 
 
@@ -47,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--nominations", action="append", default=[], metavar="FILE",
                    help="towns nominated by their counties (code, or name + county; optional "
                    "nominated 是/否): only these are candidates; repeatable")
+    r.add_argument("--panel", nargs="+", metavar="FILE",
+                   help="an expert panel's filled questionnaires (.xlsx) and/or long CSVs: score "
+                   "with the panel's weights ([weighting] method = 'panel'; with method = "
+                   "'combined' they are its subjective part)")
     r.add_argument("--output", default="outputs", help="parent output folder (default: outputs)")
     r.add_argument("--run-name", help="name of the run folder (default from config)")
     r.add_argument("--tiles", help="optional online tile layer for the map, e.g. OpenStreetMap")
@@ -192,8 +201,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run" and (args.scope == "national" or args.provinces):
             return _run_national(args)
         if args.command == "run":
-            overrides = {"run_name": args.run_name} if args.run_name else None
-            cfg = config.load(args.config, overrides)
+            overrides: dict = {"run_name": args.run_name} if args.run_name else {}
+            if args.panel:
+                combined = config.load(args.config).weighting.method == "combined"
+                overrides["weighting"] = {"method": "combined" if combined else "panel",
+                                          "panel": [str(Path(p).resolve()) for p in args.panel]}
+                if combined:
+                    overrides["weighting"]["subjective"] = "panel"
+            cfg = config.load(args.config, overrides or None)
             inputs = pipeline.Inputs(
                 towns=args.towns, towns_frame=args.towns_frame,
                 boundaries=args.boundaries, boundaries_frame=args.boundaries_frame,
@@ -274,7 +289,6 @@ def _cache_command(args) -> None:
 
 
 def _survey(args) -> None:
-    from .panel import Hierarchy, questionnaire
 
     cfg = config.load(args.config)
     names = args.names.split(",") if args.names else None
@@ -290,8 +304,6 @@ def _survey(args) -> None:
 
 
 def _weights(args) -> None:
-    from .panel import Hierarchy, aggregate, read
-    from .render import panel_report
 
     cfg = config.load(args.config)
     w = cfg.weighting
