@@ -11,13 +11,13 @@ package, runs :func:`spatial_towns.pipeline.run` on the embedded data with all o
 to a temporary folder, and reports the seconds spent in each stage:
 
 - ``import``: ``import spatial_towns.pipeline`` (and the modules it pulls in);
-- ``ingest``: :func:`pipeline.ingest`, county assignment and the road graph's preparation;
+- ``ingest``: :func:`ingest.read_layers`, county assignment and the road graph's preparation;
 - ``criteria``: :func:`criteria.compute`;
 - ``types``: :func:`types.classify` (development types, incl. road betweenness);
 - ``score``: :func:`scoring.weigh` and :func:`scoring.score` of the run itself;
 - ``select``: building and solving the tier selection model;
 - ``robustness``: Monte Carlo and one-at-a-time weight sensitivity;
-- ``outputs``: the map layers of a road run and :func:`pipeline.write_outputs`;
+- ``outputs``: the map layers of a road run and :func:`runfolder.write_outputs`;
 - ``other``: the rest of ``run`` (eligibility, clustering, county summary, bookkeeping);
 - ``run``: :func:`pipeline.run` as a whole, and ``process``: the child's wall time as the
   parent saw it (interpreter start-up included).
@@ -66,6 +66,7 @@ def _child(roads: str | None, out_dir: str) -> dict:
     from spatial_towns.criteria import indicators as criteria
     from spatial_towns.mcda import scoring, selection
     from spatial_towns.network import graph as network
+    from spatial_towns.pipeline import records
     from spatial_towns.pipeline import stages as pipeline
     from spatial_towns.typology import devtypes as types_mod
     times = {"import": time.perf_counter() - t0}
@@ -102,7 +103,7 @@ def _child(roads: str | None, out_dir: str) -> dict:
     ts.solve = timed("select", ts.solve)
 
     cfg = config.load()
-    inputs = pipeline.Inputs(roads=roads)
+    inputs = records.Inputs(roads=roads)
     t, c, own = time.perf_counter(), _cpu(), time.process_time()
     res = pipeline.run(cfg, inputs, output_dir=out_dir, progress=False)
     times["run"] = time.perf_counter() - t

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate_graph  # noqa: E402
 
 from spatial_towns import config  # noqa: E402
+from spatial_towns.pipeline import records
 from spatial_towns.pipeline import stages as pipeline  # noqa: E402
 
 
@@ -59,7 +60,7 @@ def main() -> None:
     cfg = config.load(args.config, overrides={"run_name": "SYNTHETIC-roads-demo"})
     for label in ("first run (prepares and caches the graph)", "second run (cache reused)"):
         t0 = time.perf_counter()
-        res = pipeline.run(cfg, pipeline.Inputs(roads=str(roads), population=str(raster)),
+        res = pipeline.run(cfg, records.Inputs(roads=str(roads), population=str(raster)),
                            output_dir=args.output, progress=False)
         print(f"{label}: {time.perf_counter() - t0:.1f} s")
     cols = [c for c in res.towns.columns if c.startswith(("time_", "pop_within", "gravity",

@@ -32,8 +32,8 @@ __getattr__, __dir__, _public = attach(__name__, {
     "util": ".util", "data": ".data", "network": ".network", "criteria": ".criteria",
     "typology": ".typology", "mcda": ".mcda", "pipeline": ".pipeline", "assessment": ".assessment",
     "calibration": ".calibration", "whatif": ".whatif", "national": ".national", "render": ".render",
-    "run": ".pipeline.stages:run", "Inputs": ".pipeline.stages:Inputs",
-    "RunResult": ".pipeline.stages:RunResult", "explore": ".whatif.explorer:explore",
+    "run": ".pipeline.stages:run", "Inputs": ".pipeline.records:Inputs",
+    "RunResult": ".pipeline.records:RunResult", "explore": ".whatif.explorer:explore",
     **_OLD_NAMES,
 })
 __all__ = ["config", "errors", "run", "explore", "Inputs", "RunResult"]

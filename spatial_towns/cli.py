@@ -21,6 +21,7 @@ from .panel import questionnaire
 from .panel.answers import read
 from .panel.group import aggregate
 from .panel.hierarchy import Hierarchy
+from .pipeline import records, runfolder
 from .pipeline import stages as pipeline
 from .render import panel_report
 from .util import cache as _cache
@@ -209,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 if combined:
                     overrides["weighting"]["subjective"] = "panel"
             cfg = config.load(args.config, overrides or None)
-            inputs = pipeline.Inputs(
+            inputs = records.Inputs(
                 towns=args.towns, towns_frame=args.towns_frame,
                 boundaries=args.boundaries, boundaries_frame=args.boundaries_frame,
                 seats=args.seats, seats_frame=args.seats_frame,
@@ -314,7 +315,7 @@ def _weights(args) -> None:
     total = sum(c.weight for c in cfg.criteria)
     ref = {c.column: c.weight / total for c in cfg.criteria} if total > 0 else None
     out = Path(args.output)
-    pipeline._check_writable(out)
+    runfolder.check_writable(out)
     files = {
         "panel.md": io.write_text(out / "panel.md", panel_report.markdown(pw, reference=ref)),
         "panel_weights.toml": io.write_text(out / "panel_weights.toml",
@@ -348,13 +349,13 @@ def _facts_messages(res, limit: int = 30) -> None:
 def _calibrate(args) -> None:
     designated = calibrate.read_designated(args.designated)
     cfg = config.load(args.config)
-    res = pipeline.run(cfg, pipeline.Inputs(facts=list(args.facts)), output_dir=None,
+    res = pipeline.run(cfg, records.Inputs(facts=list(args.facts)), output_dir=None,
                        progress=not args.quiet)
     matches = calibrate.match(designated, res.towns)
     fit = calibrate.WeightCalibration.from_run(res, matches, tier=args.tier, seed=args.seed,
                                                n_boot=args.bootstrap).solve()
     out = Path(args.output) / cfg.run_name / "calibrate"
-    pipeline._check_writable(out)
+    runfolder.check_writable(out)
     src = str(args.designated)
     files = {
         "calibration.md": io.write_text(out / "calibration.md",
@@ -387,7 +388,7 @@ def _validate(args) -> None:
     print(text)
     if args.output:
         out = Path(args.output) / cfg.run_name / "validate"
-        pipeline._check_writable(out)
+        runfolder.check_writable(out)
         io.write_text(out / "validation.md", text)
         io.atomic_write(out / "matches.csv", lambda p: v.matches.to_csv(
             p, index=False, encoding="utf-8-sig"))

@@ -13,6 +13,7 @@ import pytest
 from spatial_towns import cli, config, errors
 from spatial_towns.assessment import assessment
 from spatial_towns.assessment import ledger as _ledger
+from spatial_towns.pipeline import records
 from spatial_towns.pipeline import stages as pipeline
 
 
@@ -221,7 +222,7 @@ def test_hand_made_rename_is_recorded(tmp_path, world):
     code = w["B"][1]
     old = towns.loc[towns["code"] == code, "name"].iloc[0]
     towns.loc[towns["code"] == code, "name"] = "新名镇"                # HAND-MADE rename
-    run2 = pipeline.RunResult(**{**w["run"].__dict__, "towns": towns})
+    run2 = records.RunResult(**{**w["run"].__dict__, "towns": towns})
     res = _assess(tmp_path, w, 2024, _perf(w), cfg, run=run2)
     assert "renamed" in res.towns.at[code, "events"]
     assert f"renamed {old} → 新名镇" in res.towns.at[code, "reason"]

@@ -12,6 +12,7 @@ import pytest
 from spatial_towns import cli, config, errors
 from spatial_towns.data import datasets, facts, io, template
 from spatial_towns.mcda import normalise as transforms
+from spatial_towns.pipeline import ingest, records
 from spatial_towns.pipeline import stages as pipeline
 from spatial_towns.whatif import explorer as whatif
 
@@ -242,8 +243,8 @@ def test_raising_a_table_weight_moves_high_value_towns_up(tmp_path):
             "--config", _small_cfg(tmp_path, 0.05), "--output", str(tmp_path), "--run-name", "r"]
     assert cli._parser().parse_args(args).facts == [str(f)]
     cfg = config.load(_small_cfg(tmp_path, 0.05, draws=10))
-    res = pipeline.run(cfg, pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02",
-                                            facts=[str(f)]),
+    res = pipeline.run(cfg, records.Inputs(towns=str(tp), towns_frame="GCJ-02",
+                                           facts=[str(f)]),
                        output_dir=tmp_path, progress=False)
     towns = res.towns.set_index("code")
     elig = towns.index[towns["status"] == "eligible"]
@@ -278,10 +279,10 @@ def test_embedded_facts_are_read_on_the_default_data(tmp_path):
     """The embedded table (when present) goes through the same reader as --facts files."""
     if not (datasets.DATA_RAW / facts.EMBEDDED).is_file():
         pytest.skip("no embedded facts table")
-    towns = pipeline.assign_counties(
-        pipeline.ingest(pipeline.Inputs(), config.load())[0].sort_values("code")
+    towns = ingest.assign_counties(
+        ingest.read_layers(records.Inputs(), config.load())[0].sort_values("code")
         .reset_index(drop=True), datasets.counties())
-    ft = pipeline.read_facts(pipeline.Inputs(), towns, config.load())
+    ft = ingest.read_facts(records.Inputs(), towns, config.load())
     assert ft is not None and ft.files[-1]["embedded"]
     assert len(ft.rows) == ft.files[-1]["rows"]
 
@@ -320,8 +321,8 @@ def test_only_nominated_towns_are_candidates(tmp_path):
     cfg.write_text('[[tiers]]\nname = "county"\nlabel = "县级"\nmin_count = 5\n'
                    'per_county_min = 1\ntier_weight = 1.0\n\n[sensitivity]\ndraws = 0\n',
                    encoding="utf-8")
-    res = pipeline.run(config.load(cfg), pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02",
-                                                         nominations=[str(nom)]),
+    res = pipeline.run(config.load(cfg), records.Inputs(towns=str(tp), towns_frame="GCJ-02",
+                                                        nominations=[str(nom)]),
                        output_dir=None, progress=False)
     towns = res.towns.set_index("code")
     assert set(towns.index[towns["tier"] != ""]) <= set(keep["code"])
@@ -338,7 +339,7 @@ def test_template_round_trip(tmp_path):
     nominations are exactly those typed in."""
     tp, t = _changchun_towns(tmp_path)
     cfg = config.load(_small_cfg(tmp_path, 0.5))
-    inputs = pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02")
+    inputs = records.Inputs(towns=str(tp), towns_frame="GCJ-02")
     res = pipeline.run(cfg, inputs, output_dir=None, progress=False)
     (path,) = template.write(res, tmp_path / "tpl", prefecture="长春市")
     wb = openpyxl.load_workbook(path)
@@ -365,8 +366,8 @@ def test_template_round_trip(tmp_path):
     filled = tmp_path / "filled.xlsx"
     wb.save(filled)
     assert set(typed) < set(t["code"]) and len(typed) > 20
-    back = pipeline.run(cfg, pipeline.Inputs(towns=str(tp), towns_frame="GCJ-02",
-                                             facts=[str(filled)]),
+    back = pipeline.run(cfg, records.Inputs(towns=str(tp), towns_frame="GCJ-02",
+                                            facts=[str(filled)]),
                         output_dir=None, progress=False)
     rows = back.facts.table.rows
     assert (rows["match_status"] == "matched").all() and len(rows) == len(nominated)

@@ -18,6 +18,7 @@ from geopandas.testing import assert_geodataframe_equal
 from spatial_towns import config, errors
 from spatial_towns.data import datasets
 from spatial_towns.national import driver as national
+from spatial_towns.pipeline import records
 from spatial_towns.pipeline import stages as pipeline
 from spatial_towns.render import south_china_sea
 
@@ -196,7 +197,7 @@ def test_jilin_in_a_national_run_equals_the_province_run():
     # change nothing.
     res = national.run(config.load(), provinces=["220000"], national=NATIONAL, output_dir=None,
                        serial=True, progress=False)
-    single = pipeline.run(config.load(), pipeline.Inputs(province_code="220000", national=NATIONAL),
+    single = pipeline.run(config.load(), records.Inputs(province_code="220000", national=NATIONAL),
                           output_dir=None, progress=False)
     got = res.towns.drop(columns=["province_code", "province_name"])
     assert_geodataframe_equal(got, single.towns, check_like=True)
@@ -415,8 +416,8 @@ def test_national_criteria_tasks_read_prepared_arrays(ningxia_roads):
 
     # The province run on the same road file (the province's derived config): same towns.
     cfg, _ = national.province_config(raw, code, NATIONAL)
-    single = pipeline.run(cfg, pipeline.Inputs(province_code=code, national=NATIONAL,
-                                               roads=str(roads)),
+    single = pipeline.run(cfg, records.Inputs(province_code=code, national=NATIONAL,
+                                              roads=str(roads)),
                           output_dir=None, progress=False)
     got = res.towns.drop(columns=["province_code", "province_name"])
     times = [c for c in got.columns if c.startswith("time_")]

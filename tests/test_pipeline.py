@@ -9,6 +9,7 @@ from conftest import SHARED
 
 from spatial_towns import config, errors
 from spatial_towns.data import datasets
+from spatial_towns.pipeline import ingest, records, runfolder
 from spatial_towns.pipeline import stages as pipeline
 
 
@@ -113,7 +114,7 @@ def test_a_run_leaves_no_object_frozen(default_run):
 def test_print_maps_drawn_concurrently_are_the_same_bytes(default_run, tmp_path):
     # default_run drew its print maps in a forked child (on more than one CPU) and its
     # clusters too; drawn here, in this process, every file is the same.
-    files = pipeline.write_outputs(default_run, tmp_path, concurrent=False)
+    files = runfolder.write_outputs(default_run, tmp_path, concurrent=False)
     assert set(files) == set(default_run.files)
     for name in sorted(set(files) - {"towns.gpkg"}):
         assert _digest(files[name]) == _digest(default_run.files[name]), name
@@ -128,7 +129,7 @@ def test_unwritable_output_is_a_clear_error(tmp_path):
 
 @pytest.mark.skipif(not (SHARED / "vonng-adcode-jilin").exists(), reason="../shared/data absent")
 def test_full_pipeline_on_shared_reference_data(tmp_path):
-    inputs = pipeline.Inputs(
+    inputs = records.Inputs(
         towns=str(SHARED / "vonng-adcode-jilin" / "jilin_adcode_2016.csv"), towns_frame="GCJ-02",
         stations=str(SHARED / "osm-railway-stations-jilin" / "jilin_railway_stations_osm_2025.geojson"),
     )
@@ -183,7 +184,7 @@ def test_run_with_a_road_file_has_network_columns_and_map_layers(tmp_path):
     roads = tmp_path / "roads.osm"
     shutil.copy(FIXTURES / "tiny_roads.osm", roads)
     cfg = config.load(overrides={"run_name": "roads", "sensitivity": {"draws": 0}})
-    res = pipeline.run(cfg, pipeline.Inputs(roads=str(roads)), output_dir=tmp_path, progress=False)
+    res = pipeline.run(cfg, records.Inputs(roads=str(roads)), output_dir=tmp_path, progress=False)
     assert network.cache_path(roads).exists()
     gpkg = pyogrio.read_dataframe(res.output_dir / "towns.gpkg")
     for col in ("time_expressway_min", "snap_km", "network_flag", "time_changchun_min"):
@@ -222,9 +223,9 @@ def test_default_run_drives_on_the_embedded_osm_skeleton(default_run):
 def test_embedded_roads_only_in_the_jilin_default_and_switchable():
     cfg = config.from_dict(config.merge(config.load().to_dict(),
                                         {"access": {"embedded_roads": False}}))
-    assert not pipeline._embedded_roads(pipeline.Inputs(), cfg)
-    assert pipeline._embedded_roads(pipeline.Inputs(), config.load())
-    assert not pipeline._embedded_roads(pipeline.Inputs(national="x.csv"), config.load())
+    assert not ingest._embedded_roads(records.Inputs(), cfg)
+    assert ingest._embedded_roads(records.Inputs(), config.load())
+    assert not ingest._embedded_roads(records.Inputs(national="x.csv"), config.load())
 
 
 def test_default_run_has_a_regional_catchment_never_a_town_population(default_run):
@@ -251,7 +252,7 @@ def test_default_run_has_a_regional_catchment_never_a_town_population(default_ru
 def test_embedded_population_grid_only_in_the_jilin_default_and_switchable():
     cfg = config.from_dict(config.merge(config.load().to_dict(),
                                         {"access": {"embedded_population_grid": False}}))
-    assert not pipeline._embedded_population_grid(pipeline.Inputs(), cfg)
-    assert pipeline._embedded_population_grid(pipeline.Inputs(), config.load())
-    assert not pipeline._embedded_population_grid(pipeline.Inputs(national="x.csv"),
-                                                  config.load())
+    assert not ingest._embedded_population_grid(records.Inputs(), cfg)
+    assert ingest._embedded_population_grid(records.Inputs(), config.load())
+    assert not ingest._embedded_population_grid(records.Inputs(national="x.csv"),
+                                                config.load())

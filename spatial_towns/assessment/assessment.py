@@ -56,7 +56,7 @@ from .. import config as config_mod
 from .. import errors
 from ..data import datasets, io, matching
 from ..mcda import scoring
-from ..pipeline import stages as pipeline
+from ..pipeline import records, runfolder
 from . import ledger as _ledger
 
 META_COLUMNS = ("name", "county", "county_name", "prefecture", "prefecture_name", "note",
@@ -277,7 +277,7 @@ class YearlyAssessment:
     @classmethod
     def from_files(cls, year: int, indicators: str | Path, ledger: str | Path,
                    cfg: config_mod.Config | None = None,
-                   run: pipeline.RunResult | pipeline.RunFolder | str | Path | None = None,
+                   run: records.RunResult | runfolder.RunFolder | str | Path | None = None,
                    designation: str | Path | None = None,
                    crosswalk: str | Path | pd.DataFrame | None = None) -> YearlyAssessment:
         """Read the ledger and the year's indicator table.
@@ -317,7 +317,7 @@ class YearlyAssessment:
                 "the assessment needs the year's pipeline run: pass run= a RunResult or the "
                 "run's output folder (spatial-towns assess --run <output>/<run_name>)")
         if isinstance(run, (str, Path)):
-            run = pipeline.read_run(run)
+            run = runfolder.read_run(run)
         if crosswalk is None:
             xw = crosswalk_2016_2023(run.counties)
         elif isinstance(crosswalk, pd.DataFrame):
@@ -813,7 +813,7 @@ def write_outputs(result: AssessmentResult, output_dir: str | Path = "outputs") 
 
 def assess(year: int, indicators: str | Path, ledger: str | Path,
            cfg: config_mod.Config | None = None,
-           run: pipeline.RunResult | pipeline.RunFolder | str | Path | None = None,
+           run: records.RunResult | runfolder.RunFolder | str | Path | None = None,
            designation: str | Path | None = None,
            crosswalk: str | Path | pd.DataFrame | None = None,
            output_dir: str | Path | None = "outputs") -> AssessmentResult:

@@ -16,7 +16,7 @@ import pyproj
 
 from .. import config as config_mod
 from .. import errors
-from ..pipeline import stages as pipeline
+from ..pipeline import records, runfolder
 
 #: How many town codes an error message names before "and N more".
 NAMED = 8
@@ -48,7 +48,7 @@ class Alternative:
         return (self.towns["status"] == "eligible") & self.towns["score"].notna()
 
 
-RunLike = str | Path | pipeline.RunResult | pipeline.RunFolder
+RunLike = str | Path | records.RunResult | runfolder.RunFolder
 
 
 def load(runs: Sequence[RunLike], names: Sequence[str] | None = None) -> list[Alternative]:
@@ -74,8 +74,8 @@ def load(runs: Sequence[RunLike], names: Sequence[str] | None = None) -> list[Al
 def _read(run: RunLike) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, config_mod.Config,
                                  pyproj.CRS, Path | None]:
     if isinstance(run, str | Path):
-        run = pipeline.read_run(run)
-    if not isinstance(run, pipeline.RunResult | pipeline.RunFolder):
+        run = runfolder.read_run(run)
+    if not isinstance(run, records.RunResult | runfolder.RunFolder):
         raise errors.ConfigError(
             f"compare takes run folders or run results, not {type(run).__name__}")
     towns = run.towns.copy()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..data import io
-from ..pipeline import stages as pipeline
+from ..pipeline import runfolder
 from ..render import compare_docx, compare_html
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _csv(path: Path, table: pd.DataFrame, index: bool = False) -> Path:
 
 def write(cmp: Comparison, out_dir: Path, *, documents: bool = True) -> dict[str, Path]:
     """Write the comparison's files to ``out_dir`` (see the module docstring)."""
-    pipeline._check_writable(out_dir)
+    runfolder.check_writable(out_dir)
     pc = cmp.prefecture_counts.copy()
     pc.columns = [f"{t}[{a}]" for t, a in pc.columns]
     files = {

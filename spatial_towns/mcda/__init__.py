@@ -21,5 +21,6 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "ScoreFn": ".sensitivity:ScoreFn",
     "ScoreManyFn": ".sensitivity:ScoreManyFn",
     "AHPResult": ".weights:AHPResult",
+    "Revisit": ".weights:Revisit",
     "WeightsUsed": ".weights:WeightsUsed",
 })

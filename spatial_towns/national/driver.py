@@ -73,6 +73,7 @@ from ..data import coords as _coords
 from ..data import datasets, io
 from ..data import facts as facts_mod
 from ..network import graph as network
+from ..pipeline import eligibility, ingest, records, runfolder
 from ..pipeline import stages as pipeline
 from ..render import maps, report, south_china_sea
 from ..util import forked as _forked
@@ -335,14 +336,14 @@ def province_config(raw: dict, code: str, national: str) -> tuple[config_mod.Con
     return cfg, list(notes)
 
 
-def _inputs(raw: dict, code: str, national: str) -> pipeline.Inputs:
+def _inputs(raw: dict, code: str, national: str) -> records.Inputs:
     over = _override(raw, code)
     # Facts tables: the run's (national.facts, e.g. from --facts) and the province's own.
     facts = [str(f) for f in raw.get("national", {}).get("facts", [])] + \
         [str(f) for f in over.get("facts", [])]
-    return pipeline.Inputs(province_code=code, national=str(national),
-                           roads=over.get("roads"), population=over.get("population"),
-                           facts=facts)
+    return records.Inputs(province_code=code, national=str(national),
+                          roads=over.get("roads"), population=over.get("population"),
+                          facts=facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,12 +384,12 @@ def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...]
         return {**roads, "seconds": 0.0}
     try:
         cfg, _ = province_config(raw, code, national)
-        towns, layers = pipeline.ingest(_inputs(raw, code, national), cfg)
+        towns, layers = ingest.read_layers(_inputs(raw, code, national), cfg)
         crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
         if prefixes:
             towns = towns[towns["code"].str[:4].isin(prefixes)]
-        towns = pipeline.assign_counties(towns.sort_values("code").reset_index(drop=True),
-                                         layers.counties)
+        towns = ingest.assign_counties(towns.sort_values("code").reset_index(drop=True),
+                                       layers.counties)
         table, methods = criteria.compute(towns, layers, cfg, crs)
         if layers.population is not None:
             layers.population.close()  # type: ignore[attr-defined]  # a rasterio dataset
@@ -437,11 +438,11 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         prov["province settings"] = "; ".join(notes)
         methods = _merge_methods(list(parts))
         inputs = _inputs(raw, code, national)
-        table, facts_used = pipeline.attach_facts(table, towns, inputs, cfg, counties, prov)
+        table, facts_used = ingest.attach_facts(table, towns, inputs, cfg, counties, prov)
         methods.update(facts_used.methods)
         towns = facts_mod.with_nominations(towns, facts_used, cfg,
-                                           pipeline.base_eligible(towns, cfg))
-        thematic = pipeline.read_thematic_layers(inputs, cfg, prov)
+                                           eligibility.base_eligible(towns, cfg))
+        thematic = ingest.read_thematic_layers(inputs, cfg, prov)
         ladder = [("", cfg)] + (_relaxed(cfg) if _uses_rule(raw, code) else [])
         # The road file (its cached arrays) serves the development types too, as in a
         # province run. Scores and types do not depend on the tiers: computed once for every
@@ -460,8 +461,8 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
                 prov["province settings"] += (f"; default quotas infeasible ({exc}): "
                                               f"relaxed: {ladder[k + 1][0]}")
         if out_dir is not None:
-            pipeline.write_outputs(res, Path(out_dir) / "provinces" / code,
-                                   figures=_national_settings(raw)["province_figures"])
+            runfolder.write_outputs(res, Path(out_dir) / "provinces" / code,
+                                    figures=_national_settings(raw)["province_figures"])
         timing["province_s"] = time.perf_counter() - t0
         return {"code": code, "name": name, "result": res, "timing": timing}
     except errors.SpatialTownsError as exc:
@@ -549,7 +550,7 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
     out_dir = None
     if output_dir is not None:
         out_dir = Path(output_dir) / run_name
-        pipeline._check_writable(out_dir)
+        runfolder.check_writable(out_dir)
     raw_task = raw
     o = None if out_dir is None else str(out_dir.resolve())
     with_roads = {p.province_code for p in parts if _override(raw, p.province_code).get("roads")}
@@ -690,7 +691,7 @@ def write_outputs(res: NationalResult, out_dir: Path, tiles: str | None = None) 
     files["towns.parquet"] = io.atomic_write(out_dir / "towns.parquet",
                                              lambda p: towns.to_parquet(p, index=False))
     sel = pd.DataFrame(res.towns[res.towns["tier"].fillna("") != ""]).drop(columns="geometry")
-    keep = [c for c in ["province_code", "province_name"] + pipeline.OUTPUT_COLUMNS_FIRST
+    keep = [c for c in ["province_code", "province_name"] + runfolder.OUTPUT_COLUMNS_FIRST
             if c in sel.columns]
     files["candidates.csv"] = io.atomic_write(
         out_dir / "candidates.csv",

@@ -6,10 +6,17 @@ A lazy door: each public name is imported on first use (see :mod:`spatial_towns.
 from ..util.lazy import attach
 
 __getattr__, __dir__, __all__ = attach(__name__, {
+    "assessment_docx": ".assessment_docx",
     "assessment_report": ".assessment_report",
+    "candidates_xlsx": ".candidates_xlsx",
+    "compare_docx": ".compare_docx",
+    "compare_html": ".compare_html",
     "docx_base": ".docx_base",
     "maps": ".maps",
+    "panel_report": ".panel_report",
     "printmap": ".printmap",
     "report": ".report",
+    "report_docx": ".report_docx",
+    "south_china_sea": ".south_china_sea",
     "CJKFontWarning": ".printmap:CJKFontWarning",
 })

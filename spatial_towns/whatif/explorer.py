@@ -33,6 +33,7 @@ from .. import errors
 from ..data import io
 from ..mcda import normalise as transforms
 from ..mcda import scoring, selection
+from ..pipeline import eligibility, records
 from ..pipeline import stages as pipeline
 
 #: The plan's focus-area criteria (重点区域): offered as weights even when the config does
@@ -127,7 +128,7 @@ class WhatIf:
     scoring and one LP on the cached tier-selection constraints.
     """
 
-    def __init__(self, result: pipeline.RunResult):
+    def __init__(self, result: records.RunResult):
         state = result._state
         if state is None:
             raise errors.ConfigError(
@@ -161,7 +162,7 @@ class WhatIf:
         self.current: Update | None = None
 
     @classmethod
-    def from_result(cls, result: pipeline.RunResult) -> WhatIf:
+    def from_result(cls, result: records.RunResult) -> WhatIf:
         """The what-if model of a finished run (keeps a reference to its state)."""
         return cls(result)
 
@@ -294,7 +295,7 @@ class WhatIf:
         crit = self._criteria_for(sc)
         # The same steps as pipeline.run, so a re-run of the saved config matches exactly.
         used = scoring.resolve(self.table, self.base_eligible, crit)
-        eligible = (self.base_eligible & (pipeline.lacking(self.table, self.base_eligible, used)
+        eligible = (self.base_eligible & (eligibility.lacking(self.table, self.base_eligible, used)
                                           == "") & ~self.violated)
         used, _ = scoring.weigh(self.table, eligible, used, config_mod.Weighting())
         agg = config_mod.Aggregation(method=sc.aggregation, order_weights=sc.order_weights)
@@ -388,7 +389,7 @@ class WhatIf:
 
     def save_scenario(self, name: str, output_dir: str | Path = "outputs",
                       scenario: Scenario | None = None, progress: bool = False
-                      ) -> tuple[Path, pipeline.RunResult]:
+                      ) -> tuple[Path, records.RunResult]:
         """Write the scenario as ``<output_dir>/<name>.toml`` and its run folder
         ``<output_dir>/<name>/`` exactly as ``spatial-towns run --config <output_dir>/<name>.toml
         --output <output_dir>`` would (same inputs as the explored run).
@@ -418,7 +419,7 @@ class WhatIf:
         return path, res
 
 
-def _input_flags(inputs: pipeline.Inputs | None) -> str:
+def _input_flags(inputs: records.Inputs | None) -> str:
     flags = ""
     if inputs is None:
         return flags
@@ -430,7 +431,7 @@ def _input_flags(inputs: pipeline.Inputs | None) -> str:
     return flags
 
 
-def explore(result: pipeline.RunResult, output_dir: str | Path = "outputs",
+def explore(result: records.RunResult, output_dir: str | Path = "outputs",
             schedule: Callable[[Callable[[], None]], None] | None = None):
     """Interactive what-if explorer of a run for Jupyter (ipywidgets + ipyleaflet).
 

@@ -1,0 +1,169 @@
+"""The run folder: the files a run writes into ``<output>/<run_name>/`` (:func:`write_outputs`),
+reading a run back from it (:func:`read_run`) and the writability check made before a run
+starts (:func:`check_writable`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyproj
+
+from .. import config as config_mod
+from .. import errors
+from ..data import coords as _coords
+from ..data import facts as facts_mod
+from ..data import io
+from ..render import maps, report
+from ..render import printmap as plot
+from ..typology import devtypes as types_mod
+from ..util import forked as _forked
+from .records import RunResult
+
+
+def check_writable(out_dir: Path) -> None:
+    """Make sure ``out_dir`` can be written, before a run starts (``cli`` and ``national`` check
+    their output folders the same way).
+
+    Raises :class:`~spatial_towns.errors.OutputError` naming the folder.
+    """
+    # Folders made for the probe are removed again: a run that fails later (e.g. a quota
+    # check) leaves nothing behind.
+    created = [p for p in [out_dir, *out_dir.parents] if not p.exists()]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write_test"
+        probe.write_text("ok")
+        probe.unlink()
+        for p in created:
+            p.rmdir()
+    except OSError as exc:
+        raise errors.OutputError(
+            f"output folder {out_dir} is not writable ({exc.strerror}); choose another with "
+            "--output"
+        ) from None
+
+
+OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "prefecture_code",
+                        "prefecture_name", "status", "tier", "dev_type_label", "score", "rank",
+                        "reason", "dev_type", "dev_type_reason"]
+
+
+#: Columns of whole numbers that candidates.csv writes as integers.
+INTEGER_COLUMNS = ("rank", "rank_lo", "rank_hi", "rank_lo_panel", "rank_hi_panel")
+
+
+def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
+                  concurrent: bool | None = None, figures: bool = True) -> dict:
+    """Write candidates.csv, towns.gpkg, map.html, map_tiers.png/.pdf, criteria.png,
+    report.md and config_used.json (the three print figures only when ``figures``).
+
+    With ``concurrent`` (default: on Linux with more than one CPU, see :mod:`._forked`) the
+    two print figures are drawn in forked child processes while this one writes the rest;
+    they run the same code on the same data, so the files are the same bytes either way.
+    """
+    # The two print figures take about as long as all the other outputs each: each in a
+    # child of its own, with the outlines they share prepared once.
+    prints = []
+    if figures:
+        outlines = plot.prepare_outlines(res)
+        prints = [_forked.Forked(plot.write, res, out_dir, (figure,), outlines, fork=concurrent)
+                  for figure in plot.FIGURES]
+    towns = res.towns
+    cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
+                                   if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]
+    towns = towns[cols + ["geometry"]]
+    tier_order = {t.name: k for k, t in enumerate(res.cfg.tiers)}
+    sel = towns[towns["tier"] != ""].copy()
+    sel["_o"] = sel["tier"].map(tier_order)
+    sel = sel.sort_values(["_o", "score", "code"], ascending=[True, False, True]).drop(columns="_o")
+    sel.insert(0, "tier_label", sel["tier"].map({t.name: t.label for t in res.cfg.tiers}))
+    sel["lon"] = sel.geometry.x.round(6)
+    sel["lat"] = sel.geometry.y.round(6)
+    for col in INTEGER_COLUMNS:
+        if col in sel:  # whole numbers held as floats (NaN-able); written without decimals
+            sel[col] = sel[col].round().astype("Int64")
+    files = {}
+    files["candidates.csv"] = io.atomic_write(
+        out_dir / "candidates.csv",
+        lambda p: pd.DataFrame(sel.drop(columns="geometry")).to_csv(
+            p, index=False, encoding="utf-8-sig", float_format="%.4f"))
+    gpkg = towns.copy()
+    for c in gpkg.columns:
+        if gpkg[c].dtype == bool:
+            gpkg[c] = gpkg[c].astype(int)
+    # The county layer too, so that a later step (the yearly assessment) can read the run
+    # back from its folder (read_run).
+    files["towns.gpkg"] = io.write_gpkg(out_dir / "towns.gpkg",
+                                        [("towns", gpkg), ("counties", res.counties)])
+    m = maps.from_result(res, tiles=tiles, roads=res.map_layers.get("roads"),
+                         isochrones=res.map_layers.get("isochrones"))
+    files["map.html"] = io.write_text(out_dir / "map.html", maps.save(m, out_dir / "map.html"))
+    for job in prints:
+        files.update(job.result())
+    files["report.md"] = io.write_text(
+        out_dir / "report.md",
+        report.render(res) + "\n" + facts_mod.report_section(res.facts) + "\n"
+        + types_mod.report_section(res.towns, res.cfg, res.type_assessed,
+                                                             res.clustering))
+    if res.facts is not None and res.facts.table is not None:
+        rows = res.facts.table.rows
+        files["facts_rows.csv"] = io.atomic_write(
+            out_dir / "facts_rows.csv",
+            lambda p: rows.to_csv(p, index=False, encoding="utf-8-sig"))
+    files["config_used.json"] = io.write_text(
+        out_dir / "config_used.json",
+        json.dumps(res.cfg.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+    res.output_dir = out_dir
+    res.files = files
+    return files
+
+
+@dataclass
+class RunFolder:
+    """A run read back from its output folder by :func:`read_run`: what later steps (the
+    yearly assessment) need of it. ``towns`` and ``counties`` as in :class:`RunResult`
+    (WGS84), ``cfg`` the configuration the run used, ``crs`` its metric CRS."""
+
+    towns: gpd.GeoDataFrame
+    counties: gpd.GeoDataFrame
+    cfg: config_mod.Config
+    crs: pyproj.CRS
+    output_dir: Path
+
+
+def read_run(folder: str | Path) -> RunFolder:
+    """Read a run's ``towns.gpkg`` (layers ``towns`` and ``counties``) and
+    ``config_used.json`` from its output folder (``<output>/<run_name>/``).
+
+    Raises :class:`~spatial_towns.errors.InputDataError` naming the missing file or layer.
+    """
+    folder = Path(folder)
+    gpkg, used = folder / "towns.gpkg", folder / "config_used.json"
+    for f in (gpkg, used):
+        if not f.is_file():
+            raise errors.InputDataError(
+                f"run folder {folder}: {f.name} not found (give the folder a run wrote, "
+                "<output>/<run_name>/)")
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    if not {"towns", "counties"} <= layers:
+        raise errors.InputDataError(
+            f"run folder {folder}: {gpkg.name} has layers {sorted(layers)}, needs 'towns' and "
+            "'counties' (written by this version of spatial_towns; re-run the pipeline)")
+    towns = gpd.read_file(gpkg, layer="towns")
+    for col in ("code", "county_code", "prefecture_code", "tier", "reason", "status"):
+        if col in towns:
+            towns[col] = towns[col].fillna("").astype(str)
+    counties = gpd.read_file(gpkg, layer="counties")
+    try:
+        raw = json.loads(used.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise errors.InputDataError(f"run folder {folder}: {used.name} is not JSON ({exc})") from None
+    cfg = config_mod.from_dict(raw, source=str(used))
+    crs = _coords.metric_crs(cfg.metric_crs, tuple(counties.total_bounds))
+    return RunFolder(towns=towns.to_crs(_coords.WGS84), counties=counties.to_crs(_coords.WGS84),
+                     cfg=cfg, crs=crs, output_dir=folder)
