@@ -1,5 +1,6 @@
 """Command-line interface: ``spatial-towns run``, ``assess``, ``calibrate``, ``template``,
-``validate``, ``fetch-roads``, ``cache``, ``survey`` and ``weights`` (expert panels).
+``validate``, ``fetch-roads``, ``cache``, ``survey`` and ``weights`` (expert panels),
+``compare`` (方案比选 of run folders).
 
 Exit codes: 0 success; 1 other spatial_towns error; 2 bad configuration; 3 bad input data
 (incl. CRS); 4 quotas cannot be met; 5 outputs cannot be written.
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from . import config, errors
 from .assessment import assessment
 from .calibration import backtest as validate
 from .calibration import calibrate
+from .compare import comparison
 from .data import datasets, facts, io, template
 from .national import driver as national
 from .panel import questionnaire
@@ -149,6 +152,16 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--output", default="panel", help="folder for panel.md and panel_weights.toml "
                    "(default: panel)")
     w.add_argument("--quiet", action="store_true", help="no summary")
+    m = sub.add_parser("compare", help="compare run folders (方案比选): per tier the towns in every "
+                       "/ some / one run, entering and leaving, counts per 市(州), rank agreement, why "
+                       "each town moved; writes compare.html, compare.docx and the tables")
+    m.add_argument("runs", nargs="+", metavar="RUN_DIR",
+                   help="run folders (<output>/<run_name>/; a what-if saved scenario is one), the "
+                   "first being the reference")
+    m.add_argument("--names", help="comma-separated names of the runs in the same order, e.g. "
+                   "方案一,方案二 (default: the folder names)")
+    m.add_argument("--output", required=True, help="folder for the comparison's files")
+    m.add_argument("--quiet", action="store_true", help="no summary")
     k = sub.add_parser("cache", help="show or clean the cache folder (converted boundaries, "
                        "map outlines, pinyin; $SPATIAL_TOWNS_CACHE)")
     k.add_argument("--prune", type=float, metavar="DAYS",
@@ -262,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             _validate(args)
         elif args.command == "cache":
             _cache_command(args)
+        elif args.command == "compare":
+            _compare(args)
         elif args.command == "survey":
             _survey(args)
         elif args.command == "weights":
@@ -276,6 +291,35 @@ def main(argv: list[str] | None = None) -> int:
               "with the command and re-run with --debug for the traceback", file=sys.stderr)
         return 1
     return 0
+
+
+def _compare(args) -> None:
+    names = [n.strip() for n in args.names.split(",")] if args.names else None
+    with warnings.catch_warnings(record=True):  # printed below, as one line each
+        warnings.simplefilter("always")
+        cmp = comparison.compare(args.runs, names=names, output_dir=args.output)
+    for w in cmp.warnings:
+        print(f"spatial-towns: warning: {w}", file=sys.stderr)
+    if args.quiet:
+        return
+    print(cmp.summary().to_string(float_format=lambda v: f"{v:.3f}"))
+    labels = {"": "-", **cmp.tier_labels}
+    for alt in cmp.names[1:]:
+        print(f"\n{alt} against {cmp.names[0]}:")
+        for t in cmp.tier_names:
+            for move in ("entering", "leaving"):
+                m = cmp.moves[(cmp.moves["alternative"] == alt) & (cmp.moves["tier"] == t)
+                              & (cmp.moves["move"] == move)]
+                print(f"  {labels[t]} {move} ({len(m)}): "
+                      + ", ".join(f"{r.name} {r.code}" for r in m.itertuples()))
+    ra = cmp.rank_agreement
+    for r in ra.itertuples():
+        print(f"rank agreement {r.first} / {r.second} over {r.towns} towns: Kendall tau "
+              f"{r.kendall_tau:.3f}, Spearman rho {r.spearman_rho:.3f}")
+    print(f"{len(cmp.changes)} tier change(s), each with its reason in compare_changes.csv")
+    print(f"\nwrote {len(cmp.files)} files to {args.output}:")
+    for name in cmp.files:
+        print(f"  {name}")
 
 
 def _cache_command(args) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import warnings
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from scipy import stats
@@ -164,7 +165,8 @@ def test_names_must_fit(default_run, cumulative):
 
 def test_three_alternatives(default_run, cumulative, rail):
     cmp = compare([default_run, cumulative, rail])
-    assert cmp.names == ["jilin-default", "cumulative", "rail"]
+    # named after the folder a run was written to, else its run name
+    assert cmp.names == [default_run.output_dir.name, "cumulative", "rail"]
     votes = cmp.town_table()[[f"n_{t}" for t in cmp.tier_names]]
     assert (votes.sum(axis=1) <= 3).all()
     m = cmp.membership
@@ -202,3 +204,27 @@ def test_writes_tables_page_and_document(by_rules, tmp_path):
     by_rules.write(again)
     assert (again / "compare.docx").read_bytes() == files["compare.docx"].read_bytes()
     assert (again / "compare.html").read_bytes() == files["compare.html"].read_bytes()
+
+
+def test_cli(default_run, tmp_path, capsys):
+    from spatial_towns import cli
+
+    folder = default_run.output_dir
+    assert cli.main(["compare", str(folder), str(folder), "--names", "甲,乙",
+                     "--output", str(tmp_path / "same")]) == 0
+    out = capsys.readouterr().out
+    assert "0 tier change(s)" in out and "Kendall tau 1.000" in out
+    assert (tmp_path / "same" / "compare.html").is_file()
+    # a run folder with five towns fewer: exit code 3, the message names them
+    fewer = tmp_path / "fewer"
+    fewer.mkdir()
+    (fewer / "config_used.json").write_bytes((folder / "config_used.json").read_bytes())
+    towns = gpd.read_file(folder / "towns.gpkg", layer="towns")
+    towns.iloc[5:].to_file(fewer / "towns.gpkg", layer="towns")
+    gpd.read_file(folder / "towns.gpkg", layer="counties").to_file(fewer / "towns.gpkg",
+                                                                   layer="counties")
+    assert cli.main(["compare", str(folder), str(fewer), "--output", str(tmp_path / "x")]) == 3
+    err = capsys.readouterr().err
+    assert "different town sets" in err and towns.iloc[0]["code"] in err
+    assert cli.main(["compare", str(folder), "--output", str(tmp_path / "y")]) == 2
+    assert "at least two runs" in capsys.readouterr().err

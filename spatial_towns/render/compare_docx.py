@@ -150,14 +150,17 @@ def _changes(doc: Document, cmp: Comparison) -> None:
 
     header = ["序号", "方案", "市(州)", "镇（县）", "等级", "得分", "名次"]
     widths, align = [1.3, 2.0, 2.2, 3.4, 2.6, 2.3, 1.6], "clllccr"
-    drivers = bool(ch["drivers"].astype(bool).any())  # none when only the rules differ
-    if drivers:
-        header, widths, align = header + ["主要指标变化"], widths + [5.6], align + "l"
-    header, widths, align = header + ["该方案中的理由"], widths + [WIDTH_CM - sum(widths)], align + "l"
+    # With scores unchanged (only the rules differ) no criterion moved a town: the two
+    # reasons say which rule placed it where, side by side.
+    drivers = bool(ch["drivers"].astype(bool).any())
+    rest = WIDTH_CM - sum(widths)
+    extra = (["主要指标变化", "该方案中的理由"] if drivers
+             else ["参照方案中的理由", "该方案中的理由"])
+    header, widths, align = header + extra, widths + [rest * 0.55, rest * 0.45], align + "ll"
     rows = [[k + 1, r.alternative, r.prefecture_name, f"{r.name}（{r.county_name}）",
              f"{labels[r.tier_first]}→{labels[r.tier_here]}",
              pair(r.score_first, r.score_here, "{:.2f}"), pair(r.rank_first, r.rank_here, "{:.0f}"),
-             *([r.drivers or "—"] if drivers else []), r.reason_here]
+             (r.drivers or "—") if drivers else r.reason_first, r.reason_here]
             for k, r in enumerate(ch.itertuples())]
     docx_base.table(doc, header, rows, widths_cm=widths, align=align)
 
