@@ -64,6 +64,7 @@ def test_notes_sheet_summarises_the_configuration(book):
 
 def test_same_run_same_bytes(book):
     res, data, wb = book
+    assert res.files["candidates.xlsx"].read_bytes() == data  # written by the run
     assert candidates_xlsx.to_bytes(res) == data
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert {i.date_time for i in z.infolist()} == {_package.ZIP_EPOCH}

@@ -114,8 +114,9 @@ def test_outputs_parquet_candidates_and_offline_map(serial_run):
     for code in SMALL:  # drill-down targets exist
         assert f"provinces/{code}/map.html" in page
         assert (serial_run.output_dir / "provinces" / code / "candidates.csv").exists()
-        # no print figures per province by default ([national] province_figures)
+        # no print figures or documents per province by default ([national] province_figures)
         assert not list((serial_run.output_dir / "provinces" / code).glob("*.p[nd][gf]"))
+        assert not list((serial_run.output_dir / "provinces" / code).glob("*.[dx][ol][cs]x"))
 
 
 def test_province_figures_on_request(tmp_path):
@@ -124,7 +125,8 @@ def test_province_figures_on_request(tmp_path):
     national.run(config.from_dict(raw), provinces=["640000"], national=NATIONAL,
                  output_dir=tmp_path, serial=True, progress=False)
     folder = tmp_path / "national" / "provinces" / "640000"
-    assert {"map_tiers.png", "map_tiers.pdf", "criteria.png"} <= {p.name for p in folder.iterdir()}
+    assert {"map_tiers.png", "map_tiers.pdf", "criteria.png", "report.docx",
+            "candidates.xlsx"} <= {p.name for p in folder.iterdir()}
     raw["national"] = {"province_figures": "yes"}
     with pytest.raises(errors.ConfigError, match="province_figures"):
         national.run(config.from_dict(raw), provinces=["640000"], national=NATIONAL,

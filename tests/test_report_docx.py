@@ -111,6 +111,12 @@ def test_limitations_name_every_missing_layer_and_proxy(report):
     assert any("镇区城镇单元数" in i and "代替" in i for i in items)
 
 
+def test_the_run_writes_it(report):
+    res, data, _ = report
+    assert res.files["report.docx"] == res.output_dir / "report.docx"
+    assert res.files["report.docx"].read_bytes() == data
+
+
 def test_same_run_same_bytes_and_no_map(report, default_run):
     res, data, _ = report
     assert report_docx.to_bytes(res, map_png=res.output_dir / "map_tiers.png") == data

@@ -462,7 +462,8 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
                                               f"relaxed: {ladder[k + 1][0]}")
         if out_dir is not None:
             runfolder.write_outputs(res, Path(out_dir) / "provinces" / code,
-                                    figures=_national_settings(raw)["province_figures"])
+                                    figures=_national_settings(raw)["province_figures"],
+                                    documents=_national_settings(raw)["province_figures"])
         timing["province_s"] = time.perf_counter() - t0
         return {"code": code, "name": name, "result": res, "timing": timing}
     except errors.SpatialTownsError as exc:

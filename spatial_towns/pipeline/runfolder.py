@@ -18,7 +18,7 @@ from .. import errors
 from ..data import coords as _coords
 from ..data import facts as facts_mod
 from ..data import io
-from ..render import maps, report
+from ..render import candidates_xlsx, maps, report, report_docx
 from ..render import printmap as plot
 from ..typology import devtypes as types_mod
 from ..util import forked as _forked
@@ -58,9 +58,12 @@ INTEGER_COLUMNS = ("rank", "rank_lo", "rank_hi", "rank_lo_panel", "rank_hi_panel
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
-                  concurrent: bool | None = None, figures: bool = True) -> dict:
+                  concurrent: bool | None = None, figures: bool = True,
+                  documents: bool = True) -> dict:
     """Write candidates.csv, towns.gpkg, map.html, map_tiers.png/.pdf, criteria.png,
-    report.md and config_used.json (the three print figures only when ``figures``).
+    report.md and config_used.json (the three print figures only when ``figures``), and the
+    documents report.docx and candidates.xlsx (only when ``documents``; report.docx embeds
+    the print map when it is drawn).
 
     With ``concurrent`` (default: on Linux with more than one CPU, see :mod:`._forked`) the
     two print figures are drawn in forked child processes while this one writes the rest;
@@ -73,6 +76,8 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
         outlines = plot.prepare_outlines(res)
         prints = [_forked.Forked(plot.write, res, out_dir, (figure,), outlines, fork=concurrent)
                   for figure in plot.FIGURES]
+    # The Excel list takes about as long as the HTML map: in a child too.
+    xlsx = _forked.Forked(candidates_xlsx.write, res, out_dir, fork=concurrent) if documents else None
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
                                    if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]
@@ -118,6 +123,9 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     files["config_used.json"] = io.write_text(
         out_dir / "config_used.json",
         json.dumps(res.cfg.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+    if xlsx is not None:
+        files.update(report_docx.write(res, out_dir, map_png=files.get("map_tiers.png")))
+        files.update(xlsx.result())
     res.output_dir = out_dir
     res.files = files
     return files

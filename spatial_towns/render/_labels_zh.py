@@ -62,12 +62,12 @@ INPUTS = {
 #: Plain-words notes on scored columns that stand in for what the plan asks (proxies).
 PROXIES = {
     "urban_units": "“人口相对集聚”没有镇级人口统计，以镇区城镇单元数（城乡划分代码1xx的村级单位个数）代替镇区规模",
-    "county_density_km2": "县域人口密度是全县的背景值，同一县内各镇相同，不反映镇本身的人口",
+    "county_density_km2": "是全县的背景值，同一县内各镇相同，不反映镇本身的人口",
     "villages": "“区域带动作用”以所辖村数（城乡划分代码220）代替服务乡村的范围",
     "devzone_km": "“产业比较兴旺”没有镇级产值、企业数据，以到国家级/省级开发区的距离代替（开发区坐标为近似位置）",
     "scenic5a_km": "“资源禀赋”仅以到5A级景区的距离代替，未含4A及以下景区",
-    "in_metro": "都市圈范围按县级单位计，部分纳入的县按比例计分",
-    "border_area": "边境地区按所在县是否与国界相接判断，同一县内各镇相同",
+    "in_metro": "按县级单位计，部分纳入都市圈的县按比例计分",
+    "border_area": "按所在县是否与国界相接判断，同一县内各镇相同",
 }
 
 WEIGHTING = {"expert": "专家权重（配置文件给定，归一化）", "ahp": "层次分析法（AHP）",

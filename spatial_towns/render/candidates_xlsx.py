@@ -14,6 +14,7 @@ import math
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from ..data import io as data_io
 from . import _labels_zh, _package, _reasons_zh
+
+FILE = "candidates.xlsx"
 
 #: Created/modified date of the workbook: fixed, so the same run gives the same bytes.
 FIXED_DATE = dt.datetime(2022, 1, 1)
@@ -215,3 +219,8 @@ def to_bytes(res) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(build(res), archive).write_data()
     return _package.normalised(buf.getvalue())
+
+
+def write(res, out_dir) -> dict:
+    """Write ``candidates.xlsx`` into ``out_dir`` (atomically); ``{"candidates.xlsx": path}``."""
+    return {FILE: data_io.write_bytes(Path(out_dir) / FILE, to_bytes(res))}

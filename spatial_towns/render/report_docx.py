@@ -18,7 +18,10 @@ from pathlib import Path
 import pandas as pd
 from docx.document import Document
 
+from ..data import io
 from . import _labels_zh, _reasons_zh, docx_base
+
+FILE = "report.docx"
 
 #: The plan whose selection rules the package implements, and its selection step verbatim
 #: (《关于开展示范镇建设助推乡村振兴的实施方案》, 实施步骤 一、确定示范镇; as printed in the
@@ -78,6 +81,11 @@ def build(res, *, map_png: str | Path | None = None) -> Document:
 def to_bytes(res, *, map_png: str | Path | None = None) -> bytes:
     """:func:`build` as .docx bytes (the same bytes for the same run)."""
     return docx_base.to_bytes(build(res, map_png=map_png))
+
+
+def write(res, out_dir: str | Path, *, map_png: str | Path | None = None) -> dict[str, Path]:
+    """Write ``report.docx`` into ``out_dir`` (atomically); ``{"report.docx": path}``."""
+    return {FILE: io.write_bytes(Path(out_dir) / FILE, to_bytes(res, map_png=map_png))}
 
 
 # -- sections ------------------------------------------------------------------------------
@@ -213,7 +221,7 @@ def _name_lists(doc: Document, res) -> None:
     for k, t in enumerate(res.cfg.tiers):
         rows = name_rows(res, t.name)
         doc.add_heading(f"（{numerals[k]}）{t.label}示范镇（{len(rows)}个）", level=2)
-        docx_base.table(doc, NAME_COLUMNS, rows, widths_cm=_NAME_WIDTHS, align="cllllccl",
+        docx_base.table(doc, NAME_COLUMNS, rows, widths_cm=_NAME_WIDTHS, align="clllrccl",
                         formats=[None, None, None, None, "{:.2f}", None, None, None])
 
 
