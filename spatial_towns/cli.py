@@ -3,7 +3,7 @@
 ``compare`` (方案比选 of run folders).
 
 Exit codes: 0 success; 1 other spatial_towns error; 2 bad configuration; 3 bad input data
-(incl. CRS); 4 quotas cannot be met; 5 outputs cannot be written.
+(incl. CRS); 4 quotas cannot be met; 5 outputs cannot be written; 6 warnings under --strict.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--run-name", help="name of the run folder (default from config)")
     r.add_argument("--tiles", help="optional online tile layer for the map, e.g. OpenStreetMap")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    r.add_argument("--strict", action="store_true",
+                   help="every warning of the run is an error (exit code 6; for schedulers)")
     f = sub.add_parser("fetch-roads", help="download the drive network from OpenStreetMap "
                        "(online) as GraphML for --roads")
     f.add_argument("--province", default="220000",
@@ -213,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run" and (args.scope == "national" or args.provinces):
+            if args.strict:
+                raise errors.ConfigError("--strict is not available for national runs yet "
+                                         "(--scope national / --provinces)")
             return _run_national(args)
         if args.command == "run":
             overrides: dict = {"run_name": args.run_name} if args.run_name else {}
@@ -234,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 facts=list(args.facts), nominations=list(args.nominations),
             )
             res = pipeline.run(cfg, inputs, output_dir=args.output, progress=not args.quiet,
-                               tiles=args.tiles)
+                               tiles=args.tiles, strict=args.strict)
             _facts_messages(res)
             if not args.quiet:
                 print(res.tier_counts().to_string())

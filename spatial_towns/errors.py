@@ -38,6 +38,13 @@ class QuotaError(SpatialTownsError):
     exit_code = 4
 
 
+class StrictError(SpatialTownsError):
+    """A run under ``--strict`` (``strict=True``) gave warnings: each is an error there, so
+    that a scheduler never takes a warned-about selection silently."""
+
+    exit_code = 6
+
+
 class OutputError(SpatialTownsError):
     """Outputs cannot be written (e.g. the folder is not writable)."""
 

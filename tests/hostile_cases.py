@@ -88,6 +88,64 @@ def _xlsx(d: Path, sheets: dict[str, list[list]], name="facts.xlsx") -> str:
     return str(p)
 
 
+def _merged_sheet_run(d: Path, units: str, make, strict: bool = False) -> list[str]:
+    """The 镇 of 长春市 in one merged prefecture sheet (title row, header ``产值(<units>)``), with
+    SYNTHETIC values ``make(rng, county_codes)`` (seeded), scored by a table criterion in
+    ``units``; ``--strict`` when asked."""
+    import openpyxl
+
+    from spatial_towns.data import datasets
+
+    t = datasets.towns_table()
+    t = t[t["code"].str.startswith("2201") & t["name"].str.endswith("镇") & t["lon"].notna()]
+    t = t.sort_values("code").reset_index(drop=True)
+    towns = d / "towns.csv"
+    t.to_csv(towns, index=False, encoding="utf-8")
+    values = make(np.random.default_rng(11), t["county_code"].to_numpy())
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    ws.append(["长春市候选示范镇基本情况 (SYNTHETIC)"])
+    ws.append(["乡镇代码", "乡镇名称", f"产值({units})"])
+    for code, name, v in zip(t["code"], t["name"], values, strict=True):
+        ws.append([code + "000", name, float(v)])
+    wb.save(d / "长春市.xlsx")
+    cfg = d / "merged.toml"
+    cfg.write_text('[[criteria]]\ncolumn = "time_prefecture_min"\ndirection = "cost"\n'
+                   'weight = 0.5\n\n[[criteria]]\ncolumn = "industry_output"\nlabel = "产值"\n'
+                   f'source = "table"\nunits = "{units}"\ndirection = "benefit"\nweight = 0.5\n'
+                   'missing = "zero"\n\n' + SMALL_TIERS, encoding="utf-8")
+    return (["--towns", str(towns), "--towns-frame", "GCJ-02", "--config", str(cfg), "--facts",
+             str(d / "长春市.xlsx")] + (["--strict"] if strict else []))
+
+
+def _output(rng, county, factor=1.0, where="220122"):
+    """SYNTHETIC town output (万元, log-normal like real output); ``factor`` on one county."""
+    v = np.round(np.exp(rng.normal(8.0, 1.0, len(county))), 1)
+    return np.where(county == where, v * factor, v)
+
+
+def _block(rng, county):
+    """Output with 10 consecutive rows in 元: the last 5 of 农安县 and the first 5 of 榆树市."""
+    v = _output(rng, county)
+    first = int(np.flatnonzero(county == "220182")[0])
+    v[first - 5:first + 5] *= 1e4
+    return v
+
+
+def _percent(rng, county):
+    """A percentage column, one county (九台区, 220113) in 0-1 fractions."""
+    v = np.round(rng.uniform(20, 90, len(county)), 1)
+    return np.where(county == "220113", v / 100, v)
+
+
+def _persons(rng, county):
+    """Residents (人), one town given as -1 (a missing-value code)."""
+    v = rng.integers(5_000, 60_000, len(county)).astype(float)
+    v[3] = -1
+    return v
+
+
 def _empty_graph(d: Path) -> str:
     p = d / "roads.graphml"
     G = nx.MultiDiGraph(crs="epsg:4326")
@@ -169,6 +227,26 @@ CASES = [
      3, "no sheet has a header row with a town code or name column"),
     ("facts: an old .xls workbook",
      lambda d: _facts_run(d, [_csv(d, "x", name="facts.xls")]), 3, "save it as .xlsx"),
+    # --strict (#25): every warning of the run is an error, exit 6, nothing written.
+    ("--strict: one county in 元 inside a merged sheet",
+     lambda d: _merged_sheet_run(d, "万元", lambda r, c: _output(r, c, 1e4), strict=True), 6,
+     "--strict: 1 warning(s), each an error under --strict: 长春市.xlsx, sheet 汇总, county 农安县, "
+     "column industry_output: 11 rows"),
+    ("--strict: a percentage county in 0-1 fractions",
+     lambda d: _merged_sheet_run(d, "%", _percent, strict=True), 6,
+     "county 九台区, column industry_output: 4 rows"),
+    ("--strict: a negative count",
+     lambda d: _merged_sheet_run(d, "人", _persons, strict=True), 6,
+     "negative (-1) but 人 cannot be negative"),
+    ("--strict: sheets in 元 and 万元",
+     lambda d: _facts_run(d, [_xlsx(d, {"双阳区": [["镇", "产值"], ["双阳镇", 1200000]],
+                                        "公主岭市": [["镇", "产值"], ["范家屯镇", 150]]})])
+     + ["--strict"], 6, "--strict: 1 warning(s)"),
+    ("--strict: a header in units the criterion does not use",
+     lambda d: _facts_run(d, [_csv(d, "name,产值(美元)\n双阳镇,100\n", name="f.csv")])
+     + ["--strict"], 6, "the header says 美元 but criterion industry_output is in 万元"),
+    ("--strict on a national run",
+     lambda d: ["--scope", "national", "--strict"], 2, "--strict is not available for national runs"),
     ("facts: a .xlsx that is not a workbook",
      lambda d: _facts_run(d, [_csv(d, "code,name\n", name="facts.xlsx")]), 3,
      "not a readable XLSX (not a zip archive)"),
@@ -198,6 +276,21 @@ FACTS_WARNINGS = [
     ("facts: a header in units the criterion does not use",
      lambda d: _facts_run(d, [_csv(d, "name,产值(美元)\n双阳镇,100\n", name="f.csv")]),
      "the header says 美元 but criterion industry_output is in 万元"),
+    ("facts: one county in 元 inside a merged sheet (#25)",
+     lambda d: _merged_sheet_run(d, "万元", lambda r, c: _output(r, c, 1e4)),
+     "WARNING 长春市.xlsx, sheet 汇总, county 农安县, column industry_output: 11 rows"),
+    ("facts: one county in 亿元 inside a merged sheet",
+     lambda d: _merged_sheet_run(d, "万元", lambda r, c: _output(r, c, 1e-4)),
+     "suspected unit: 亿元 (not 万元)"),
+    ("facts: a block of rows in 元 across two counties",
+     lambda d: _merged_sheet_run(d, "万元", _block),
+     "county 农安县, 榆树市, column industry_output: 10 rows"),
+    ("facts: a percentage column mixing 0-1 and 0-100",
+     lambda d: _merged_sheet_run(d, "%", _percent),
+     "suspected unit: 0-1 fractions (the others are 0-100 %: × 100)"),
+    ("facts: a negative count",
+     lambda d: _merged_sheet_run(d, "人", _persons),
+     "negative (-1) but 人 cannot be negative"),
     ("facts: a row that matches no town",
      lambda d: _facts_run(d, [_csv(d, "name,产值\n双阳镇,100\n不存在镇,5\n", name="f.csv")]),
      "f.csv, row 3: unmatched (no town named 不存在镇)"),

@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "facts": ".facts",
     "io": ".io",
     "matching": ".matching",
+    "plausibility": ".plausibility",
     "template": ".template",
     "FactsTable": ".facts:FactsTable",
     "FactsUsed": ".facts:FactsUsed",

@@ -42,7 +42,7 @@ import pandas as pd
 
 from .. import config as config_mod
 from .. import errors
-from . import datasets, io, matching
+from . import datasets, io, matching, plausibility
 
 EMBEDDED = "jilin_town_facts.csv"
 OTHER_PROVINCE = "other province"
@@ -391,6 +391,8 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
     files += [(Path(p), False) for p in nominations or []]
     county_names = _county_names(towns, reference)
     names = dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
+    county_of = dict(zip(towns["code"].astype(str), towns["county_name"].astype(str),
+                         strict=True)) if "county_name" in towns else {}
     notes: list[str] = []
     per_file: list[tuple[Path, bool, pd.DataFrame, dict[str, Sheet], dict[str, dict]]] = []
     file_info = []
@@ -460,6 +462,7 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
                     if not ok:
                         problems.append(f"{sh.where(int(line), k)}: {raw!r} is not a number")
                     nums.append(v_ * scale)
+                notes += _plausibility(c, sh, k, sel, nums, county_of)
                 part = pd.DataFrame({"town": sel["town_code"].to_numpy(), "value": nums,
                                      "where": [sh.where(int(x)) for x in sel["row"]],
                                      "file": path.name, "sheet": sheet_name,
@@ -501,8 +504,30 @@ def _unit_factor(c: config_mod.Criterion, header_unit: str, where: str) -> tuple
     if a and b and a[0] == b[0]:
         f = a[1] / b[1]
         return f, (f"{where}: in {hu}, converted to {cu} (× {f:g}) for criterion {c.column}")
-    return 1.0, (f"{where}: the header says {hu} but criterion {c.column} is in {cu}; values "
-                 "used as given — check the units")
+    return 1.0, (f"WARNING {where}: the header says {hu} but criterion {c.column} is in {cu}; "
+                 "values used as given — check the units")
+
+
+def _plausibility(c: config_mod.Criterion, sh: Sheet, k: int, sel: pd.DataFrame,
+                  nums: list[float], county_of: dict[str, str]) -> list[str]:
+    """Warnings on implausible values inside this sheet's column (see :mod:`.plausibility`):
+    a county or block of rows in other units, a 0-1/0-100 mix, negative counts. Only rows
+    matched to a town count (their values are the ones scored); the county is the town's."""
+    matched = (sel["match_status"] == matching.MATCHED).to_numpy()
+    if not matched.any():
+        return []
+    rows = sel["row"].to_numpy()[matched].astype(int)
+    values = pd.Series(np.asarray(nums, dtype=float)[matched], index=rows)
+    county = pd.Series([county_of.get(str(t), "") or "" for t in sel["town_code"][matched]],
+                       index=rows)
+    units = c.units.strip() or sh.units.get(k, "").strip()
+    ladder = {}
+    if units in UNIT_SCALES:
+        dim, base = UNIT_SCALES[units]
+        ladder = {u: f / base for u, (d, f) in UNIT_SCALES.items() if d == dim and u != units}
+    found = plausibility.check_column(values, county, file=sh.path.name, sheet=sh.sheet,
+                                      column=c.column, units=units, unit_ladder=ladder)
+    return [str(f) for f in found]
 
 
 def _median_check(col: str, part: pd.DataFrame) -> list[str]:
@@ -719,6 +744,14 @@ def messages(used: FactsUsed | None) -> list[str]:
         where = r.file + (f", sheet {r.sheet}" if _s(r.sheet) else "")
         out.append(f"{where}, row {r.row}: {r.match_status} ({r.match_reason})")
     return out
+
+
+def warning_messages(used: FactsUsed | None) -> list[str]:
+    """The facts tables' warnings (units mixed between or inside sheets, implausible values):
+    the notes that ``--strict`` turns into an error."""
+    if used is None or used.table is None:
+        return []
+    return [n for n in used.table.notes if n.startswith("WARNING")]
 
 
 def report_section(used: FactsUsed | None) -> str:

@@ -22,6 +22,7 @@ import pyproj
 from tqdm.auto import tqdm
 
 from .. import config as config_mod
+from .. import errors
 from ..criteria import indicators as criteria
 from ..data import coords as _coords
 from ..data import facts as facts_mod
@@ -37,7 +38,7 @@ from .records import Inputs, RunResult, RunState, Scored
 
 def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         output_dir: str | Path | None = "outputs", progress: bool = True,
-        tiles: str | None = None) -> RunResult:
+        tiles: str | None = None, strict: bool = False) -> RunResult:
     """Run the whole pipeline and (unless ``output_dir`` is None) write its outputs.
 
     Parameters
@@ -52,15 +53,19 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         Show a progress bar (works in terminals and Jupyter).
     tiles
         Optional tile layer for the HTML map (off by default; needs internet).
+    strict
+        Every warning is an error (:class:`~spatial_towns.errors.StrictError`, exit code 6):
+        the run stops before it writes anything.
     """
     # What exists before the run (modules, the caller's data) holds no garbage of the run:
     # left out of the collector's full passes meanwhile (see _forked.frozen).
     with _forked.frozen():
-        return _run(cfg or config_mod.load(), inputs or Inputs(), output_dir, progress, tiles)
+        return _run(cfg or config_mod.load(), inputs or Inputs(), output_dir, progress, tiles,
+                    strict)
 
 
 def _run(cfg: config_mod.Config, inputs: Inputs, output_dir: str | Path | None,
-         progress: bool, tiles: str | None) -> RunResult:
+         progress: bool, tiles: str | None, strict: bool = False) -> RunResult:
     """:func:`run` with its defaults resolved: the five steps, each ticking the progress bar."""
     bar = tqdm(total=len(STEPS), desc="spatial_towns", disable=not progress, leave=False)
 
@@ -74,6 +79,8 @@ def _run(cfg: config_mod.Config, inputs: Inputs, output_dir: str | Path | None,
     got = ingest.prepare(inputs, cfg)
     step("ingest")
     towns, table, methods, facts_used = _criteria(got, inputs, cfg)
+    if strict:
+        _refuse_warnings(facts_mod.warning_messages(facts_used))
     step("criteria")
     res = assemble(towns, table, methods, got.layers.counties, cfg, got.crs, got.layers.provenance,
                    step, thematic=got.thematic, roads=got.layers.roads, inputs=inputs,
@@ -86,6 +93,16 @@ def _run(cfg: config_mod.Config, inputs: Inputs, output_dir: str | Path | None,
 
 #: The run's steps, in order (the progress bar's labels).
 STEPS = ("ingest", "criteria", "score", "select", "report")
+
+
+def _refuse_warnings(warned: list[str]) -> None:
+    """Under ``strict``: the run's warnings as one :class:`~spatial_towns.errors.StrictError`."""
+    if warned:
+        raise errors.StrictError(
+            f"--strict: {len(warned)} warning(s), each an error under --strict: "
+            + "; ".join(w.removeprefix("WARNING ") for w in warned[:10])
+            + (" ..." if len(warned) > 10 else "")
+            + ". Fix the inputs, or run without --strict to write the outputs with the warnings")
 
 
 def _criteria(got: ingest.Ingested, inputs: Inputs, cfg: config_mod.Config
