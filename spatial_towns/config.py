@@ -1,36 +1,221 @@
-"""One validated configuration object for a run.
+"""One declared configuration schema, validated by pydantic, and the run's Config object.
 
-The defaults live in ``default_config.toml`` next to this module; a user file overrides any
-top-level key or table (lists such as ``criteria`` and ``tiers`` are replaced whole).
+Every table and key of the TOML configuration is declared once, below, as a field of a frozen
+dataclass: its type, its range and - where a key may be left out - its default. The planning
+values themselves (weights, quotas, thresholds, each argued from the plan) live in
+``default_config.toml`` next to this module; a key that file sets has no second default here,
+so the two cannot drift apart (the three exceptions, ``[weighting] method``, ``[aggregation]
+method`` and a tier's ``minimums``, are defaults of objects the code also builds itself; a test
+checks that the file and the schema agree on them).
+
+Layers: the defaults, then a user file (``--config``), then ``overrides`` (from the CLI); tables
+merge key by key, other lists are replaced whole, and ``[[criteria]]`` entries are matched by
+``column`` (see :func:`overlay`). The merged dict is validated once: an unknown key anywhere is
+an error with a suggestion (``unknown key 'isochrone_mins' in [access]; did you mean
+'isochrone_min'?``), as is a wrong type or an out-of-range value, always naming the file and the
+table. ``config_used.json`` and a what-if scenario are written from the validated objects by
+:meth:`Config.to_dict`, never by editing the input dict.
+
+Why pydantic (v2) rather than msgspec or cattrs: the rest of the package reads the config as
+attributes of frozen dataclasses (``cfg.focus.periphery_min``, ``dataclasses.replace(tier,
+count=...)``, positional ``Tier("provincial", "省级", 3.0, count=30)`` in tests).
+``pydantic.dataclasses`` keeps exactly that API while validating nested tables, lists and
+dicts in one pass, reports *every* error with its location (``('criteria', 3, 'weight')``),
+which is what a message naming the key path needs, and takes range constraints and
+cross-field checks (a tier needs ``count`` or ``min_count``; an AHP matrix is reciprocal)
+beside the field they concern. msgspec is faster but validates only plain ``msgspec.Struct``
+types (no stdlib dataclass API, no positional construction of validated objects, weaker
+cross-field hooks); cattrs structures attrs/dataclasses but has no range constraints, and its
+errors (ExceptionGroups of ClassValidationError) need more work to turn into key paths.
+Speed does not matter here (a config is validated a few times a run); pydantic is widely used
+and maintained, already a dependency of the environment, and its strict mode stops TOML's
+``"3"`` or ``true`` from passing as a number.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import difflib
 import math
+import re
 import tomllib
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
 
 from . import errors
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 
-_DIRECTIONS = ("benefit", "cost")
+# ---------------------------------------------------------------------------------------------
+# value types: TOML is typed, so a number must be a number (strict: no "3", no true)
+
+Str = Annotated[str, Strict()]
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Float = Annotated[float, Strict(), AllowInfNan(False)]
+NonNeg = Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)]
+Positive = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
+Share = Annotated[float, Strict(), AllowInfNan(False), Field(ge=0, le=1)]
+Count = Annotated[int, Strict(), Field(ge=0)]
+Strs = tuple[Str, ...]
+Direction = Literal["benefit", "cost"]
+ProvinceCode = Annotated[str, Field(pattern=r"^\d{6}$")]
+
+
+def _one_or_list(value: Any) -> Any:
+    # `isochrone_min = 30` reads as `[30]`.
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+Minutes = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1e4)]
+MinuteList = Annotated[tuple[Minutes, ...], BeforeValidator(_one_or_list), Field(min_length=1)]
+
+
+def _fraction(value: Any) -> Any:
+    # TOML has no fractions; "1/3" reads like Saaty's scale.
+    if isinstance(value, str):
+        num, slash, den = value.partition("/")
+        try:
+            a, b = float(num), float(den) if slash else 1.0
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number or a fraction such as \"1/3\"") from None
+        if b == 0:
+            raise ValueError(f"{value!r} divides by zero")
+        return a / b
+    return value
+
+
+Judgement = Annotated[float, BeforeValidator(_fraction), Strict(), AllowInfNan(False)]
+
 TRANSFORMS = ("minmax", "sigmoid", "linear", "log", "rank")
 #: Where a criterion's values come from: computed from the layers, or a town facts table.
 SOURCES = ("geometry", "table")
 #: What a table criterion does for a town the facts tables give no value: exclude it (with
 #: that reason), impute its county's median, or count it as zero (imputed towns are flagged).
 MISSING_POLICIES = ("exclude", "county_median", "zero")
-WEIGHTING_METHODS = ("expert", "ahp", "entropy", "critic")
+WEIGHTING_METHODS = ("expert", "ahp", "entropy", "critic", "panel", "combined")
+#: Methods the weights code implements; "panel" and "combined" are declared (#26) but not yet.
+AVAILABLE_WEIGHTING_METHODS = ("expert", "ahp", "entropy", "critic")
 AGGREGATION_METHODS = ("wlc", "topsis", "owa")
+#: Values of ``Tier.minimums``: the literal reading, and "this tier or higher".
+MINIMUMS_LITERAL, MINIMUMS_CUMULATIVE = "this_tier", "this_tier_or_higher"
+ALLOCATIONS = ("none", "proportional")
+#: ``criteria_mode``: how a layer's ``[[criteria]]`` meet the criteria below it.
+CRITERIA_MODES = ("merge", "replace")
 # Saaty's scale runs from 1/9 to 9; 1 % slack lets a planner type 0.111 for 1/9.
 _SAATY_MIN, _SAATY_MAX, _RECIPROCAL_TOL = 1.0 / 9.0 * 0.99, 9.0 * 1.01, 0.01
+_TRANSFORM_PARAMS = {"sigmoid": ("midpoint", "spread"), "linear": ("lower", "upper"),
+                     "minmax": (), "log": (), "rank": ()}
+
+# Development types (发展类型) of the provincial plan, in rule precedence order: a town that
+# meets several rules gets the first; comprehensive service is the default.
+DEV_TYPES: dict[str, str] = {
+    "border_prosperity": "兴边富民型",
+    "metro_satellite": "都市卫星型",
+    "industry_led": "工业主导型",
+    "culture_tourism": "文化旅游型",
+    "commerce_logistics": "商贸流通型",
+    "comprehensive_service": "综合服务型",
+}
+_RULE_TYPES = tuple(k for k in DEV_TYPES if k != "comprehensive_service")
 
 
-@dataclass(frozen=True)
+def _one_of(values: tuple[str, ...]) -> Any:
+    """A check that a string is one of ``values`` (for names the code passes around as plain
+    strings; elsewhere the schema uses ``Literal``)."""
+    def check(v: str) -> str:
+        if v not in values:
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}",
+                {"expected": ", ".join(map(repr, values[:-1])) + f" or {values[-1]!r}"})
+        return v
+    return AfterValidator(check)
+
+
+DevType = Annotated[str, Strict(), _one_of(tuple(DEV_TYPES))]
+RuleType = Annotated[str, Strict(), _one_of(_RULE_TYPES)]
+AggregationMethod = Annotated[str, Strict(), _one_of(AGGREGATION_METHODS)]
+
+_SCHEMA = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------------
+# tables
+
+
+@dataclass(frozen=True, config=_SCHEMA)
+class _Table:
+    """A TOML table. A table read from TOML checks its keys (unknown ones with a suggestion)
+    and remembers which it was given, so that :meth:`Config.to_dict` writes back what the
+    files said; one built in code writes its required and non-default values."""
+
+    #: TOML key -> attribute, where they differ.
+    _RENAMES: ClassVar[dict[str, str]] = {}
+    #: Attributes that are not TOML keys.
+    _INTERNAL: ClassVar[frozenset[str]] = frozenset()
+    #: TOML keys folded into another attribute by ``_prepare`` (a criterion's transform).
+    _FOLDED: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def toml_keys(cls) -> list[str]:
+        """The keys this table accepts in a TOML file."""
+        back = {v: k for k, v in cls._RENAMES.items()}
+        return [back.get(f.name, f.name) for f in dataclasses.fields(cls)
+                if f.name not in cls._INTERNAL] + list(cls._FOLDED)
+
+    @classmethod
+    def _prepare(cls, data: dict) -> dict:
+        """TOML shape -> attribute shape (renames, folded keys, derived defaults)."""
+        return {cls._RENAMES.get(k, k): v for k, v in data.items()}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_toml(cls, data: Any, handler: Any) -> Any:
+        if not isinstance(data, dict):
+            return handler(data)
+        allowed = cls.toml_keys()
+        unknown = [k for k in data if k not in allowed]
+        if unknown:
+            near = [(k, next(iter(difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.7)),
+                             None)) for k in unknown]
+            raise PydanticCustomError("unknown_key", "unknown key {unknown}",
+                                      {"unknown": near, "allowed": ", ".join(allowed)})
+        out = handler(cls._prepare(data))
+        object.__setattr__(out, "_written", frozenset(data))
+        return out
+
+
+def _written(obj: Any) -> frozenset[str] | None:
+    return getattr(obj, "_written", None)
+
+
+def _derived(obj: Any, **changes: Any) -> Any:
+    """``dataclasses.replace`` for values the schema derives (not given): they are not
+    written back, only the keys the file gave (or, built in code, the non-default ones)."""
+    given = _written(obj)
+    if given is None:
+        given = frozenset(_table_dump(obj))
+    new = dataclasses.replace(obj, **changes)
+    object.__setattr__(new, "_written", given)
+    return new
+
+
+@dataclass(frozen=True, config=_SCHEMA)
 class Transform:
     """How a criterion's raw values become a 0-1 value (1 = best).
 
@@ -41,75 +226,152 @@ class Transform:
     among the eligible towns (ties share their mean rank).
     """
 
-    kind: str = "minmax"
-    midpoint: float | None = None
-    spread: float | None = None
-    lower: float | None = None
-    upper: float | None = None
+    kind: Literal["minmax", "sigmoid", "linear", "log", "rank"] = "minmax"
+    midpoint: Float | None = None
+    spread: Float | None = None
+    lower: Float | None = None
+    upper: Float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Transform:
+        needs = _TRANSFORM_PARAMS[self.kind]
+        for k in ("midpoint", "spread", "lower", "upper"):
+            if getattr(self, k) is not None and k not in needs:
+                owner = next(t for t, ks in _TRANSFORM_PARAMS.items() if k in ks)
+                raise ValueError(f"{k} only applies to transform = {owner!r} (this one is "
+                                 f"{self.kind!r})")
+        missing = [k for k in needs if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"transform = {self.kind!r} needs {', '.join(missing)}")
+        if self.kind == "sigmoid" and not self.spread > 0:  # type: ignore[operator]
+            raise ValueError(f"spread {self.spread} must be > 0 (column units per logistic unit)")
+        if self.kind == "linear" and not self.lower < self.upper:  # type: ignore[operator]
+            raise ValueError(f"lower {self.lower} must be below upper {self.upper}; the "
+                             "direction (benefit/cost) says which end is best")
+        return self
 
 
-@dataclass(frozen=True)
-class Criterion:
+@dataclass(frozen=True, config=_SCHEMA)
+class Criterion(_Table):
     """A scored criterion: a column of the criteria table, its direction and weight.
 
     ``exclude_below`` / ``exclude_above`` (config keys ``min`` / ``max``) are hard
     constraints in the column's units: a town outside them is excluded, with the reason.
-    A criterion with weight 0 only constrains.
+    A criterion with weight 0 only constrains. ``weight`` must be given with expert
+    weighting; with derived weights (AHP, entropy, ...) it only says scored (> 0) or
+    constraint-only (0).
     """
 
-    column: str
-    direction: str
-    weight: float
-    label: str = ""
-    fallback: str | None = None
-    transform: Transform = field(default_factory=Transform)
-    exclude_below: float | None = None
-    exclude_above: float | None = None
+    column: Str
+    direction: Direction
+    weight: NonNeg = 1.0
+    #: What reports print; a file that gives none gets the column name.
+    label: Str = ""
+    fallback: Str | None = None
+    transform: Transform = dataclasses.field(default_factory=Transform)
+    exclude_below: Float | None = None
+    exclude_above: Float | None = None
     #: ``geometry`` (computed by :mod:`.criteria`) or ``table`` (a column of the town facts
     #: tables, :mod:`.facts`); ``units`` of the column as the tables give it; ``missing``:
     #: the policy for towns without a value (table criteria must state it).
-    source: str = "geometry"
-    units: str = ""
-    missing: str = "exclude"
+    source: Literal["geometry", "table"] = "geometry"
+    units: Str = ""
+    missing: Literal["exclude", "county_median", "zero"] = "exclude"
     #: The plan criterion or focus area this criterion serves (e.g. "产业比较兴旺"); the
     #: report sums the weights per group.
-    group: str = ""
+    group: Str = ""
+
+    _RENAMES: ClassVar[dict[str, str]] = {"min": "exclude_below", "max": "exclude_above"}
+    _FOLDED: ClassVar[tuple[str, ...]] = ("midpoint", "spread", "lower", "upper")
+
+    @classmethod
+    def _prepare(cls, data: dict) -> dict:
+        d = super()._prepare(data)
+        params = {k: d.pop(k) for k in cls._FOLDED if k in d}
+        if "transform" in d or params:
+            d["transform"] = {"kind": d.pop("transform", "minmax"), **params}
+        if "label" not in d and isinstance(d.get("column"), str):
+            d["label"] = d["column"]
+        if d.get("source") == "table" and "missing" not in d:
+            raise PydanticCustomError(
+                "table_missing", "a source = 'table' criterion must say what to do for towns "
+                "the facts tables give no value: missing = one of {policies}",
+                {"policies": list(MISSING_POLICIES)})
+        if d.get("source", "geometry") == "geometry" and ({"units", "missing"} & set(d)):
+            raise PydanticCustomError(
+                "geometry_units", "units and missing apply to source = 'table' criteria only "
+                "(the units of computed columns are fixed, and their missing values exclude "
+                "the town)")
+        return d
+
+    @model_validator(mode="after")
+    def _check(self) -> Criterion:
+        lo, hi = self.exclude_below, self.exclude_above
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"hard constraint min {lo} > max {hi} would exclude every town")
+        if self.source == "table" and self.fallback is not None:
+            raise ValueError("a table criterion has no fallback column; use missing = "
+                             f"{MISSING_POLICIES} for towns without a value")
+        return self
 
 
-@dataclass(frozen=True)
-class Weighting:
+@dataclass(frozen=True, config=_SCHEMA)
+class Weighting(_Table):
     """How criterion weights are set: ``expert`` (the ``weight`` keys), ``ahp`` (principal
-    eigenvector of ``pairwise``, rows in the order of ``criteria``), or the objective
-    ``entropy`` / ``critic`` weights of the eligible towns' normalised criteria."""
+    eigenvector of ``pairwise``, rows in the order of ``criteria``), the objective
+    ``entropy`` / ``critic`` weights of the eligible towns' normalised criteria, ``panel``
+    (an expert panel's pairwise answers, files ``panel``, aggregated by
+    ``panel_aggregation``; experts with a consistency ratio above ``max_cr`` included or
+    excluded by ``inconsistent``) or ``combined`` (a ``subjective`` and an ``objective`` set,
+    combined by ``rule``: linear ``alpha * subjective + (1 - alpha) * objective`` or
+    multiplicative). "panel" and "combined" are declared for #26 and not available yet."""
 
-    method: str = "expert"
-    criteria: tuple[str, ...] = ()
-    pairwise: tuple[tuple[float, ...], ...] = ()
+    method: Literal["expert", "ahp", "entropy", "critic", "panel", "combined"] = "expert"
+    criteria: Strs = ()
+    pairwise: tuple[tuple[Judgement, ...], ...] = ()
+    #: Answer files (XLSX/CSV) of the panel's experts, relative to the config file.
+    panel: Strs = ()
+    panel_aggregation: Literal["aij", "aip"] = "aij"
+    inconsistent: Literal["include", "exclude"] = "include"
+    max_cr: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, le=1)] = 0.1
+    subjective: Literal["expert", "ahp", "panel"] = "expert"
+    objective: Literal["entropy", "critic"] = "entropy"
+    rule: Literal["linear", "multiplicative"] = "linear"
+    alpha: Share = 0.5
 
 
-@dataclass(frozen=True)
-class Aggregation:
+@dataclass(frozen=True, config=_SCHEMA)
+class Aggregation(_Table):
     """How normalised criteria and weights become the score: ``wlc`` (weighted linear
     combination), ``topsis`` or ``owa`` (with ``order_weights``, best value first)."""
 
-    method: str = "wlc"
-    order_weights: tuple[float, ...] = ()
+    method: AggregationMethod = "wlc"
+    order_weights: tuple[NonNeg, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> Aggregation:
+        if self.method == "owa" and not self.order_weights:
+            raise ValueError("method = 'owa' needs order_weights (one per scored criterion, "
+                             "for the best value first)")
+        if self.order_weights and sum(self.order_weights) <= 0:
+            raise ValueError("order_weights must have a positive sum")
+        return self
 
 
-@dataclass(frozen=True)
-class Sensitivity:
+@dataclass(frozen=True, config=_SCHEMA)
+class Sensitivity(_Table):
     """Robustness analysis: ``draws`` Monte Carlo weight draws from a Dirichlet centred on the
     weights used (``concentration``: larger = tighter), seeded; one-at-a-time relative weight
-    ``steps``. ``draws = 0`` turns it off."""
+    ``steps`` (> -1: a weight cannot shrink by 100 % or more). ``draws = 0`` turns it off."""
 
-    draws: int = 100
-    concentration: float = 50.0
-    seed: int = 20221231
-    steps: tuple[float, ...] = (-0.5, -0.2, 0.2, 0.5)
+    draws: Count
+    concentration: Positive
+    seed: Int
+    steps: tuple[Annotated[float, Strict(), AllowInfNan(False), Field(gt=-1)], ...]
 
 
-@dataclass(frozen=True)
-class Tier:
+@dataclass(frozen=True, config=_SCHEMA)
+class Tier(_Table):
     """A designation tier and its quotas.
 
     ``count`` is an exact size; otherwise the size is ``max(min_count, sum of per-unit
@@ -126,20 +388,40 @@ class Tier:
 
     Two selected towns of this tier are at least ``min_spacing_km`` apart (straight line,
     metric CRS; 0 = no rule). ``pinned`` town codes (already designated) are kept in this tier.
+    ``label`` (what reports print) defaults to ``name`` in a file.
     """
 
-    name: str
-    label: str
-    tier_weight: float
-    count: int | None = None
-    min_count: int = 0
-    per_prefecture_min: int = 0
-    per_county_min: int = 0
-    min_spacing_km: float = 0.0
-    pinned: tuple[str, ...] = ()
-    minimums: str = "this_tier"
-    per_prefecture_max: int | None = None
-    allocation: str = "none"
+    name: Str
+    label: Str
+    tier_weight: Positive
+    count: Count | None = None
+    min_count: Count = 0
+    per_prefecture_min: Count = 0
+    per_county_min: Count = 0
+    min_spacing_km: NonNeg = 0.0
+    pinned: Strs = ()
+    minimums: Literal["this_tier", "this_tier_or_higher"] = "this_tier"
+    per_prefecture_max: Count | None = None
+    allocation: Literal["none", "proportional"] = "none"
+
+    @classmethod
+    def _prepare(cls, data: dict) -> dict:
+        d = super()._prepare(data)
+        if "label" not in d and isinstance(d.get("name"), str):
+            d["label"] = d["name"]
+        return d
+
+    @model_validator(mode="after")
+    def _check(self) -> Tier:
+        if self.per_prefecture_max is not None and self.per_prefecture_max < max(
+                1, self.per_prefecture_min):
+            raise ValueError(f"per_prefecture_max = {self.per_prefecture_max} is below "
+                             f"per_prefecture_min = {self.per_prefecture_min} (or 1)")
+        if len(set(self.pinned)) != len(self.pinned):
+            raise ValueError("a town is pinned twice")
+        if self.count is None and self.min_count == 0:
+            raise ValueError("give either count (exact) or min_count")
+        return self
 
     @property
     def cumulative(self) -> bool:
@@ -147,26 +429,41 @@ class Tier:
         return self.minimums == MINIMUMS_CUMULATIVE
 
 
-#: Values of ``Tier.minimums``: the literal reading, and "this tier or higher".
-MINIMUMS_LITERAL, MINIMUMS_CUMULATIVE = "this_tier", "this_tier_or_higher"
-ALLOCATIONS = ("none", "proportional")
+@dataclass(frozen=True, config=_SCHEMA)
+class Eligibility(_Table):
+    """Which kinds of township-level unit may be designated (the others are listed with the
+    reason)."""
+
+    kinds: Annotated[Strs, Field(min_length=1)]
 
 
-@dataclass(frozen=True)
-class Focus:
-    metro_core: str
-    metro_counties: tuple[str, ...]
-    border_countries: tuple[str, ...]
-    border_county_km: float
-    key_assisted_counties: tuple[str, ...] = ()
-    key_node_towns: tuple[str, ...] = ()
-    periphery_min: float = 45.0
+@dataclass(frozen=True, config=_SCHEMA)
+class Focus(_Table):
+    """The plan's focus areas (metro area, city periphery, border, key counties and towns).
+    Codes are 6-digit county or town codes; distances km, times minutes."""
+
+    metro_core: Str
+    metro_counties: Strs
+    border_countries: Strs
+    border_county_km: NonNeg
+    key_assisted_counties: Strs
+    key_node_towns: Strs
+    periphery_min: Positive
     #: Counties only partly in the metro area; their towns get ``metro_partial_value``.
-    metro_partial_counties: tuple[str, ...] = ()
-    metro_partial_value: float = 0.5
+    metro_partial_counties: Strs
+    metro_partial_value: Share
     #: Chinese name of the core city as maps and reasons print it; ``""``: ``metro_core``.
     #: A national run sets it where ``metro_core`` is a placeholder such as 市辖区.
-    metro_name: str = ""
+    metro_name: Str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Focus:
+        both = set(self.metro_counties) & set(self.metro_partial_counties)
+        if both:
+            raise ValueError(f"metro_partial_counties repeats counties of metro_counties: "
+                             f"{sorted(both)}; a county is either wholly or partly in the "
+                             "metro area")
+        return self
 
     @property
     def metro_area(self) -> str:
@@ -179,43 +476,42 @@ class Focus:
         return self.metro_name or self.metro_core
 
 
-@dataclass(frozen=True)
-class Access:
-    circuity_factor: float
-    fallback_speed_kmh: float
-    station_types: tuple[str, ...]
-    population_radius_km: float
-    max_snap_km: float
-    isochrone_min: tuple[float, ...] = (30.0,)
-    gravity_beta_per_min: float = 0.05
-    gravity_limit_min: float = 60.0
+@dataclass(frozen=True, config=_SCHEMA)
+class Access(_Table):
+    """Travel-time and catchment parameters (speeds km/h, distances km, times minutes)."""
+
+    #: Road length / straight line; a road is never shorter than the straight line.
+    circuity_factor: Annotated[float, Strict(), AllowInfNan(False), Field(ge=1)]
+    fallback_speed_kmh: Positive
+    station_types: Strs
+    population_radius_km: Positive
+    max_snap_km: Positive
+    isochrone_min: MinuteList
+    gravity_beta_per_min: NonNeg
+    gravity_limit_min: Positive
     #: Without --roads, use the embedded OSM major-road skeleton (Jilin default run only).
-    embedded_roads: bool = True
+    embedded_roads: Bool
     #: Uniform speed on the skeleton's edges (km/h): it has no road class.
-    network_speed_kmh: float = 60.0
+    network_speed_kmh: Positive
     #: Speed of the leg between a place and its nearest skeleton node (straight line x
     #: circuity_factor), km/h.
-    access_speed_kmh: float = 30.0
+    access_speed_kmh: Positive
     #: Jilin default run: the embedded GPW population grid as a regional surface.
-    embedded_population_grid: bool = True
+    embedded_population_grid: Bool
     #: Travel-time thresholds (min) of the regional catchment on that grid.
-    region_isochrone_min: tuple[float, ...] = (60.0,)
+    region_isochrone_min: MinuteList
+
+    @model_validator(mode="after")
+    def _check(self) -> Access:
+        for key in ("isochrone_min", "region_isochrone_min"):
+            vals = getattr(self, key)
+            if len(set(vals)) != len(vals):
+                raise ValueError(f"{key} = {list(vals)}: need distinct minutes")
+        return self
 
 
-# Development types (发展类型) of the provincial plan, in rule precedence order: a town that
-# meets several rules gets the first; comprehensive service is the default.
-DEV_TYPES: dict[str, str] = {
-    "border_prosperity": "兴边富民型",
-    "metro_satellite": "都市卫星型",
-    "industry_led": "工业主导型",
-    "culture_tourism": "文化旅游型",
-    "commerce_logistics": "商贸流通型",
-    "comprehensive_service": "综合服务型",
-}
-
-
-@dataclass(frozen=True)
-class Types:
+@dataclass(frozen=True, config=_SCHEMA)
+class Types(_Table):
     """Thresholds of the rule-based development types and the type quotas per tier.
 
     Distances in km, times in minutes; ``metro_prefecture_min = 0`` turns the own-prefecture-
@@ -225,30 +521,41 @@ class Types:
     (minimums summing to the tier's ``count`` make the mix exact).
     """
 
-    metro_changchun_min: float = 45.0
-    metro_prefecture_min: float = 0.0
-    border_use_county: bool = True
-    border_dist_km: float = 20.0
-    rail_station_km: float = 3.0
-    expressway_km: float = 5.0
-    centrality_quantile: float = 0.9
-    centrality_limit_min: float = 60.0
-    centrality_max_sources: int = 200
-    centrality_exact_max_nodes: int = 20_000
-    industry_radius_km: float = 3.0
-    tourism_radius_km: float = 5.0
-    precedence: tuple[str, ...] = ("border_prosperity", "industry_led", "culture_tourism",
-                                   "metro_satellite", "commerce_logistics")
-    embedded_layers: bool = True
-    cluster_method: str = "kmeans"
-    cluster_k_min: int = 2
-    cluster_k_max: int = 8
-    seed: int = 0
-    quotas: dict = field(default_factory=dict, hash=False)
+    metro_changchun_min: NonNeg
+    metro_prefecture_min: NonNeg
+    border_use_county: Bool
+    border_dist_km: NonNeg
+    rail_station_km: NonNeg
+    expressway_km: NonNeg
+    centrality_quantile: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)]
+    centrality_limit_min: NonNeg
+    centrality_max_sources: Count
+    centrality_exact_max_nodes: Count
+    industry_radius_km: NonNeg
+    tourism_radius_km: NonNeg
+    precedence: tuple[RuleType, ...]
+    embedded_layers: Bool
+    cluster_method: Literal["kmeans", "gmm"]
+    cluster_k_min: Annotated[int, Strict(), Field(ge=2)]
+    cluster_k_max: Annotated[int, Strict(), Field(ge=2)]
+    seed: Int
+    quotas: dict[Str, dict[DevType, Count]] = dataclasses.field(default_factory=dict,
+                                                                hash=False)
+
+    @model_validator(mode="after")
+    def _check(self) -> Types:
+        if sorted(self.precedence) != sorted(_RULE_TYPES):
+            raise ValueError(f"precedence must list each of {list(_RULE_TYPES)} exactly once "
+                             "(comprehensive_service is the default, not ranked); got "
+                             f"{list(self.precedence)}")
+        if self.cluster_k_min > self.cluster_k_max:
+            raise ValueError(f"need cluster_k_min <= cluster_k_max (got {self.cluster_k_min} "
+                             f"> {self.cluster_k_max})")
+        return self
 
 
-@dataclass(frozen=True)
-class Assessment:
+@dataclass(frozen=True, config=_SCHEMA)
+class Assessment(_Table):
     """The yearly assessment rules (plan 六(三) 严格考核考评); see :mod:`.assessment`.
 
     ``indicators`` are columns of the yearly indicator table, scored like criteria;
@@ -259,52 +566,143 @@ class Assessment:
     A municipal town may replace an eliminated one only when its score reaches the
     ``excellent_quantile`` of the provincial towns' scores (0 = no excellence test).
     ``backfill_municipal`` refills a promoted town's municipal place from ``backfill_pool``:
-    ``"untiered_and_county"`` or ``"untiered"``.
+    ``"untiered_and_county"`` or ``"untiered"``. A file's ``[[assessment.indicators]]``
+    replace the list below them whole.
     """
 
-    commend_top: int = 5
-    criticise_bottom: int = 3
-    eliminate_after: int = 2
-    streak: str = "calendar"
-    replacement_prefecture: str = "always"
-    no_same_prefecture: str = "warn"
-    backfill_municipal: bool = False
-    spatial_weight: float = 0.0
-    indicators: tuple[Criterion, ...] = ()
-    ranking_scale: str = "provincial"
-    excellent_quantile: float = 0.5
-    backfill_pool: str = "untiered_and_county"
+    commend_top: Count
+    criticise_bottom: Annotated[int, Strict(), Field(ge=1)]
+    eliminate_after: Annotated[int, Strict(), Field(ge=1)]
+    streak: Literal["calendar", "assessments"]
+    replacement_prefecture: Literal["always", "when_needed"]
+    no_same_prefecture: Literal["warn", "error"]
+    backfill_municipal: Bool
+    spatial_weight: NonNeg
+    indicators: tuple[Criterion, ...]
+    ranking_scale: Literal["provincial", "assessed"]
+    excellent_quantile: Share
+    backfill_pool: Literal["untiered_and_county", "untiered"]
+
+    @model_validator(mode="after")
+    def _check(self) -> Assessment:
+        cols = [c.column for c in self.indicators]
+        dupes = sorted({c for c in cols if cols.count(c) > 1})
+        if dupes:
+            raise ValueError(f"indicators listed twice: {dupes}")
+        if self.spatial_weight + sum(c.weight for c in self.indicators) <= 0:
+            raise ValueError("all assessment weights are zero")
+        return self
 
 
-_STREAKS = ("calendar", "assessments")
-_REPLACEMENT_PREFECTURE = ("always", "when_needed")
-_NO_SAME_PREFECTURE = ("warn", "error")
-_RANKING_SCALES = ("provincial", "assessed")
-_BACKFILL_POOLS = ("untiered_and_county", "untiered")
+@dataclass(frozen=True, config=_SCHEMA)
+class National(_Table):
+    """National runs (:mod:`.national`): criteria split by prefecture above ``split_towns``
+    township rows; ``template_province`` uses the top-level config as written; ``facts``
+    tables for every province (e.g. from --facts); print figures per province or not."""
+
+    province_figures: Bool
+    split_towns: Annotated[int, Strict(), Field(ge=1)] = 2000
+    template_province: ProvinceCode = "220000"
+    facts: Strs = ()
 
 
-@dataclass(frozen=True)
-class Config:
+@dataclass(frozen=True, config=_SCHEMA)
+class ProvinceOverride(_Table):
+    """``[provinces."<code>"]``: one province's settings in a national run. Its tables are
+    laid over the top-level ones as a user file is over the defaults (see :func:`overlay`)
+    and validated like them; ``roads`` / ``population`` / ``facts`` are its input files."""
+
+    focus: dict[Str, Any] | None = None
+    tiers: list[dict[Str, Any]] | None = None
+    criteria: list[dict[Str, Any]] | None = None
+    criteria_mode: Literal["merge", "replace"] | None = None
+    access: dict[Str, Any] | None = None
+    eligibility: dict[Str, Any] | None = None
+    metric_crs: Str | None = None
+    roads: Str | None = None
+    population: Str | None = None
+    facts: Strs = ()
+
+    #: Keys that are the province's input files, not configuration.
+    INPUT_KEYS: ClassVar[tuple[str, ...]] = ("roads", "population", "facts")
+
+    def settings(self) -> dict:
+        """The configuration tables this override gives (not its input files)."""
+        return {k: v for k, v in _table_dump(self).items() if k not in self.INPUT_KEYS}
+
+
+@dataclass(frozen=True, config=_SCHEMA)
+class Config(_Table):
     """Validated run configuration. Build it with :func:`load` or :func:`from_dict`."""
 
-    run_name: str
-    metric_crs: str
-    eligible_kinds: tuple[str, ...]
+    run_name: Annotated[str, Strict(), Field(min_length=1)]
+    #: "auto" (an Albers equal-area conic fitted to the boundary) or any projected CRS.
+    metric_crs: Str
+    eligibility: Eligibility
     focus: Focus
     access: Access
-    criteria: tuple[Criterion, ...]
-    tiers: tuple[Tier, ...]
-    weighting: Weighting = field(default_factory=Weighting)
-    aggregation: Aggregation = field(default_factory=Aggregation)
-    sensitivity: Sensitivity = field(default_factory=Sensitivity)
-    types: Types = field(default_factory=Types)
+    criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
+    tiers: Annotated[tuple[Tier, ...], Field(min_length=1)]
+    weighting: Weighting
+    aggregation: Aggregation
+    sensitivity: Sensitivity
+    types: Types
+    assessment: Assessment
+    national: National
+    provinces: dict[ProvinceCode, ProvinceOverride] = dataclasses.field(
+        default_factory=dict, hash=False)
+    #: How this file's ``[[criteria]]`` meet the defaults: "merge" (by column) or "replace".
+    criteria_mode: Literal["merge", "replace"] = "merge"
+    #: Where the configuration came from (a file path, or "default").
     source: str = "default"
-    assessment: Assessment = field(default_factory=Assessment)
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Per criterion column: "default", or what the user's layer did to it (see
+    #: :func:`overlay`); empty without a user file.
+    criteria_origin: tuple[tuple[str, str], ...] = dataclasses.field(default=(), compare=False)
+
+    _INTERNAL: ClassVar[frozenset[str]] = frozenset({"source", "criteria_origin"})
+
+    @model_validator(mode="after")
+    def _check(self) -> Config:
+        cols = [c.column for c in self.criteria]
+        dupes = sorted({c for c in cols if cols.count(c) > 1})
+        if dupes:
+            raise ValueError(f"criteria listed twice: {dupes}")
+        if self.weighting.method == "expert":
+            unweighted = [c.column for c in self.criteria
+                          if _written(c) is not None and "weight" not in _written(c)]  # type: ignore[operator]
+            if unweighted:
+                raise ValueError(f"criteria {unweighted} need a weight with weighting.method = "
+                                 "'expert'")
+        if sum(c.weight for c in self.criteria) <= 0:
+            raise ValueError("all criterion weights are zero")
+        weights = [t.tier_weight for t in self.tiers]
+        if any(a <= b for a, b in zip(weights, weights[1:], strict=False)):
+            raise ValueError(
+                f"tier_weight must be strictly decreasing from the first tier to the last "
+                f"(got {weights}); otherwise the selection could put a better town in a lower "
+                "tier")
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"tier names must be unique: {names}")
+        object.__setattr__(self, "weighting", _exact_weighting(self.weighting, self.criteria))
+        _check_quotas(self.types.quotas, self.tiers)
+        return self
+
+    @property
+    def eligible_kinds(self) -> tuple[str, ...]:
+        """``[eligibility] kinds``."""
+        return self.eligibility.kinds
+
+    @property
+    def raw(self) -> dict:
+        """The configuration as a plain dict (see :meth:`to_dict`)."""
+        return self.to_dict()
 
     def to_dict(self) -> dict:
-        """The merged configuration as a plain dict (what was actually used)."""
-        return copy.deepcopy(self.raw)
+        """The configuration as a plain TOML-shaped dict, written from the validated values:
+        the keys the files gave (or, for tables built in code, their required and non-default
+        keys). ``from_dict(cfg.to_dict())`` gives ``cfg`` back."""
+        return _table_dump(self)
 
     def criterion_columns(self) -> list[str]:
         return [c.column for c in self.criteria]
@@ -313,6 +711,119 @@ class Config:
         """The criteria read from the town facts tables (``source = "table"``)."""
         return tuple(c for c in self.criteria if c.source == "table")
 
+    def user_criteria(self) -> list[tuple[str, str]]:
+        """(column, what the user's file did) for the criteria it added, changed or replaced."""
+        return [(c, o) for c, o in self.criteria_origin if o != "default"]
+
+
+def _exact_weighting(w: Weighting, criteria: tuple[Criterion, ...]) -> Weighting:
+    """The weighting with its criteria list filled in (the scored criteria when not given)
+    and an AHP matrix checked and made exactly reciprocal."""
+    if w.method not in AVAILABLE_WEIGHTING_METHODS:
+        raise ValueError(f"weighting.method = {w.method!r} is declared but not available yet "
+                         f"(#26, expert panel); use one of {list(AVAILABLE_WEIGHTING_METHODS)}")
+    scored = [c.column for c in criteria if c.weight > 0]
+    names = w.criteria or tuple(scored)
+    if not w.pairwise:
+        if w.method == "ahp":
+            raise ValueError(f"weighting.method = 'ahp' needs weighting.pairwise, a square "
+                             f"matrix over {scored}")
+        return _derived(w, criteria=names)
+    if sorted(names) != sorted(scored) or len(set(names)) != len(names):
+        raise ValueError(f"weighting.criteria must list each scored criterion once (those "
+                         f"with weight > 0): expected {scored}, got {list(names)}")
+    a, n = w.pairwise, len(names)
+    if len(a) != n or any(len(r) != n for r in a):
+        raise ValueError(f"weighting.pairwise must be a {n} x {n} matrix (one row per "
+                         f"criterion, in the order {list(names)})")
+    for i in range(n):
+        if abs(a[i][i] - 1.0) > 1e-9:
+            raise ValueError(f"weighting.pairwise[{i}][{i}] ({names[i]}) is {a[i][i]}; the "
+                             "diagonal must be 1")
+        for j in range(n):
+            pair = f"weighting.pairwise[{i}][{j}] ({names[i]} vs {names[j]})"
+            if not _SAATY_MIN <= a[i][j] <= _SAATY_MAX:
+                raise ValueError(f"{pair} is {a[i][j]:g}; Saaty's scale runs from 1/9 to 9")
+            if j > i and abs(a[i][j] * a[j][i] - 1.0) > _RECIPROCAL_TOL:
+                raise ValueError(f"{pair} is {a[i][j]:g} but [{j}][{i}] is {a[j][i]:g}; a "
+                                 f"pairwise matrix must be reciprocal (expected "
+                                 f"{1 / a[i][j]:g})")
+    # The upper triangle is authoritative; the lower is its exact reciprocal, so rounding
+    # in a typed 0.333 does not enter the eigenvector.
+    exact = tuple(tuple(1.0 if i == j else (a[i][j] if j > i else 1.0 / a[j][i])
+                        for j in range(n)) for i in range(n))
+    return _derived(w, criteria=names, pairwise=exact)
+
+
+def _check_quotas(quotas: dict, tiers: tuple[Tier, ...]) -> None:
+    by_name = {t.name: t for t in tiers}
+    for tier_name, mix in quotas.items():
+        if tier_name not in by_name:
+            raise ValueError(f"[types.quotas.{tier_name}]: no tier named {tier_name!r} "
+                             f"(tiers: {list(by_name)})")
+        tier = by_name[tier_name]
+        if tier.count is not None and sum(mix.values()) > tier.count:
+            raise ValueError(f"[types.quotas.{tier_name}]: type minimums sum to "
+                             f"{sum(mix.values())} but the tier has exactly {tier.count} towns")
+
+
+_CONFIG = TypeAdapter(Config)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing back: the validated objects as TOML-shaped dicts
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Table):
+        return _table_dump(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _table_dump(obj: _Table) -> dict:
+    given = _written(obj)
+    back = {v: k for k, v in obj._RENAMES.items()}
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        if f.name in obj._INTERNAL:
+            continue
+        value = getattr(obj, f.name)
+        if f.name == "transform" and isinstance(obj, Criterion):
+            t = value
+            if given is not None:
+                keys = [k for k in ("transform", *obj._FOLDED) if k in given]
+            else:
+                keys = ([] if t.kind == "minmax" else ["transform"]) + [
+                    k for k in obj._FOLDED if getattr(t, k) is not None]
+            for k in keys:
+                out[k] = t.kind if k == "transform" else getattr(t, k)
+            continue
+        key = back.get(f.name, f.name)
+        if given is not None:
+            if key not in given:
+                continue
+        else:
+            has_default = not (f.default is dataclasses.MISSING
+                               and f.default_factory is dataclasses.MISSING)
+            default = (f.default_factory() if f.default_factory is not dataclasses.MISSING
+                       else f.default)
+            if has_default and value == default:
+                continue
+        if value is None:
+            continue  # TOML has no null; None is every such key's default
+        out[key] = _plain(value)
+    if isinstance(obj, Criterion) and obj.source == "table":
+        out.update(source="table", missing=obj.missing)  # a file must state them
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and layering
+
 
 def _read_toml(path: Path) -> dict:
     try:
@@ -320,6 +831,10 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise errors.ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise errors.ConfigError(f"config file {path} is a folder, not a TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise errors.ConfigError(f"config file {path} is not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise errors.ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
@@ -330,581 +845,297 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> Confi
     Parameters
     ----------
     path
-        A TOML file; keys it omits keep their default.
+        A TOML file; keys it omits keep their default. Its ``[[criteria]]`` add to or change
+        the default criteria by ``column`` unless it says ``criteria_mode = "replace"``.
     overrides
-        Extra top-level keys (e.g. from the CLI), applied last.
-    """
-    raw = _read_toml(DEFAULT_CONFIG_PATH)
-    source = "default"
-    if path is not None:
-        user = _read_toml(Path(path))
-        raw = merge(raw, user)
-        source = str(path)
-    if overrides:
-        raw = merge(raw, overrides)
-    return from_dict(raw, source=source)
-
-
-def merge(base: dict, over: dict) -> dict:
-    """A deep copy of ``base`` with ``over`` laid on top: nested tables merge key by key,
-    any other value (lists included) replaces the base's."""
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-_KNOWN_TOP = {"run_name", "metric_crs", "eligibility", "focus", "access", "criteria", "tiers",
-              "weighting", "aggregation", "assessment", "sensitivity",
-              "types", "national", "provinces"}
-# "national" and "provinces" are read by spatial_towns.national (per-province settings).
-
-
-def _bool(value, key: str, source: str) -> bool:
-    if not isinstance(value, bool):
-        raise errors.ConfigError(f"{key} = {value!r} in {source}: use true or false")
-    return value
-
-
-def _thresholds(value, source: str, key: str = "access.isochrone_min") -> tuple[float, ...]:
-    """``access.isochrone_min`` (or ``key``): one number or a list of minutes, positive and
-    distinct."""
-    vals = value if isinstance(value, (list, tuple)) else [value]
-    try:
-        out = tuple(float(v) for v in vals)
-    except (TypeError, ValueError):
-        raise errors.ConfigError(
-            f"{key} = {value!r} in {source}: give minutes, e.g. [15, 30, 60]"
-        ) from None
-    if not out or any(not (0 < v < 1e4) for v in out) or len(set(out)) != len(out):
-        raise errors.ConfigError(
-            f"{key} = {value!r} in {source}: need distinct positive minutes"
-        )
-    return out
-
-
-def from_dict(raw: dict[str, Any], source: str = "dict") -> Config:
-    """Validate a configuration dict and build a :class:`Config`.
+        Extra top-level keys (e.g. from the CLI), applied last, by the same rules.
 
     Raises
     ------
     spatial_towns.errors.ConfigError
-        Naming the offending key and what is allowed.
+        Naming the file, the table and the key.
     """
-    unknown = set(raw) - _KNOWN_TOP
-    if unknown:
-        raise errors.ConfigError(
-            f"unknown config key(s) {sorted(unknown)} in {source}; allowed: {sorted(_KNOWN_TOP)}"
-        )
+    raw = _read_toml(DEFAULT_CONFIG_PATH)
+    source, origin = "default", None
+    layers = [] if path is None else [(_read_toml(Path(path)), str(path))]
+    if overrides:
+        layers.append((overrides, "overrides"))
+    for layer, name in layers:
+        raw, origin = overlay(raw, layer, origin=origin, source=name)
+    if path is not None:
+        source = str(path)
+    elif overrides:
+        source = "overrides"
+    return from_dict(raw, source=source, criteria_origin=origin)
+
+
+def merge(base: dict, over: dict) -> dict:
+    """``base`` with the layer ``over`` laid on top (see :func:`overlay`)."""
+    return overlay(base, over)[0]
+
+
+def overlay(base: dict, over: dict, origin: dict | None = None,
+            source: str = "config") -> tuple[dict, dict]:
+    """A deep copy of ``base`` with the layer ``over`` laid on top, and each criterion's origin.
+
+    Tables merge key by key; any other value (lists included) replaces the base's, except
+    ``[[criteria]]``: with ``criteria_mode = "merge"`` (the default) each entry of ``over``
+    whose ``column`` is already a criterion changes only the keys it gives (a new
+    ``transform`` drops the old one's parameters), and an entry with a new column is added
+    at the end; ``weight = 0`` leaves a criterion out of the score. With ``criteria_mode =
+    "replace"`` the layer's list is the whole list. ``origin`` maps each column to "default",
+    "added", "changed: <keys>" or "replaced" (the keys of the layer's entry).
+    """
+    out = copy.deepcopy(base)
+    origin = dict(origin) if origin is not None else {
+        c.get("column"): "default" for c in base.get("criteria", []) if isinstance(c, dict)}
+    for key, value in over.items():
+        if key == "criteria":
+            continue
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    if "criteria" not in over:
+        if over.get("criteria_mode") == "replace":
+            raise errors.ConfigError(f"{source}: criteria_mode = 'replace' but no "
+                                     "[[criteria]] to replace the list with")
+        return out, origin
+    mode = over.get("criteria_mode", "merge")
+    entries = over["criteria"]
+    if (mode not in CRITERIA_MODES or not isinstance(entries, list)
+            or not all(isinstance(e, dict) for e in entries)):
+        out["criteria"] = copy.deepcopy(entries)  # malformed: the schema names what is wrong
+        return out, origin
+    if mode == "replace":
+        out["criteria"] = copy.deepcopy(entries)
+        return out, {e.get("column"): "replaced (criteria_mode = 'replace')" for e in entries}
+    merged = [dict(c) for c in out.get("criteria", [])]
+    at = {c.get("column"): k for k, c in enumerate(merged)}
+    for e in entries:
+        col = e.get("column")
+        if col in at and isinstance(col, str):
+            entry = merged[at[col]]
+            if "transform" in e:
+                for k in Criterion._FOLDED:
+                    entry.pop(k, None)
+            entry.update(copy.deepcopy(e))
+            changed = sorted(k for k in e if k != "column")
+            origin[col] = "changed: " + (", ".join(changed) or "nothing")
+        else:
+            merged.append(copy.deepcopy(e))
+            if isinstance(col, str):
+                at[col] = len(merged) - 1
+                origin[col] = "added"
+    out["criteria"] = merged
+    return out, origin
+
+
+def from_dict(raw: dict[str, Any], source: str = "dict",
+              criteria_origin: dict | None = None) -> Config:
+    """Validate a complete configuration dict and build a :class:`Config`.
+
+    Raises
+    ------
+    spatial_towns.errors.ConfigError
+        Naming the source, the table and the key, with what is allowed.
+    """
+    if not isinstance(raw, dict):
+        raise errors.ConfigError(f"{source}: a configuration is a table of keys, got "
+                                 f"{type(raw).__name__}")
+    cfg = _validate(raw, source)
+    origin = tuple((c.column, (criteria_origin or {}).get(c.column, "default"))
+                   for c in cfg.criteria) if criteria_origin is not None else ()
+    cfg = dataclasses.replace(cfg, source=source, criteria_origin=origin)
+    object.__setattr__(cfg, "_written", frozenset(raw))
+    _check_provinces(raw, source)
+    return cfg
+
+
+def _validate(raw: dict, source: str, prefix: tuple = ()) -> Config:
     try:
-        focus = Focus(
-            metro_core=str(raw["focus"]["metro_core"]),
-            metro_counties=tuple(str(c) for c in raw["focus"]["metro_counties"]),
-            border_countries=tuple(str(c) for c in raw["focus"]["border_countries"]),
-            border_county_km=float(raw["focus"]["border_county_km"]),
-            key_assisted_counties=tuple(
-                str(c) for c in raw["focus"].get("key_assisted_counties", [])
-            ),
-            key_node_towns=tuple(str(c) for c in raw["focus"].get("key_node_towns", [])),
-            periphery_min=float(raw["focus"].get("periphery_min", 45.0)),
-            metro_partial_counties=tuple(
-                str(c) for c in raw["focus"].get("metro_partial_counties", [])),
-            metro_partial_value=float(raw["focus"].get("metro_partial_value", 0.5)),
-            metro_name=str(raw["focus"].get("metro_name", "")),
-        )
-        acc = raw["access"]
-        access = Access(
-            circuity_factor=float(acc["circuity_factor"]),
-            fallback_speed_kmh=float(acc["fallback_speed_kmh"]),
-            station_types=tuple(acc["station_types"]),
-            population_radius_km=float(acc["population_radius_km"]),
-            max_snap_km=float(acc["max_snap_km"]),
-            isochrone_min=_thresholds(acc.get("isochrone_min", [30.0]), source),
-            gravity_beta_per_min=float(acc.get("gravity_beta_per_min", 0.05)),
-            gravity_limit_min=float(acc.get("gravity_limit_min", 60.0)),
-            embedded_roads=_bool(acc.get("embedded_roads", True), "access.embedded_roads",
-                                 source),
-            network_speed_kmh=float(acc.get("network_speed_kmh", 60.0)),
-            access_speed_kmh=float(acc.get("access_speed_kmh", 30.0)),
-            embedded_population_grid=_bool(acc.get("embedded_population_grid", True),
-                                           "access.embedded_population_grid", source),
-            region_isochrone_min=_thresholds(acc.get("region_isochrone_min", [60.0]), source,
-                                             "access.region_isochrone_min"),
-        )
-    except KeyError as exc:
-        raise errors.ConfigError(f"missing config key {exc} in {source}") from None
-    except (TypeError, ValueError) as exc:
-        raise errors.ConfigError(f"bad value in [focus]/[access] of {source}: {exc}") from None
-    both = set(focus.metro_counties) & set(focus.metro_partial_counties)
-    if both:
-        raise errors.ConfigError(
-            f"focus.metro_partial_counties in {source} repeats counties of focus.metro_counties: "
-            f"{sorted(both)}; a county is either wholly or partly in the metro area")
-    if not 0.0 <= focus.metro_partial_value <= 1.0:
-        raise errors.ConfigError(
-            f"focus.metro_partial_value = {focus.metro_partial_value} in {source} must be "
-            "between 0 (not in the metro area) and 1 (wholly in it)")
-    if access.circuity_factor < 1.0:
-        raise errors.ConfigError(
-            f"access.circuity_factor = {access.circuity_factor} in {source}: a road is never "
-            "shorter than the straight line; use a value >= 1"
-        )
-    if not (access.network_speed_kmh > 0 and access.access_speed_kmh > 0):
-        raise errors.ConfigError(
-            f"access.network_speed_kmh and access.access_speed_kmh must be > 0 in {source}")
-    if access.fallback_speed_kmh <= 0 or access.population_radius_km <= 0:
-        raise errors.ConfigError(
-            f"access.fallback_speed_kmh and access.population_radius_km must be > 0 in {source}"
-        )
-
-    method = _table(raw, "weighting", source).get("method", "expert")
-    if method not in WEIGHTING_METHODS:
-        raise errors.ConfigError(
-            f"weighting.method {method!r} in {source} is not one of {WEIGHTING_METHODS}")
-    criteria = tuple(_criterion(i, c, source, method)
-                     for i, c in enumerate(raw.get("criteria", [])))
-    if not criteria:
-        raise errors.ConfigError(f"no [[criteria]] in {source}: at least one is needed")
-    cols = [c.column for c in criteria]
-    dupes = sorted({c for c in cols if cols.count(c) > 1})
-    if dupes:
-        raise errors.ConfigError(f"criteria listed twice in {source}: {dupes}")
-    if sum(c.weight for c in criteria) <= 0:
-        raise errors.ConfigError(f"all criterion weights are zero in {source}")
-    weighting = _weighting(_table(raw, "weighting", source), criteria, source)
-    aggregation = _aggregation(_table(raw, "aggregation", source), source)
-
-    tiers = tuple(_tier(i, t, source) for i, t in enumerate(raw.get("tiers", [])))
-    if not tiers:
-        raise errors.ConfigError(f"no [[tiers]] in {source}: at least one is needed")
-    weights = [t.tier_weight for t in tiers]
-    if any(a <= b for a, b in zip(weights, weights[1:], strict=False)) or weights[-1] <= 0:
-        raise errors.ConfigError(
-            f"tier_weight must be positive and strictly decreasing from the first tier to the "
-            f"last in {source} (got {weights}); otherwise the selection could put a better town "
-            "in a lower tier"
-        )
-    names = [t.name for t in tiers]
-    if len(set(names)) != len(names):
-        raise errors.ConfigError(f"tier names must be unique in {source}: {names}")
-    return Config(
-        run_name=str(raw.get("run_name", "run")),
-        metric_crs=str(raw.get("metric_crs", "auto")),
-        eligible_kinds=tuple(raw.get("eligibility", {}).get("kinds", ["镇"])),
-        focus=focus,
-        access=access,
-        criteria=criteria,
-        tiers=tiers,
-        weighting=weighting,
-        aggregation=aggregation,
-        sensitivity=_sensitivity(_table(raw, "sensitivity", source), source),
-        types=_types(raw.get("types", {}), tiers, source),
-        source=source,
-        assessment=_assessment(raw.get("assessment", {}), source),
-        raw=copy.deepcopy(raw),
-    )
+        return _CONFIG.validate_python(raw)
+    except ValidationError as exc:
+        raise errors.ConfigError(_message(exc, raw, source, prefix)) from None
 
 
-def _number(value: Any, what: str) -> float:
+def _check_provinces(raw: dict, source: str) -> None:
+    """Each ``[provinces."<code>"]`` laid over the top-level tables must be a valid config."""
+    base = {k: v for k, v in raw.items() if k != "provinces"}
+    for code, over in (raw.get("provinces") or {}).items():
+        settings = {k: v for k, v in over.items() if k not in ProvinceOverride.INPUT_KEYS}
+        _validate(merge(base, settings), source, prefix=("provinces", code))
+
+
+def revise(obj: Any, where: str, **changes: Any) -> Any:
+    """``dataclasses.replace`` for code that changes a validated table (the what-if
+    explorer): the schema's checks apply, and a violation is a ConfigError naming ``where``."""
+    try:
+        return dataclasses.replace(obj, **changes)
+    except ValidationError as exc:
+        msgs = [f"{'.'.join(map(str, e['loc'])) or 'value'}: "
+                f"{_KINDS.get(e['type'], e['msg'].removeprefix('Value error, '))}"
+                for e in exc.errors()]
+        raise errors.ConfigError(f"{where}: " + "; ".join(msgs)) from None
+
+
+def from_keys(cls: type, **keys: Any) -> Any:
+    """A table built as a file giving ``keys`` would be (those keys are written back by
+    :meth:`Config.to_dict`, defaults or not)."""
+    try:
+        return TypeAdapter(cls).validate_python(keys)
+    except ValidationError as exc:
+        raise errors.ConfigError(_message(exc, keys, "code", (cls.__name__.lower(),))) \
+            from None
+
+
+def as_plain(obj: _Table) -> dict:
+    """One table (a Tier, a Criterion, ...) as the TOML-shaped dict :meth:`Config.to_dict`
+    writes for it."""
+    return _table_dump(obj)
+
+
+def tiers_of(entries: list[dict]) -> tuple[Tier, ...]:
+    """``[[tiers]]`` entries of a configuration dict as validated tiers."""
+    try:
+        return TypeAdapter(tuple[Tier, ...]).validate_python(entries)
+    except ValidationError as exc:
+        raise errors.ConfigError(_message(exc, {"tiers": entries}, "config", ("tiers",))) \
+            from None
+
+
+def national_settings(raw: dict) -> National:
+    """The ``[national]`` table of a configuration dict (from :meth:`Config.to_dict`)."""
+    try:
+        return TypeAdapter(National).validate_python(raw.get("national", {}))
+    except ValidationError as exc:
+        raise errors.ConfigError(_message(exc, raw.get("national", {}), "config",
+                                          ("national",))) from None
+
+
+def province_override(raw: dict, code: str) -> ProvinceOverride:
+    """``[provinces."<code>"]`` of a configuration dict (empty when not given)."""
+    table = raw.get("provinces", {})
+    try:
+        return TypeAdapter(ProvinceOverride).validate_python(
+            table.get(code, {}) if isinstance(table, dict) else table)
+    except ValidationError as exc:
+        raise errors.ConfigError(_message(exc, table, "config", ("provinces", code))) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# messages: a pydantic error location -> the file's table and key
+
+
+_KINDS = {
+    "float_type": "must be a number", "float_parsing": "must be a number",
+    "int_type": "must be a whole number", "int_from_float": "must be a whole number",
+    "int_parsing": "must be a whole number", "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false", "string_type": "must be a string (in quotes)",
+    "tuple_type": "must be a list", "list_type": "must be a list",
+    "dict_type": "must be a table", "dataclass_type": "must be a table",
+    "model_type": "must be a table", "missing": "is required",
+    "finite_number": "must be a finite number",
+}
+_LOC_NAMES = {"exclude_below": "min", "exclude_above": "max"}
+
+
+def _describe(loc: tuple, raw: Any, as_table: bool = False) -> tuple[str, str]:
+    """(table as the file writes it, key) for a location such as ('criteria', 2, 'weight');
+    ``as_table``: the location is a table (an unknown key in it, a check across its keys)."""
+    loc = tuple(_LOC_NAMES.get(p, p) if isinstance(p, str) else p for p in loc)
+    # A criterion's transform parameters are keys of the criterion itself.
+    if "transform" in loc:
+        k = loc.index("transform")
+        if k > 0 and isinstance(loc[k - 1], int) and k + 1 < len(loc):
+            loc = loc[:k] + (("transform",) if loc[k + 1] == "kind" else loc[k + 1:k + 2])
+    if as_table:
+        loc = loc + (None,)
+    parts: list[str] = []
+    header, key, node, i = "", "", raw, 0
+    while i < len(loc):
+        p = loc[i]
+        if i == len(loc) - 1:
+            key = "" if p is None else str(p)
+            break
+        child = node.get(p) if isinstance(node, dict) else None
+        nxt = loc[i + 1]
+        if isinstance(nxt, int):
+            entry = child[nxt] if isinstance(child, list) and 0 <= nxt < len(child) else None
+            if not isinstance(entry, dict):  # an item of a list of values (or a bad entry)
+                key = str(p) + "".join(f"[{x}]" for x in loc[i + 1:] if x is not None)
+                break
+            # Named by its column or name: after merging by column, the position in the
+            # merged list is not the one in the user's file.
+            ident = next((f" ({k} = {entry[k]!r})" for k in ("column", "name")
+                          if isinstance(entry.get(k), str)), f" #{nxt + 1}")
+            header = f"[[{'.'.join(parts + [str(p)])}]]{ident}"
+            parts, node, i = [], entry, i + 2
+            continue
+        parts.append(f'"{p}"' if parts and parts[-1] == "provinces" else str(p))
+        node, i = child, i + 1
+    if header:
+        table = header + "".join(f".{x}" for x in parts)
+    else:
+        table = f"[{'.'.join(parts)}]" if parts else "top level"
+    return table, key
+
+
+def _message(exc: ValidationError, raw: Any, source: str, prefix: tuple = ()) -> str:
+    """One line per error (the first six), each naming the source, the table and the key."""
+    full: Any = raw
+    for p in reversed(prefix):
+        full = {p: full}
+    lines = []
+    errs = exc.errors()
+    for err in errs:
+        kind, ctx = err["type"], err.get("ctx") or {}
+        if kind == "too_short" and any(e is not err and e["loc"][:len(err["loc"])] == err["loc"]
+                                       for e in errs):
+            continue  # the list is empty only because its entries are wrong
+        loc = prefix + tuple(err["loc"])
+        as_table = kind in ("unknown_key", "value_error", "table_missing", "geometry_units")
+        if loc and loc[-1] == "[key]":  # a key of a free-form table ([types.quotas.<tier>])
+            loc, as_table = loc[:-2], True
+            choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+            near = difflib.get_close_matches(str(err["input"]), choices, n=1, cutoff=0.7)
+            ctx = {"unknown": [(err["input"], near[0] if near else None)],
+                   "allowed": ", ".join(choices) or "a 6-digit province code"}
+            kind = "unknown_key"
+        table, key = _describe(loc, full, as_table=as_table)
+        where = f"in {table} of {source}" if table != "top level" else f"in {source}"
+        if kind == "unknown_key":
+            for k, near in ctx["unknown"]:
+                lines.append(f"unknown key {k!r} {where}; " + (
+                    f"did you mean {near!r}?" if near else f"allowed: {ctx['allowed']}"))
+            continue
+        msg = err["msg"].removeprefix("Value error, ")
+        if kind in _KINDS:
+            msg = _KINDS[kind]
+        elif kind == "literal_error":
+            msg = f"must be one of {ctx.get('expected', '')}"
+        elif kind in _BOUNDS:
+            msg = f"must be {_BOUNDS[kind]} {next(iter(ctx.values()), '')}"
+        elif kind == "too_short":
+            msg = "must not be empty"
+        if kind == "missing":
+            lines.append(f"{key} {msg} {where}")
+        elif as_table:
+            lines.append(f"{where}: {msg}".removeprefix("in "))
+        else:
+            lines.append(f"{key} = {_show(err.get('input'))} {where}: {msg}")
+    more = lines[1:6] + ([f"... and {len(lines) - 6} more"] if len(lines) > 6 else [])
+    return "\n  ".join(lines[:1] + more)
+
+
+_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
+           "less_than_equal": "<="}
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
     if isinstance(value, bool):
-        raise errors.ConfigError(f"{what}: {value!r} is not a number")
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise errors.ConfigError(f"{what}: {value!r} is not a number") from None
-    if not math.isfinite(out):
-        raise errors.ConfigError(f"{what}: {value!r} is not a finite number")
-    return out
-
-
-def _criterion(i: int, c: dict, source: str, method: str = "expert") -> Criterion:
-    where = f"criteria[{i}] ({c.get('column', '?')}) in {source}"
-    allowed = {"column", "direction", "weight", "label", "fallback", "transform", "midpoint",
-               "spread", "lower", "upper", "min", "max", "source", "units", "missing",
-               "group"}
-    if set(c) - allowed:
-        raise errors.ConfigError(
-            f"unknown key(s) {sorted(set(c) - allowed)} in {where}; allowed: {sorted(allowed)}")
-    # Only expert weighting reads the weight; other methods derive it, and weight = 0 then
-    # still marks a constraint-only criterion.
-    needed = ("column", "direction", "weight") if method == "expert" else ("column", "direction")
-    if any(k not in c for k in needed):
-        raise errors.ConfigError(f"{where} needs {', '.join(needed)}")
-    if c["direction"] not in _DIRECTIONS:
-        raise errors.ConfigError(
-            f"{where}: direction {c['direction']!r} is not one of {_DIRECTIONS}"
-        )
-    weight = _number(c.get("weight", 1.0), f"{where}: weight")
-    if weight < 0:
-        raise errors.ConfigError(f"{where}: weight {weight} is negative; weights must be >= 0")
-    kind = c.get("transform", "minmax")
-    if kind not in TRANSFORMS:
-        raise errors.ConfigError(f"{where}: transform {kind!r} is not one of {TRANSFORMS}")
-    params: dict[str, tuple[str, ...]] = {"sigmoid": ("midpoint", "spread"),
-                                          "linear": ("lower", "upper"), "minmax": (),
-                                          "log": (), "rank": ()}
-    for k in ("midpoint", "spread", "lower", "upper"):
-        if k in c and k not in params[kind]:
-            owner = next(t for t, ks in params.items() if k in ks)
-            raise errors.ConfigError(
-                f"{where}: {k} only applies to transform = {owner!r} (this one is {kind!r})")
-    missing = [k for k in params[kind] if k not in c]
-    if missing:
-        raise errors.ConfigError(f"{where}: transform = {kind!r} needs {', '.join(missing)}")
-    vals = {k: _number(c[k], f"{where}: {k}") for k in params[kind]}
-    if kind == "sigmoid" and vals["spread"] <= 0:
-        raise errors.ConfigError(
-            f"{where}: spread {vals['spread']} must be > 0 (column units per logistic unit)")
-    if kind == "linear" and not vals["lower"] < vals["upper"]:
-        raise errors.ConfigError(
-            f"{where}: lower {vals['lower']} must be below upper {vals['upper']}; the "
-            "direction (benefit/cost) says which end is best")
-    lo = None if "min" not in c else _number(c["min"], f"{where}: min")
-    hi = None if "max" not in c else _number(c["max"], f"{where}: max")
-    if lo is not None and hi is not None and lo > hi:
-        raise errors.ConfigError(
-            f"{where}: hard constraint min {lo} > max {hi} would exclude every town")
-    src, units, policy = _source(c, where)
-    return Criterion(
-        column=str(c["column"]),
-        direction=c["direction"],
-        weight=weight,
-        label=str(c.get("label", c["column"])),
-        fallback=c.get("fallback"),
-        transform=Transform(kind=kind, **vals),
-        exclude_below=lo,
-        exclude_above=hi,
-        source=src,
-        units=units,
-        missing=policy,
-        group=str(c.get("group", "")),
-    )
-
-
-def _source(c: dict, where: str) -> tuple[str, str, str]:
-    """``source``, ``units`` and ``missing`` of a criterion; a table criterion states its
-    missing-value policy (never a silent default)."""
-    src = str(c.get("source", "geometry"))
-    if src not in SOURCES:
-        raise errors.ConfigError(f"{where}: source {src!r} is not one of {SOURCES}")
-    if src == "geometry":
-        for k in ("units", "missing"):
-            if k in c:
-                raise errors.ConfigError(
-                    f"{where}: {k} applies to source = 'table' criteria only (the units of "
-                    "computed columns are fixed, and their missing values exclude the town)")
-        return src, "", "exclude"
-    if "missing" not in c:
-        raise errors.ConfigError(
-            f"{where}: a source = 'table' criterion must say what to do for towns the facts "
-            f"tables give no value: missing = one of {MISSING_POLICIES}")
-    policy = str(c["missing"])
-    if policy not in MISSING_POLICIES:
-        raise errors.ConfigError(
-            f"{where}: missing = {policy!r} is not one of {MISSING_POLICIES}")
-    if c.get("fallback") is not None:
-        raise errors.ConfigError(
-            f"{where}: a table criterion has no fallback column; use missing = "
-            f"{MISSING_POLICIES} for towns without a value")
-    return src, str(c.get("units", "")), policy
-
-
-def _table(raw: dict, key: str, source: str) -> dict:
-    t = raw.get(key, {})
-    if not isinstance(t, dict):
-        raise errors.ConfigError(f"[{key}] in {source} must be a table, got {t!r}")
-    return t
-
-
-def _pairwise_entry(value: Any, what: str) -> float:
-    # TOML has no fractions; accept "1/3" as a string so the matrix reads like Saaty's.
-    if isinstance(value, str) and "/" in value:
-        num, _, den = value.partition("/")
-        a, b = _number(num.strip(), what), _number(den.strip(), what)
-        if b == 0:
-            raise errors.ConfigError(f"{what}: {value!r} divides by zero")
-        return a / b
-    return _number(value, what)
-
-
-def _weighting(w: dict, criteria: tuple[Criterion, ...], source: str) -> Weighting:
-    allowed = {"method", "criteria", "pairwise"}
-    if set(w) - allowed:
-        raise errors.ConfigError(
-            f"unknown key(s) {sorted(set(w) - allowed)} in [weighting] of {source}; "
-            f"allowed: {sorted(allowed)}")
-    method = w.get("method", "expert")
-    scored = [c.column for c in criteria if c.weight > 0]
-    names = tuple(str(n) for n in w.get("criteria", scored))
-    if "pairwise" not in w:
-        if method == "ahp":
-            raise errors.ConfigError(
-                f"weighting.method = 'ahp' in {source} needs weighting.pairwise, a square "
-                f"matrix over {scored}")
-        return Weighting(method=method, criteria=names)
-    if sorted(names) != sorted(scored) or len(set(names)) != len(names):
-        raise errors.ConfigError(
-            f"weighting.criteria in {source} must list each scored criterion once "
-            f"(those with weight > 0): expected {scored}, got {list(names)}")
-    rows = w["pairwise"]
-    n = len(names)
-    if not isinstance(rows, list) or len(rows) != n or any(
-            not isinstance(r, list) or len(r) != n for r in rows):
-        raise errors.ConfigError(
-            f"weighting.pairwise in {source} must be a {n} x {n} matrix (one row per "
-            f"criterion, in the order {list(names)})")
-    a = [[_pairwise_entry(v, f"weighting.pairwise[{i}][{j}] ({names[i]} vs {names[j]}) "
-                             f"in {source}") for j, v in enumerate(r)] for i, r in enumerate(rows)]
-    for i in range(n):
-        if abs(a[i][i] - 1.0) > 1e-9:
-            raise errors.ConfigError(
-                f"weighting.pairwise[{i}][{i}] ({names[i]}) in {source} is {a[i][i]}; the "
-                "diagonal must be 1")
-        for j in range(n):
-            pair = f"weighting.pairwise[{i}][{j}] ({names[i]} vs {names[j]}) in {source}"
-            if not _SAATY_MIN <= a[i][j] <= _SAATY_MAX:
-                raise errors.ConfigError(
-                    f"{pair} is {a[i][j]:g}; Saaty's scale runs from 1/9 to 9")
-            if j > i and abs(a[i][j] * a[j][i] - 1.0) > _RECIPROCAL_TOL:
-                raise errors.ConfigError(
-                    f"{pair} is {a[i][j]:g} but [{j}][{i}] is {a[j][i]:g}; a pairwise matrix "
-                    f"must be reciprocal (expected {1 / a[i][j]:g})")
-    # The upper triangle is authoritative; the lower is its exact reciprocal, so rounding
-    # in a typed 0.333 does not enter the eigenvector.
-    exact = tuple(tuple(1.0 if i == j else (a[i][j] if j > i else 1.0 / a[j][i])
-                        for j in range(n)) for i in range(n))
-    return Weighting(method=method, criteria=names, pairwise=exact)
-
-
-def _sensitivity(t: dict, source: str) -> Sensitivity:
-    allowed = set(Sensitivity.__dataclass_fields__)
-    if set(t) - allowed:
-        raise errors.ConfigError(
-            f"unknown key(s) {sorted(set(t) - allowed)} in [sensitivity] of {source}; "
-            f"allowed: {sorted(allowed)}")
-    d = Sensitivity()
-    try:
-        out = Sensitivity(draws=int(t.get("draws", d.draws)),
-                          concentration=float(t.get("concentration", d.concentration)),
-                          seed=int(t.get("seed", d.seed)),
-                          steps=tuple(float(x) for x in t.get("steps", d.steps)))
-    except (TypeError, ValueError) as exc:
-        raise errors.ConfigError(f"bad value in [sensitivity] of {source}: {exc}") from None
-    if out.draws < 0 or not out.concentration > 0 or any(x <= -1 for x in out.steps):
-        raise errors.ConfigError(
-            f"[sensitivity] of {source}: draws >= 0, concentration > 0 and steps > -1 "
-            f"(a weight cannot shrink by 100 % or more); got {out}")
-    return out
-
-
-def _aggregation(a: dict, source: str) -> Aggregation:
-    allowed = {"method", "order_weights"}
-    if set(a) - allowed:
-        raise errors.ConfigError(
-            f"unknown key(s) {sorted(set(a) - allowed)} in [aggregation] of {source}; "
-            f"allowed: {sorted(allowed)}")
-    method = a.get("method", "wlc")
-    if method not in AGGREGATION_METHODS:
-        raise errors.ConfigError(
-            f"aggregation.method {method!r} in {source} is not one of {AGGREGATION_METHODS}")
-    ow = a.get("order_weights")
-    if ow is None:
-        if method == "owa":
-            raise errors.ConfigError(
-                f"aggregation.method = 'owa' in {source} needs aggregation.order_weights "
-                "(one per scored criterion, for the best value first)")
-        return Aggregation(method=method)
-    if not isinstance(ow, list) or not ow:
-        raise errors.ConfigError(f"aggregation.order_weights in {source} must be a non-empty list")
-    vals = tuple(_number(v, f"aggregation.order_weights[{k}] in {source}")
-                 for k, v in enumerate(ow))
-    if any(v < 0 for v in vals) or sum(vals) <= 0:
-        raise errors.ConfigError(
-            f"aggregation.order_weights in {source} must be >= 0 with a positive sum, got "
-            f"{list(vals)}")
-    return Aggregation(method=method, order_weights=vals)
-
-
-def _tier(i: int, t: dict, source: str) -> Tier:
-    where = f"tiers[{i}] ({t.get('name', '?')}) in {source}"
-    allowed = {f for f in Tier.__dataclass_fields__}
-    if set(t) - allowed:
-        raise errors.ConfigError(f"unknown key(s) {sorted(set(t) - allowed)} in {where}")
-    try:
-        tier = Tier(
-            name=str(t["name"]),
-            label=str(t.get("label", t["name"])),
-            tier_weight=float(t["tier_weight"]),
-            count=None if t.get("count") is None else int(t["count"]),
-            min_count=int(t.get("min_count", 0)),
-            per_prefecture_min=int(t.get("per_prefecture_min", 0)),
-            per_county_min=int(t.get("per_county_min", 0)),
-            min_spacing_km=float(t.get("min_spacing_km", 0.0)),
-            pinned=tuple(str(c) for c in t.get("pinned", [])),
-            minimums=str(t.get("minimums", MINIMUMS_LITERAL)),
-            per_prefecture_max=(None if t.get("per_prefecture_max") is None
-                                else int(t["per_prefecture_max"])),
-            allocation=str(t.get("allocation", "none")),
-        )
-    except KeyError as exc:
-        raise errors.ConfigError(f"{where} needs {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise errors.ConfigError(f"{where}: {exc}") from None
-    if tier.minimums not in (MINIMUMS_LITERAL, MINIMUMS_CUMULATIVE):
-        raise errors.ConfigError(
-            f"{where}: minimums = {tier.minimums!r}; use {MINIMUMS_LITERAL!r} (towns of this "
-            f"tier) or {MINIMUMS_CUMULATIVE!r} (towns of this tier or a higher one)")
-    if tier.allocation not in ALLOCATIONS:
-        raise errors.ConfigError(f"{where}: allocation = {tier.allocation!r}; use one of "
-                                 f"{list(ALLOCATIONS)}")
-    if tier.per_prefecture_max is not None and tier.per_prefecture_max < max(
-            1, tier.per_prefecture_min):
-        raise errors.ConfigError(
-            f"{where}: per_prefecture_max = {tier.per_prefecture_max} is below "
-            f"per_prefecture_min = {tier.per_prefecture_min} (or 1)")
-    nums = [tier.min_count, tier.per_prefecture_min, tier.per_county_min, tier.count or 0]
-    if any(n < 0 for n in nums) or not tier.min_spacing_km >= 0:
-        raise errors.ConfigError(f"{where}: counts, minimums and min_spacing_km must be >= 0")
-    if len(set(tier.pinned)) != len(tier.pinned):
-        raise errors.ConfigError(f"{where}: a town is pinned twice")
-    if tier.count is None and tier.min_count == 0:
-        raise errors.ConfigError(f"{where}: give either count (exact) or min_count")
-    return tier
-
-
-def _assessment(a: dict, source: str) -> Assessment:
-    where = f"[assessment] in {source}"
-    allowed = set(Assessment.__dataclass_fields__)
-    if set(a) - allowed:
-        raise errors.ConfigError(f"unknown key(s) {sorted(set(a) - allowed)} in {where}; "
-                                 f"allowed: {sorted(allowed)}")
-    inds = tuple(_criterion(i, c, f"assessment.indicators of {source}")
-                 for i, c in enumerate(a.get("indicators", [])))
-    cols = [c.column for c in inds]
-    dupes = sorted({c for c in cols if cols.count(c) > 1})
-    if dupes:
-        raise errors.ConfigError(f"assessment indicators listed twice in {source}: {dupes}")
-    try:
-        out = Assessment(
-            commend_top=int(a.get("commend_top", 5)),
-            criticise_bottom=int(a.get("criticise_bottom", 3)),
-            eliminate_after=int(a.get("eliminate_after", 2)),
-            streak=str(a.get("streak", "calendar")),
-            replacement_prefecture=str(a.get("replacement_prefecture", "always")),
-            no_same_prefecture=str(a.get("no_same_prefecture", "warn")),
-            backfill_municipal=bool(a.get("backfill_municipal", False)),
-            spatial_weight=float(a.get("spatial_weight", 0.0)),
-            indicators=inds,
-            ranking_scale=str(a.get("ranking_scale", "provincial")),
-            excellent_quantile=float(a.get("excellent_quantile", 0.5)),
-            backfill_pool=str(a.get("backfill_pool", "untiered_and_county")),
-        )
-    except (TypeError, ValueError) as exc:
-        raise errors.ConfigError(f"bad value in {where}: {exc}") from None
-    if out.commend_top < 0 or out.criticise_bottom < 1 or out.eliminate_after < 1:
-        raise errors.ConfigError(f"{where}: commend_top must be >= 0, criticise_bottom and "
-                                 "eliminate_after >= 1")
-    for key, value, choices in (("streak", out.streak, _STREAKS),
-                                ("replacement_prefecture", out.replacement_prefecture,
-                                 _REPLACEMENT_PREFECTURE),
-                                ("no_same_prefecture", out.no_same_prefecture, _NO_SAME_PREFECTURE),
-                                ("ranking_scale", out.ranking_scale, _RANKING_SCALES),
-                                ("backfill_pool", out.backfill_pool, _BACKFILL_POOLS)):
-        if value not in choices:
-            raise errors.ConfigError(f"{where}: {key} = {value!r} is not one of {choices}")
-    if not 0.0 <= out.excellent_quantile <= 1.0:
-        raise errors.ConfigError(f"{where}: excellent_quantile {out.excellent_quantile} is "
-                                 "outside [0, 1]")
-    if out.spatial_weight < 0:
-        raise errors.ConfigError(f"{where}: spatial_weight {out.spatial_weight} is negative")
-    if out.spatial_weight + sum(c.weight for c in inds) <= 0:
-        raise errors.ConfigError(f"{where}: all assessment weights are zero")
-    return out
-
-
-def _types(t: dict, tiers: tuple[Tier, ...], source: str) -> Types:
-    where = f"[types] in {source}"
-    if not isinstance(t, dict):
-        raise errors.ConfigError(f"{where} must be a table")
-    fields = Types.__dataclass_fields__
-    unknown = set(t) - set(fields)
-    if unknown:
-        raise errors.ConfigError(f"unknown key(s) {sorted(unknown)} in {where}; allowed: "
-                                 f"{sorted(fields)}")
-    kw: dict[str, Any] = {}
-    try:
-        for k, v in t.items():
-            if k in ("quotas", "precedence", "cluster_method"):
-                continue
-            default = fields[k].default
-            if isinstance(default, bool):
-                if not isinstance(v, bool):
-                    raise ValueError(f"{k} must be true or false, got {v!r}")
-                kw[k] = v
-            elif isinstance(default, int):
-                kw[k] = int(v)
-            else:
-                kw[k] = float(v)
-    except (TypeError, ValueError) as exc:
-        raise errors.ConfigError(f"{where}: {exc}") from None
-    for k in ("metro_changchun_min", "metro_prefecture_min", "border_dist_km", "rail_station_km",
-              "expressway_km", "industry_radius_km", "tourism_radius_km",
-              "centrality_limit_min", "centrality_max_sources", "centrality_exact_max_nodes"):
-        if kw.get(k, 0.0) < 0:
-            raise errors.ConfigError(f"{where}: {k} = {kw[k]} must be >= 0")
-    if not 0.0 < kw.get("centrality_quantile", 0.9) < 1.0:
-        raise errors.ConfigError(f"{where}: centrality_quantile must be between 0 and 1")
-    if not 2 <= kw.get("cluster_k_min", 2) <= kw.get("cluster_k_max", 8):
-        raise errors.ConfigError(f"{where}: need 2 <= cluster_k_min <= cluster_k_max")
-    method = str(t.get("cluster_method", "kmeans"))
-    if method not in ("kmeans", "gmm"):
-        raise errors.ConfigError(f"{where}: cluster_method {method!r} is not 'kmeans' or 'gmm'")
-    kw["cluster_method"] = method
-    rule_types = [k for k in DEV_TYPES if k != "comprehensive_service"]
-    if "precedence" in t:
-        prec = [str(p) for p in t["precedence"]]
-        if sorted(prec) != sorted(rule_types):
-            raise errors.ConfigError(
-                f"{where}: precedence must list each of {rule_types} exactly once "
-                f"(comprehensive_service is the default, not ranked); got {prec}")
-        kw["precedence"] = tuple(prec)
-    quotas = t.get("quotas", {})
-    if not isinstance(quotas, dict):
-        raise errors.ConfigError(f"{where}: quotas must be a table of [types.quotas.<tier>]")
-    by_name = {tr.name: tr for tr in tiers}
-    clean: dict[str, dict[str, int]] = {}
-    for tier_name, mix in quotas.items():
-        if tier_name not in by_name:
-            raise errors.ConfigError(
-                f"[types.quotas.{tier_name}] in {source}: no tier named {tier_name!r} "
-                f"(tiers: {list(by_name)})")
-        if not isinstance(mix, dict):
-            raise errors.ConfigError(f"[types.quotas.{tier_name}] in {source} must be a table")
-        bad = set(mix) - set(DEV_TYPES)
-        if bad:
-            raise errors.ConfigError(
-                f"[types.quotas.{tier_name}] in {source}: unknown type(s) {sorted(bad)}; "
-                f"types: {list(DEV_TYPES)}")
-        row: dict[str, int] = {}
-        for typ, n in mix.items():
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise errors.ConfigError(
-                    f"[types.quotas.{tier_name}] {typ} = {n!r} in {source}: must be an integer "
-                    ">= 0")
-            row[typ] = n
-        tier = by_name[tier_name]
-        if tier.count is not None and sum(row.values()) > tier.count:
-            raise errors.ConfigError(
-                f"[types.quotas.{tier_name}] in {source}: type minimums sum to "
-                f"{sum(row.values())} but the tier has exactly {tier.count} towns")
-        clean[tier_name] = row
-    kw["quotas"] = clean
-    return Types(**kw)
-
-
-def as_plain(obj: Any) -> Any:
-    """Dataclass → dict helper for reports."""
-    return asdict(obj)
+        text = "true" if value else "false"
+    elif isinstance(value, float) and math.isnan(value):
+        text = "nan"
+    return text if len(text) <= 60 else text[:57] + "..."

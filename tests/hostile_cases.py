@@ -57,7 +57,8 @@ def _gpkg(d: Path, geoms, crs=4326) -> str:
     return str(p)
 
 
-FACTS_CRIT = ('[[criteria]]\ncolumn = "dist_rail_km"\ndirection = "cost"\nweight = 0.5\n\n'
+FACTS_CRIT = ('criteria_mode = "replace"\n'
+              '[[criteria]]\ncolumn = "dist_rail_km"\ndirection = "cost"\nweight = 0.5\n\n'
               '[[criteria]]\ncolumn = "industry_output"\nlabel = "产值"\nsource = "table"\n'
               'units = "万元"\ndirection = "benefit"\nweight = 0.5\nmissing = "zero"\n\n')
 
@@ -194,10 +195,46 @@ CASES = [
                                  name="c.toml")], 2, "not a column"),
     ("config with a negative weight",
      lambda d: ["--config", _csv(d, '[[criteria]]\ncolumn = "dist_rail_km"\ndirection = "cost"\nweight = -1\n',
-                                 name="c.toml")], 2, "negative"),
+                                 name="c.toml")], 2, "weight = -1 in [[criteria]] (column = 'dist_rail_km') of"),
     ("config with all-zero weights",
-     lambda d: ["--config", _csv(d, '[[criteria]]\ncolumn = "dist_rail_km"\ndirection = "cost"\nweight = 0\n',
-                                 name="c.toml")], 2, "all criterion weights are zero"),
+     lambda d: ["--config", _csv(d, 'criteria_mode = "replace"\n[[criteria]]\ncolumn = "dist_rail_km"\n'
+                                    'direction = "cost"\nweight = 0\n', name="c.toml")], 2,
+     "all criterion weights are zero"),
+    # Typos and wrong values in a user config (#25): each names the file, table and key.
+    ("config: misspelt key in [access]",
+     lambda d: ["--config", _csv(d, "[access]\nisochrone_mins = [15, 30]\n", name="c.toml")], 2,
+     "unknown key 'isochrone_mins' in [access] of "),
+    ("config: misspelt key in [focus]",
+     lambda d: ["--config", _csv(d, "[focus]\nperiphery_minutes = 30\n", name="c.toml")], 2,
+     "did you mean 'periphery_min'?"),
+    ("config: misspelt key in [eligibility]",
+     lambda d: ["--config", _csv(d, '[eligibility]\nkind = ["镇", "乡"]\n', name="c.toml")], 2,
+     "unknown key 'kind' in [eligibility] of "),
+    ("config: misspelt key in a [[criteria]] entry",
+     lambda d: ["--config", _csv(d, '[[criteria]]\ncolumn = "devzone_km"\nweigth = 0.3\n',
+                                 name="c.toml")], 2,
+     "unknown key 'weigth' in [[criteria]] (column = 'devzone_km') of "),
+    ("config: a number in quotes",
+     lambda d: ["--config", _csv(d, '[sensitivity]\ndraws = "100"\n', name="c.toml")], 2,
+     "draws = '100' in [sensitivity] of "),
+    ("config: a value out of range",
+     lambda d: ["--config", _csv(d, "[focus]\nmetro_partial_value = 1.5\n", name="c.toml")], 2,
+     "metro_partial_value = 1.5 in [focus] of "),
+    ("config: not one of the allowed values",
+     lambda d: ["--config", _csv(d, '[assessment]\nstreak = "yearly"\n', name="c.toml")], 2,
+     "streak = 'yearly' in [assessment] of "),
+    ("config: unknown development type in a quota",
+     lambda d: ["--config", _csv(d, "[types.quotas.provincial]\nmetro_satelite = 3\n",
+                                 name="c.toml")], 2, "did you mean 'metro_satellite'?"),
+    ("config: misspelt key in [provinces.\"<code>\"]",
+     lambda d: ["--config", _csv(d, '[provinces."640000"]\nroad = "x.graphml"\n', name="c.toml")],
+     2, "unknown key 'road' in [provinces.\"640000\"] of "),
+    ("config: weighting method not available yet",
+     lambda d: ["--config", _csv(d, '[weighting]\nmethod = "combined"\n', name="c.toml")], 2,
+     "weighting.method = 'combined' is declared but not available yet"),
+    ("config: replace mode without criteria",
+     lambda d: ["--config", _csv(d, 'criteria_mode = "replace"\n', name="c.toml")], 2,
+     "criteria_mode = 'replace' but no [[criteria]]"),
     ("config that is not TOML",
      lambda d: ["--config", _csv(d, "weights: [1, 2]\n", name="c.toml")], 2, "not valid TOML"),
     ("quotas that cannot be met",

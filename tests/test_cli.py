@@ -21,7 +21,8 @@ def test_bad_config_gives_message_and_exit_code_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "spatial_towns.cli", "run", "--config", str(bad),
                            "--output", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "negative" in proc.stderr and "Traceback" not in proc.stderr
+    assert "weight = -2 in [[criteria]] (column = 'dist_rail_km') of " in proc.stderr
+    assert "must be >= 0" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_csv_without_frame_exit_code(tmp_path):

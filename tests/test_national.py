@@ -169,7 +169,7 @@ def test_a_worker_killed_mid_run_still_gives_the_serial_result(serial_run, clust
 
 def test_prefecture_split_gives_the_same_province_result(serial_run):
     raw = config.load().to_dict()
-    raw["national"] = {"split_towns": 100}  # force the split of every province
+    raw["national"] = {**raw["national"], "split_towns": 100}  # force the split of every province
     parts = national.plan(NATIONAL, ["640000"], split_towns=100)
     assert len(parts[0].chunks) == 5
     split = national.run(config.from_dict(raw), provinces=["640000"], national=NATIONAL,
@@ -362,7 +362,7 @@ def ningxia_roads(tmp_path_factory):
     roads = _synthetic_roads(tmp_path_factory.mktemp("roads") / "ningxia.graphml",
                              tuple(datasets.counties(code).total_bounds))
     raw = config.load().to_dict()
-    raw["national"] = {"split_towns": 100}  # one criteria task per prefecture (5)
+    raw["national"] = {**raw["national"], "split_towns": 100}  # one criteria task per prefecture (5)
     raw["provinces"] = {code: {"roads": str(roads)}}
 
     calls = {"parse": [], "load": [], "criteria_tasks": 0}

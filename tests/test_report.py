@@ -22,7 +22,7 @@ def _res():
                           "norm_d": np.r_[np.zeros(50), np.nan, np.nan]})
     crit = [dict(column=c, direction="benefit", weight=w, group=g) for c, w, g in
             (("a", 0.4, "产业比较兴旺"), ("b", 0.2, "产业比较兴旺"), ("c", 0.3, "都市圈"), ("d", 0.1, ""))]
-    cfg = config.load(overrides={"criteria": crit})
+    cfg = config.load(overrides={"criteria": crit, "criteria_mode": "replace"})
     used = [scoring.UsedCriterion(c["column"], c["column"], "benefit", c["weight"], c["column"])
             for c in crit]
     return SimpleNamespace(towns=towns, used=used, cfg=cfg)

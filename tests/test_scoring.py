@@ -100,11 +100,12 @@ def test_topsis_changes_the_selection_input_only_through_score(default_run):
 
 def test_pipeline_applies_hard_constraint_and_reports_method():
     """One extra embedded run (no files): max 480 min to Changchun, CRITIC weights, TOPSIS."""
-    crit = [dict(c) for c in config.load().raw["criteria"]]
+    crit = [dict(c) for c in config.load().to_dict()["criteria"]]
     crit = [c for c in crit if c["column"] != "time_changchun_min"]
     # Constraint only (weight 0): the default does not score the time to Changchun.
     crit.append({"column": "time_changchun_min", "direction": "cost", "weight": 0, "max": 480})
-    cfg = config.load(overrides={"criteria": crit, "weighting": {"method": "critic"},
+    cfg = config.load(overrides={"criteria": crit, "criteria_mode": "replace",
+                                 "weighting": {"method": "critic"},
                                  "aggregation": {"method": "topsis"}})
     res = pipeline.run(cfg, output_dir=None, progress=False)
     t = res.towns

@@ -82,21 +82,22 @@ def test_constraint_on_uncomputed_column_is_a_config_error():
 
 
 def _one(**kw):
-    return {"criteria": [{"column": "dist_rail_km", "direction": "cost", "weight": 1, **kw}]}
+    return {"criteria_mode": "replace",
+            "criteria": [{"column": "dist_rail_km", "direction": "cost", "weight": 1, **kw}]}
 
 
 @pytest.mark.parametrize(
     "extra, fragment",
     [
-        ({"transform": "exp"}, "transform 'exp' is not one of"),
+        ({"transform": "exp"}, "transform = 'exp' in .* must be one of 'minmax'"),
         ({"transform": "sigmoid", "midpoint": 10}, "needs spread"),
         ({"transform": "sigmoid", "midpoint": 10, "spread": 0}, "spread 0.0 must be > 0"),
         ({"transform": "linear", "lower": 10, "upper": 5}, "lower 10.0 must be below upper"),
         ({"lower": 1}, "lower only applies to transform = 'linear'"),
         ({"transform": "linear", "lower": 1, "upper": 5, "spread": 2}, "spread only applies"),
         ({"min": 10, "max": 5}, "min 10.0 > max 5.0"),
-        ({"max": "far"}, "max: 'far' is not a number"),
-        ({"maximum": 90}, r"unknown key\(s\) \['maximum'\]"),
+        ({"max": "far"}, "max = 'far' in .*: must be a number"),
+        ({"maximum": 90}, r"unknown key 'maximum' in \[\[criteria\]\] \(column = 'dist_rail_km'\)"),
     ],
 )
 def test_bad_transform_or_constraint_config_names_the_criterion(extra, fragment):

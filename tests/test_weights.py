@@ -123,6 +123,7 @@ def test_inconsistent_ahp_is_rejected_with_cr_and_pair():
     t = _table()[["a", "b", "c"]]
     elig, used = _used(t, DIRS[:3])
     cfg = config.load(overrides={
+        "criteria_mode": "replace",
         "criteria": [{"column": c, "direction": "cost"} for c in "abc"],
         "weighting": {"method": "ahp", "pairwise": INCONSISTENT}})
     with pytest.raises(errors.ConfigError, match=r"CR = \d+\.\d+ > 0\.1") as exc:
@@ -134,6 +135,7 @@ def test_ahp_weights_follow_the_matrix_order_and_renormalise():
     t = _table()[["a", "b", "c"]]
     elig, used = _used(t, DIRS[:3])
     cfg = config.load(overrides={
+        "criteria_mode": "replace",
         "criteria": [{"column": c, "direction": "cost"} for c in "abc"],
         "weighting": {"method": "ahp", "criteria": ["c", "a", "b"],
                       "pairwise": [[1, 3, 5], ["1/3", 1, 3], ["1/5", "1/3", 1]]}})
@@ -147,7 +149,11 @@ def test_ahp_weights_follow_the_matrix_order_and_renormalise():
 @pytest.mark.parametrize(
     "weighting, fragment",
     [
-        ({"method": "bwm"}, "weighting.method 'bwm'"),
+        ({"method": "bwm"}, "method = 'bwm' in \\[weighting\\] of overrides: must be one of"),
+        ({"method": "panel"}, "weighting.method = 'panel' is declared but not available yet"),
+        ({"method": "combined", "alpha": 0.3}, "'combined' is declared but not available yet"),
+        ({"method": "combined", "alpha": 1.3}, "alpha = 1.3 in \\[weighting\\] of overrides: "
+                                               "must be <= 1"),
         ({"method": "ahp"}, "needs weighting.pairwise"),
         ({"method": "ahp", "pairwise": [[1, 2], [0.5, 1]]}, "must be a 3 x 3 matrix"),
         ({"method": "ahp", "pairwise": [[1, 3, 5], [3, 1, 3], ["1/5", "1/3", 1]]},
@@ -158,21 +164,23 @@ def test_ahp_weights_follow_the_matrix_order_and_renormalise():
          "diagonal must be 1"),
         ({"method": "ahp", "criteria": ["a", "b", "zz"], "pairwise": [[1] * 3] * 3},
          "must list each scored criterion once"),
-        ({"method": "expert", "cr": 0.2}, r"unknown key\(s\) \['cr'\] in \[weighting\]"),
+        ({"method": "expert", "cr": 0.2}, r"unknown key 'cr' in \[weighting\] of overrides"),
+        ({"method": "expert", "max_crr": 0.2}, r"'max_crr' .*; did you mean 'max_cr'\?"),
     ],
 )
 def test_bad_weighting_config_is_specific(weighting, fragment):
     with pytest.raises(errors.ConfigError, match=fragment):
         config.load(overrides={
+            "criteria_mode": "replace",
             "criteria": [{"column": c, "direction": "cost", "weight": 1} for c in "abc"],
             "weighting": weighting})
 
 
 def test_non_expert_methods_do_not_need_weight_keys():
     cfg = config.load(overrides={"criteria": [{"column": "a", "direction": "cost"}],
-                                 "weighting": {"method": "entropy"}})
+                                 "criteria_mode": "replace", "weighting": {"method": "entropy"}})
     assert cfg.criteria[0].weight == 1.0
-    with pytest.raises(errors.ConfigError, match="needs column, direction, weight"):
+    with pytest.raises(errors.ConfigError, match=r"criteria \['a'\] need a weight"):
         config.load(overrides={"criteria": [{"column": "a", "direction": "cost"}]})
 
 

