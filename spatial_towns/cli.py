@@ -358,9 +358,8 @@ def _weights(args) -> None:
     cfg = config.load(args.config)
     w = cfg.weighting
     panel = read(args.panel, Hierarchy.from_criteria(cfg.criteria))
-    pw = aggregate(panel, method=args.aggregation or getattr(w, "panel_aggregation", "aij"),
-                   inconsistent=args.inconsistent or getattr(w, "inconsistent", "include"),
-                   max_cr=getattr(w, "max_cr", 0.1))
+    pw = aggregate(panel, method=args.aggregation or w.panel_aggregation,
+                   inconsistent=args.inconsistent or w.inconsistent, max_cr=w.max_cr)
     total = sum(c.weight for c in cfg.criteria)
     ref = {c.column: c.weight / total for c in cfg.criteria} if total > 0 else None
     out = Path(args.output)

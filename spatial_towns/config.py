@@ -109,8 +109,9 @@ SOURCES = ("geometry", "table")
 #: that reason), impute its county's median, or count it as zero (imputed towns are flagged).
 MISSING_POLICIES = ("exclude", "county_median", "zero")
 WEIGHTING_METHODS = ("expert", "ahp", "entropy", "critic", "panel", "combined")
-#: Methods the weights code implements; "panel" and "combined" are declared (#26) but not yet.
-AVAILABLE_WEIGHTING_METHODS = ("expert", "ahp", "entropy", "critic")
+#: Methods the weights code implements (a method declared ahead of its code is left out here,
+#: and a config asking for it is an error saying it is not available yet).
+AVAILABLE_WEIGHTING_METHODS = WEIGHTING_METHODS
 AGGREGATION_METHODS = ("wlc", "topsis", "owa")
 #: Values of ``Tier.minimums``: the literal reading, and "this tier or higher".
 MINIMUMS_LITERAL, MINIMUMS_CUMULATIVE = "this_tier", "this_tier_or_higher"
@@ -324,7 +325,7 @@ class Weighting(_Table):
     ``panel_aggregation``; experts with a consistency ratio above ``max_cr`` included or
     excluded by ``inconsistent``) or ``combined`` (a ``subjective`` and an ``objective`` set,
     combined by ``rule``: linear ``alpha * subjective + (1 - alpha) * objective`` or
-    multiplicative). "panel" and "combined" are declared for #26 and not available yet."""
+    multiplicative; see :mod:`.panel` and :func:`.weights.combine`)."""
 
     method: Literal["expert", "ahp", "entropy", "critic", "panel", "combined"] = "expert"
     criteria: Strs = ()
@@ -720,14 +721,14 @@ def _exact_weighting(w: Weighting, criteria: tuple[Criterion, ...]) -> Weighting
     """The weighting with its criteria list filled in (the scored criteria when not given)
     and an AHP matrix checked and made exactly reciprocal."""
     if w.method not in AVAILABLE_WEIGHTING_METHODS:
-        raise ValueError(f"weighting.method = {w.method!r} is declared but not available yet "
-                         f"(#26, expert panel); use one of {list(AVAILABLE_WEIGHTING_METHODS)}")
+        raise ValueError(f"weighting.method = {w.method!r} is declared but not available yet; "
+                         f"use one of {list(AVAILABLE_WEIGHTING_METHODS)}")
     scored = [c.column for c in criteria if c.weight > 0]
     names = w.criteria or tuple(scored)
     if not w.pairwise:
-        if w.method == "ahp":
-            raise ValueError(f"weighting.method = 'ahp' needs weighting.pairwise, a square "
-                             f"matrix over {scored}")
+        if w.method == "ahp" or (w.method == "combined" and w.subjective == "ahp"):
+            raise ValueError(f"weighting.method = {w.method!r} with AHP needs "
+                             f"weighting.pairwise, a square matrix over {scored}")
         return _derived(w, criteria=names)
     if sorted(names) != sorted(scored) or len(set(names)) != len(names):
         raise ValueError(f"weighting.criteria must list each scored criterion once (those "
@@ -857,7 +858,8 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> Confi
     """
     raw = _read_toml(DEFAULT_CONFIG_PATH)
     source, origin = "default", None
-    layers = [] if path is None else [(_read_toml(Path(path)), str(path))]
+    layers = [] if path is None else [(_anchored(_read_toml(Path(path)), Path(path).parent),
+                                       str(path))]
     if overrides:
         layers.append((overrides, "overrides"))
     for layer, name in layers:
@@ -867,6 +869,15 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> Confi
     elif overrides:
         source = "overrides"
     return from_dict(raw, source=source, criteria_origin=origin)
+
+
+def _anchored(layer: dict, folder: Path) -> dict:
+    """``[weighting] panel`` files are relative to the config file that names them."""
+    w = layer.get("weighting")
+    if isinstance(w, dict) and isinstance(w.get("panel"), list):
+        w["panel"] = [str(folder / p) if isinstance(p, str) and not Path(p).is_absolute()
+                      else p for p in w["panel"]]
+    return layer
 
 
 def merge(base: dict, over: dict) -> dict:

@@ -122,7 +122,7 @@ def test_typos_and_bad_values_name_file_table_and_key(tmp_path, text, expected):
         ({"criteria": [{"column": "x", "direction": "cost", "weight": 1, "source": "table"}]},
          "must say what to do for towns"),
         ({"types": {"quotas": {"regional": {"industry_led": 1}}}}, "no tier named 'regional'"),
-        ({"weighting": {"method": "panel", "panel": ["a.xlsx"]}}, "not available yet"),
+        ({"weighting": {"method": "panel", "max_cr": 0}}, r"max_cr = 0 in \[weighting\] .*> 0"),
         ({"provinces": {"640000": {"tiers": [{"name": "a", "count": -2, "tier_weight": 1.0}]}}},
          r"count = -2 in \[\[provinces.\"640000\".tiers\]\] \(name = 'a'\)"),
     ],
@@ -130,6 +130,22 @@ def test_typos_and_bad_values_name_file_table_and_key(tmp_path, text, expected):
 def test_bad_config_names_the_key(override, fragment):
     with pytest.raises(errors.ConfigError, match=fragment):
         config.load(overrides=override)
+
+
+def test_panel_keys_are_read_and_their_files_are_relative_to_the_config(tmp_path):
+    (tmp_path / "sub").mkdir()
+    p = tmp_path / "sub" / "c.toml"
+    p.write_text('[weighting]\nmethod = "combined"\nsubjective = "panel"\nobjective = "critic"\n'
+                 'rule = "multiplicative"\nalpha = 0.3\npanel = ["answers/a.xlsx", "/abs/b.csv"]\n'
+                 'panel_aggregation = "aip"\ninconsistent = "exclude"\nmax_cr = 0.15\n',
+                 encoding="utf-8")
+    w = config.load(p).weighting
+    assert (w.method, w.subjective, w.objective, w.rule, w.alpha) == (
+        "combined", "panel", "critic", "multiplicative", 0.3)
+    assert w.panel == (str(tmp_path / "sub" / "answers" / "a.xlsx"), "/abs/b.csv")
+    assert (w.panel_aggregation, w.inconsistent, w.max_cr) == ("aip", "exclude", 0.15)
+    d = config.Weighting()
+    assert (d.panel_aggregation, d.inconsistent, d.max_cr, d.alpha) == ("aij", "include", 0.1, 0.5)
 
 
 def test_missing_config_file_is_a_config_error(tmp_path):
@@ -253,5 +269,6 @@ def test_no_module_reads_config_keys_with_literal_defaults():
                 f"{py.name}:{line} reads config key {m.group(1)!r} with a default"
 
 
-# national: a province's override tables (absent = no override).
-_NOT_CONFIG = {"national.py": ("focus",)}
+# national: a province's override tables (absent = no override); panel answers: a column of an
+# expert's answer file.
+_NOT_CONFIG = {"national.py": ("focus",), "answers.py": ("criteria",)}

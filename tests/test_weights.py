@@ -150,8 +150,10 @@ def test_ahp_weights_follow_the_matrix_order_and_renormalise():
     "weighting, fragment",
     [
         ({"method": "bwm"}, "method = 'bwm' in \\[weighting\\] of overrides: must be one of"),
-        ({"method": "panel"}, "weighting.method = 'panel' is declared but not available yet"),
-        ({"method": "combined", "alpha": 0.3}, "'combined' is declared but not available yet"),
+        ({"method": "combined", "subjective": "ahp"}, "'combined' with AHP needs weighting.pairwise"),
+        ({"method": "panel", "panel_aggregation": "mean"},
+         "panel_aggregation = 'mean' in \\[weighting\\] of overrides: must be one of 'aij' or 'aip'"),
+        ({"method": "combined", "objective": "ahp"}, "objective = 'ahp' in \\[weighting\\]"),
         ({"method": "combined", "alpha": 1.3}, "alpha = 1.3 in \\[weighting\\] of overrides: "
                                                "must be <= 1"),
         ({"method": "ahp"}, "needs weighting.pairwise"),

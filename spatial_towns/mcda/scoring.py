@@ -119,10 +119,7 @@ def weigh(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCrit
     live = [u for u in used if u.column]
     ahp_res, parts = None, {}
     if w.method == "combined":
-        subj = getattr(w, "subjective", "expert")
-        obj = getattr(w, "objective", "entropy")
-        rule = getattr(w, "rule", "linear")
-        alpha = float(getattr(w, "alpha", 0.5))
+        subj, obj, rule, alpha = w.subjective, w.objective, w.rule, w.alpha
         s, s_note, ahp_res = _method_weights(subj, criteria_table, eligible, live, w, given,
                                              given_note)
         o, o_note, _ = _method_weights(obj, criteria_table, eligible, live, w, given, given_note)

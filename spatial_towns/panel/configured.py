@@ -17,7 +17,7 @@ from .hierarchy import Hierarchy
 def uses_panel(weighting) -> bool:
     """Whether the weights (or their subjective part) come from an expert panel."""
     return weighting.method == "panel" or (
-        weighting.method == "combined" and getattr(weighting, "subjective", "") == "panel")
+        weighting.method == "combined" and weighting.subjective == "panel")
 
 
 def load(cfg) -> PanelWeights | None:
@@ -33,15 +33,14 @@ def load(cfg) -> PanelWeights | None:
     w = cfg.weighting
     if not uses_panel(w):
         return None
-    files = tuple(getattr(w, "panel", ()) or ())
+    files = w.panel
     if not files:
         raise errors.ConfigError(
             "[weighting] uses an expert panel but names no answer files: set panel = "
             "[\"answers/张三.xlsx\", ...] (relative to the config file) or run --panel FILE...")
     panel = read(list(files), Hierarchy.from_criteria(cfg.criteria))
-    return aggregate(panel, method=getattr(w, "panel_aggregation", "aij"),
-                     inconsistent=getattr(w, "inconsistent", "include"),
-                     max_cr=float(getattr(w, "max_cr", weights.MAX_CR)))
+    return aggregate(panel, method=w.panel_aggregation, inconsistent=w.inconsistent,
+                     max_cr=w.max_cr)
 
 
 def note(pw: PanelWeights) -> str:

@@ -324,8 +324,7 @@ def _robustness(model: selection.TierSelection, table: pd.DataFrame, eligible: p
         return robust
     w = cfg.weighting
     wd = panel_configured.weight_draws(pw, weighting, draws=sc.draws, seed=sc.seed,
-                                       rule=getattr(w, "rule", "linear"),
-                                       alpha=float(getattr(w, "alpha", 0.5)))
+                                       rule=w.rule, alpha=w.alpha)
     panel_mc = sensitivity.over_draws(model, score_fn, wd, progress=progress,
                                       score_many=score_many)
     return dataclasses.replace(robust, panel=panel_mc, panel_draws=len(wd))

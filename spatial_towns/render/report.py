@@ -211,7 +211,7 @@ def _origin_section(cfg) -> list[str]:
     kept = [c for c, o in cfg.criteria_origin if o == "default"]
     out = [f"Criteria and the configuration file `{cfg.source}`:"]
     if cfg.criteria_mode == "replace":
-        out.append(f"- its [[criteria]] replace the default list (criteria_mode = \"replace\"): "
+        out.append("- its [[criteria]] replace the default list (criteria_mode = \"replace\"): "
                    + ", ".join(c for c, _ in user))
     else:
         added = [c for c, o in user if o == "added"]
