@@ -174,9 +174,9 @@ def test_quota_checks_name_the_type():
 
 @pytest.mark.parametrize("override, fragment", [
     ({"quotas": {"national": {"metro_satellite": 1}}}, "no tier named 'national'"),
-    ({"quotas": {"provincial": {"suburban": 1}}}, "unknown type"),
+    ({"quotas": {"provincial": {"suburban": 1}}}, r"unknown key 'suburban' in \[types.quotas.provincial\]"),
     ({"quotas": {"provincial": {"metro_satellite": 31}}}, "sum to 31 but the tier has exactly 30"),
-    ({"quotas": {"provincial": {"metro_satellite": -1}}}, "integer >= 0"),
+    ({"quotas": {"provincial": {"metro_satellite": -1}}}, r"metro_satellite = -1 in \[types.quotas.provincial\] of overrides: must be >= 0"),
     ({"precedence": ["metro_satellite"]}, "precedence must list"),
     ({"rail_km": 3}, "unknown key"),
     ({"border_use_county": "yes"}, "true or false"),
