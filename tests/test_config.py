@@ -269,6 +269,6 @@ def test_no_module_reads_config_keys_with_literal_defaults():
                 f"{py.name}:{line} reads config key {m.group(1)!r} with a default"
 
 
-# national: a province's override tables (absent = no override); panel answers: a column of an
+# national driver: a province's override tables (absent = no override); panel answers: a column of an
 # expert's answer file.
-_NOT_CONFIG = {"national.py": ("focus",), "answers.py": ("criteria",)}
+_NOT_CONFIG = {"driver.py": ("focus",), "answers.py": ("criteria",)}
