@@ -419,6 +419,73 @@ PANEL_CASES = [
 ]
 
 
+# Config fuzzing (#25): hypothesis-generated user TOML files, in the shapes a planner writes
+# (one table and key, a [[criteria]] or [[tiers]] entry, a type quota, a province override, a
+# top-level key), each key the declared one, a slip of it or another word, each value any TOML
+# value. Used by test_hostile_inputs.test_config_fuzz_*.
+
+
+def config_fuzz_strategies():
+    """(user_files, documents): strategies of (TOML dict, the key it tests) and of whole
+    arbitrary TOML documents."""
+    import datetime as dt
+    import string
+
+    from hypothesis import strategies as st
+
+    from spatial_towns import config
+
+    tables = {"access": config.Access, "focus": config.Focus,
+              "eligibility": config.Eligibility, "weighting": config.Weighting,
+              "aggregation": config.Aggregation, "sensitivity": config.Sensitivity,
+              "types": config.Types, "assessment": config.Assessment, "national": config.National}
+    word = st.text(string.ascii_lowercase + "_", min_size=1, max_size=12)
+    scalars = st.one_of(
+        st.integers(min_value=-10**6, max_value=10**6),
+        st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.text(max_size=8),
+        st.sampled_from(["镇", "1/3", "exclude", "linear", "provincial"]),
+        st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 1, 1)))
+    values = st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(word, inner, max_size=3)), max_leaves=8)
+
+    def slip(key: str):
+        edits = [e for e in (key + "s", key[:-1], key.replace("_", "", 1), key.upper()) if e]
+        return st.one_of(st.just(key), st.sampled_from(edits), word)
+
+    @st.composite
+    def user_files(draw):
+        where = draw(st.sampled_from(["table", "criteria", "tiers", "quotas", "province",
+                                      "top"]))
+        if where == "table":
+            name = draw(st.sampled_from(sorted(tables)))
+            key = draw(st.sampled_from(tables[name].toml_keys()).flatmap(slip))
+            return {name: {key: draw(values)}}, (key, name)
+        if where == "criteria":
+            key = draw(st.sampled_from(config.Criterion.toml_keys()).flatmap(slip))
+            col = draw(st.sampled_from(["devzone_km", "dist_rail_km", "new_col"]))
+            doc: dict = {"criteria": [{"column": col, key: draw(values)}]}
+            if draw(st.booleans()):
+                doc["criteria_mode"] = draw(st.sampled_from(["merge", "replace", "append"]))
+            return doc, (key, "criteria")
+        if where == "tiers":
+            key = draw(st.sampled_from(config.Tier.toml_keys()).flatmap(slip))
+            entry = {"name": "provincial", "tier_weight": 1.0, "count": 3, key: draw(values)}
+            return {"tiers": [entry]}, (key, "tiers")
+        if where == "quotas":
+            key = draw(st.sampled_from(list(config.DEV_TYPES)).flatmap(slip))
+            tier = draw(st.sampled_from(["provincial", "county", "nope"]))
+            return {"types": {"quotas": {tier: {key: draw(values)}}}}, (key, "quotas")
+        if where == "province":
+            code = draw(st.sampled_from(["640000", "220000", "64", "abc"]))
+            key = draw(st.sampled_from(config.ProvinceOverride.toml_keys()).flatmap(slip))
+            return {"provinces": {code: {key: draw(values)}}}, (key, "provinces")
+        key = draw(st.sampled_from(config.Config.toml_keys()).flatmap(slip))
+        return {key: draw(values)}, (key, key)
+
+    documents = st.dictionaries(st.text(max_size=10), values, max_size=4)
+    return user_files(), documents
+
+
 def run_panel_case(paths: list[str], out: Path) -> tuple[int, str]:
     """Run ``spatial-towns weights --panel`` in-process; return (exit code, stderr)."""
     from spatial_towns import cli

@@ -2,9 +2,25 @@
 are merely awkward (GBK, towns outside the province or without coordinates) are accepted and
 every town is accounted for."""
 
+import dataclasses
+
 import geopandas as gpd
 import pytest
-from hostile_cases import ACCEPTED, CASES, FACTS_WARNINGS, PANEL_CASES, run_case, run_panel_case
+import tomli_w
+from hostile_cases import (
+    ACCEPTED,
+    CASES,
+    FACTS_WARNINGS,
+    PANEL_CASES,
+    config_fuzz_strategies,
+    run_case,
+    run_panel_case,
+)
+from hypothesis import event, given, settings
+
+from spatial_towns import config, errors
+
+USER_FILES, DOCUMENTS = config_fuzz_strategies()
 
 
 @pytest.mark.parametrize("title, build, code, fragment", CASES, ids=[c[0] for c in CASES])
@@ -58,3 +74,41 @@ def test_facts_table_warning(tmp_path, title, build, fragment):
         assert "| f.csv |  | 3 |  | 不存在镇 |  | unmatched | no town named 不存在镇 |" in text
     else:
         assert fragment in text
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(USER_FILES)
+def test_config_fuzz_user_files(tmp_path_factory, case):
+    """A hypothesis-generated user TOML: it loads (and then writes back and reads back to the
+    same configuration), or it is a ConfigError naming the file, and the key or its table;
+    the CLI then says the same with exit code 2, never a traceback."""
+    doc, (key, table) = case
+    d = tmp_path_factory.mktemp("fuzz")
+    p = d / "user.toml"
+    p.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    try:
+        cfg = config.load(p)
+    except errors.ConfigError as exc:
+        event("rejected")
+        msg = str(exc)
+        assert str(p) in msg and (key in msg or table in msg), (doc, msg)
+        got, cli_msg = run_case(["--config", str(p)], d / "out")
+        assert got == 2 and cli_msg == f"spatial-towns: error: {msg}", cli_msg
+        return
+    event("accepted")
+    again = config.from_dict(cfg.to_dict(), source=cfg.source)
+    assert again == dataclasses.replace(cfg, criteria_origin=())
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(DOCUMENTS)
+def test_config_fuzz_any_document(tmp_path_factory, doc):
+    """Any TOML document at all is a Config or a ConfigError naming the file."""
+    p = tmp_path_factory.mktemp("fuzz") / "doc.toml"
+    p.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    try:
+        config.load(p)
+        event("accepted")
+    except errors.ConfigError as exc:
+        event("rejected")
+        assert str(p) in str(exc)
