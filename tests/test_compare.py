@@ -118,6 +118,9 @@ def test_weight_change_names_the_criterion(by_weights, default_run, rail):
         top = delta.abs().idxmax().removeprefix("contrib_")
         label = next(c.label for c in rail.cfg.criteria if c.column == top)
         assert r.drivers.startswith(label), (r.name, r.drivers, top)
+        d = by_weights.drivers[by_weights.drivers["code"] == r.code]
+        assert d["column"].iloc[0] == top and d["rank"].tolist() == list(range(1, len(d) + 1))
+        assert d["points"].iloc[0] == pytest.approx(delta[f"contrib_{top}"])
     moved_up = by_weights.changes[by_weights.changes["direction"] == "up"]
     assert moved_up["drivers"].str.contains("到火车站距离").any()
     assert by_weights.changes["why"].str.contains(r"weight 1\d\.\d% → \d\d\.\d%").any()
@@ -198,8 +201,15 @@ def test_writes_tables_page_and_document(by_rules, tmp_path):
     assert headings == ["一、比选方案", "二、输入数据", "三、等级一致性", "四、各市(州)入选数",
                         "五、排名一致性与重合度", "六、等级变化的镇及原因"]
     last = doc.tables[-1]
-    names = [row.cells[3].text for row in last.rows[1:]]
-    assert names == [f"{r.name}（{r.county_name}）" for r in by_rules.changes.itertuples()]
+    header = [c.text for c in last.rows[0].cells]
+    col = {h: header.index(h) for h in ("镇（县）", "参照方案中的理由", "该方案中的理由")}
+    rows = [[c.text for c in row.cells] for row in last.rows[1:]]
+    assert [r[col["镇（县）"]] for r in rows] == [f"{r.name}（{r.county_name}）"
+                                                 for r in by_rules.changes.itertuples()]
+    # the selection's reasons, said in Chinese: the tier the town is in leads each
+    for cells, r in zip(rows, by_rules.changes.itertuples(), strict=True):
+        label = by_rules.tier_labels.get(r.tier_here)
+        assert cells[col["该方案中的理由"]].startswith(f"{label}：" if label else "未入选：")
     again = tmp_path / "again"
     by_rules.write(again)
     assert (again / "compare.docx").read_bytes() == files["compare.docx"].read_bytes()

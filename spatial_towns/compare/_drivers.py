@@ -39,11 +39,21 @@ class Driver:
     value_first: float
     value_here: float
 
+    @property
+    def weight_moved(self) -> bool:
+        """Whether the criterion's weight differs (by 0.05 percentage points or more)."""
+        return abs(self.weight_here - self.weight_first) >= 0.0005
+
+    @property
+    def value_moved(self) -> bool:
+        """Whether the town's normalised value differs (by 0.005 or more)."""
+        return abs(self.value_here - self.value_first) >= 0.005
+
     def words(self) -> str:
         what = []
-        if abs(self.weight_here - self.weight_first) >= 0.0005:
+        if self.weight_moved:
             what.append(f"weight {self.weight_first:.1%} → {self.weight_here:.1%}")
-        if abs(self.value_here - self.value_first) >= 0.005:
+        if self.value_moved:
             what.append(f"normalised value {self.value_first:.2f} → {self.value_here:.2f}")
         return f"{self.label} {self.points:+.2f}" + (f" ({', '.join(what)})" if what else "")
 

@@ -20,6 +20,9 @@ import pandas as pd
 from . import _drivers, agreement, alternatives, inputs
 from .alternatives import Alternative, RunLike
 
+#: Columns of :attr:`Comparison.drivers`.
+DRIVER_COLUMNS = ["alternative", "code", "rank", "column", "label", "points", "weight_first",
+                  "weight_here", "weight_moved", "value_first", "value_here", "value_moved"]
 #: Identity columns of a town kept in :attr:`Comparison.towns` (from the first alternative).
 TOWN_COLUMNS = ["name", "county_code", "county_name", "prefecture_code", "prefecture_name"]
 
@@ -34,7 +37,8 @@ class Comparison:
     Tables: ``membership`` (per tier: towns in every / some / one only), ``moves`` (entering
     and leaving against the first), ``prefecture_counts``, ``rank_agreement`` (Kendall τ,
     Spearman ρ per pair), ``jaccard`` (per tier), ``changes`` (every town whose tier differs
-    from the first alternative's, with the criteria that moved it and ``why``),
+    from the first alternative's, with the criteria that moved it and ``why``), ``drivers``
+    (those criteria, one row each: points, weight and normalised value in both),
     ``input_differences`` and ``config_differences``; ``warnings`` in words.
     """
 
@@ -52,6 +56,7 @@ class Comparison:
     rank_agreement: pd.DataFrame
     jaccard: pd.DataFrame
     changes: pd.DataFrame
+    drivers: pd.DataFrame
     input_differences: pd.DataFrame
     config_differences: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
@@ -90,6 +95,7 @@ class Comparison:
         order = (first[["prefecture_code", "prefecture_name"]].drop_duplicates()
                  .sort_values("prefecture_code")["prefecture_name"].tolist())
         tiers = frames["tiers"]
+        changes, drivers = _changes(alts, tiers, towns)
         return cls(
             alternatives=alts, tier_names=tier_names, tier_labels=tier_labels, towns=towns,
             **frames,
@@ -99,7 +105,7 @@ class Comparison:
                                                           tier_names, order),
             rank_agreement=agreement.rank_agreement(frames["scores"], frames["eligible"]),
             jaccard=agreement.jaccard(tiers, tier_names),
-            changes=_changes(alts, tiers, towns),
+            changes=changes, drivers=drivers,
             input_differences=diffs,
             config_differences=inputs.config_differences(alts),
             warnings=notes,
@@ -204,10 +210,13 @@ def _named(table: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
     return out[first + [c for c in table.columns if c not in first]]
 
 
-def _changes(alts: list[Alternative], tiers: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
-    """Every (alternative, town) whose tier differs from the first alternative's."""
+def _changes(alts: list[Alternative], tiers: pd.DataFrame, towns: pd.DataFrame
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every (alternative, town) whose tier differs from the first alternative's, and the
+    criteria that moved each (one row per town and criterion, ``rank`` 1 = moved most)."""
     first = alts[0]
-    rows = []
+    rows: list[dict] = []
+    drivers: list[dict] = []
     order = {t: k for k, t in enumerate(_tiers(alts)[0])}
     for here in alts[1:]:
         weights = (_drivers.effective_weights(first), _drivers.effective_weights(here))
@@ -215,6 +224,11 @@ def _changes(alts: list[Alternative], tiers: pd.DataFrame, towns: pd.DataFrame) 
         moved = tiers.index[tiers[here.name] != tiers[first.name]]
         for code in moved:
             ds = _drivers.drivers(first, here, code, weights)
+            drivers += [{"alternative": here.name, "code": code, "rank": k + 1, "column": d.column,
+                         "label": d.label, "points": d.points, "weight_first": d.weight_first,
+                         "weight_here": d.weight_here, "weight_moved": d.weight_moved,
+                         "value_first": d.value_first, "value_here": d.value_here,
+                         "value_moved": d.value_moved} for k, d in enumerate(ds)]
             a, b = tiers.at[code, first.name], tiers.at[code, here.name]
             up = order.get(b, len(order)) < order.get(a, len(order))
             rows.append({
@@ -235,7 +249,7 @@ def _changes(alts: list[Alternative], tiers: pd.DataFrame, towns: pd.DataFrame) 
     table["_t"] = table["tier_here"].map(order).fillna(len(order))
     table = table.sort_values(["_a", "_t", "direction", "code"],
                               ascending=[True, True, False, True]).drop(columns=["_a", "_t"])
-    return _named(table.reset_index(drop=True), towns)
+    return _named(table.reset_index(drop=True), towns), pd.DataFrame(drivers, columns=DRIVER_COLUMNS)
 
 
 def compare(runs: Sequence[RunLike], *, names: Sequence[str] | None = None,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from docx.document import Document
 
-from . import docx_base
+from . import _labels_zh, _reasons_zh, docx_base
 
 if TYPE_CHECKING:
     from ..compare import Comparison
@@ -43,6 +43,7 @@ def _alternatives(doc: Document, cmp: Comparison) -> None:
     n = len(cmp.tier_names)
     docx_base.table(doc, header, rows, widths_cm=[3, 3.5, 2.5, 2.5, *[1.6] * n, WIDTH_CM - 11.5 - 1.6 * n],
                     align="llll" + "r" * n + "l")
+    _tier_rules(doc, cmp)
     doc.add_heading("方案设置差异", level=2)
     diff = cmp.config_differences
     if len(diff) == 0:
@@ -54,6 +55,28 @@ def _alternatives(doc: Document, cmp: Comparison) -> None:
     docx_base.table(doc, ["设置项", *cmp.names],
                     [[k, *row] for k, row in zip(diff.index, diff.to_numpy().tolist(), strict=True)],
                     widths_cm=[7, *[w] * len(cmp.names)])
+
+
+def _tier_rules(doc: Document, cmp: Comparison) -> None:
+    """The tiers' rules of every alternative in words, when they differ."""
+    rules = {a.name: {t.name: _labels_zh.tier_rule(t) for t in a.cfg.tiers} for a in cmp.alternatives}
+    rows = [[cmp.tier_labels[t], *[rules[a].get(t, "（无此等级）") for a in cmp.names]]
+            for t in cmp.tier_names]
+    if all(len(set(r[1:])) == 1 for r in rows):
+        return
+    doc.add_heading("等级规则", level=2)
+    w = (WIDTH_CM - 2.5) / len(cmp.names)
+    docx_base.table(doc, ["等级", *cmp.names], rows, widths_cm=[2.5, *[w] * len(cmp.names)])
+
+
+def _driver_words(d) -> str:
+    """One criterion's share of a town's score change, in Chinese."""
+    what = []
+    if d.weight_moved:
+        what.append(f"权重 {d.weight_first:.1%}→{d.weight_here:.1%}")
+    if d.value_moved:
+        what.append(f"标准化值 {d.value_first:.2f}→{d.value_here:.2f}")
+    return f"{d.label} {d.points:+.2f}" + (f"（{'，'.join(what)}）" if what else "")
 
 
 def _inputs(doc: Document, cmp: Comparison) -> None:
@@ -135,32 +158,34 @@ def _changes(doc: Document, cmp: Comparison) -> None:
     ch = cmp.changes
     doc.add_paragraph(f"与参照方案相比等级发生变化的镇共 {len(ch)} 个（次）。“主要指标变化”列出加权贡献"
                       "（得分点数）变化最大的指标及其原因（权重或标准化值的变化）；得分不变时，等级变化"
-                      "来自等级规则的差异或其他镇的变化，见“该方案中的理由”（选择模型给出的入选或落选"
-                      "理由）。")
-    for alt in cmp.names[1:]:
-        rules = cmp.rule_changes(alt)
-        if rules:
-            doc.add_paragraph(f"{alt}的等级规则与参照方案不同：" + "；".join(rules) + "。")
+                      "来自等级规则的差异（见“一、比选方案”）或其他镇的变化，两个方案中的理由（选择模型"
+                      "给出的入选或落选理由）并列。")
     labels = _labels(cmp)
+    words = {(a, c): "；".join(_driver_words(d) for d in g.itertuples())
+             for (a, c), g in cmp.drivers.groupby(["alternative", "code"], sort=False)}
 
     def pair(a, b, fmt: str) -> str:
         fa = "—" if pd.isna(a) else fmt.format(float(a))
         fb = "—" if pd.isna(b) else fmt.format(float(b))
         return fa if fa == fb else f"{fa}→{fb}"
 
-    header = ["序号", "方案", "市(州)", "镇（县）", "等级", "得分", "名次"]
-    widths, align = [1.3, 2.0, 2.2, 3.4, 2.6, 2.3, 1.6], "clllccr"
+    # the alternative's column only when more than one is compared with the reference
+    several = len(cmp.names) > 2
+    header = ["序号", *(["方案"] if several else []), "市(州)", "镇（县）", "等级", "得分", "名次"]
+    widths = [1.2, *([2.0] if several else []), 2.0, 3.0, 2.6, 2.8, 1.9]
+    align = "c" + ("l" if several else "") + "llccr"
     # With scores unchanged (only the rules differ) no criterion moved a town: the two
     # reasons say which rule placed it where, side by side.
     drivers = bool(ch["drivers"].astype(bool).any())
     rest = WIDTH_CM - sum(widths)
     extra = (["主要指标变化", "该方案中的理由"] if drivers
              else ["参照方案中的理由", "该方案中的理由"])
-    header, widths, align = header + extra, widths + [rest * 0.55, rest * 0.45], align + "ll"
-    rows = [[k + 1, r.alternative, r.prefecture_name, f"{r.name}（{r.county_name}）",
-             f"{labels[r.tier_first]}→{labels[r.tier_here]}",
+    header, widths, align = header + extra, widths + [rest / 2, rest / 2], align + "ll"
+    rows = [[k + 1, *([r.alternative] if several else []), r.prefecture_name,
+             f"{r.name}（{r.county_name}）", f"{labels[r.tier_first]}→{labels[r.tier_here]}",
              pair(r.score_first, r.score_here, "{:.2f}"), pair(r.rank_first, r.rank_here, "{:.0f}"),
-             (r.drivers or "—") if drivers else r.reason_first, r.reason_here]
+             words.get((r.alternative, r.code), "—") if drivers else _reasons_zh.zh(r.reason_first),
+             _reasons_zh.zh(r.reason_here)]
             for k, r in enumerate(ch.itertuples())]
     docx_base.table(doc, header, rows, widths_cm=widths, align=align)
 
