@@ -51,6 +51,7 @@ STYLES = {
     "Heading 1": (HEADING_FONT, 16, False, False, (12, 6)),
     "Heading 2": (KAI_FONT, 14, True, False, (10, 4)),
     "Heading 3": (HEADING_FONT, 12, False, False, (8, 4)),
+    "Quote": (KAI_FONT, 12, False, False, (0, 6)),  # quoted text (the plan's wording)
     "Caption": (BODY_FONT, 10.5, False, True, (3, 9)),
     "Header": (BODY_FONT, 9, False, True, (0, 0)),
     "Footer": (BODY_FONT, 9, False, True, (0, 0)),
@@ -134,6 +135,8 @@ def _set_styles(doc: Document) -> None:
             pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if name == "Normal":
             pf.line_spacing = 1.25
+        if name == "Quote":
+            pf.left_indent = pf.right_indent = Cm(0.75)
     for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3"):
         _ooxml.remove_borders(doc.styles[name])
         doc.styles[name].paragraph_format.keep_with_next = True
