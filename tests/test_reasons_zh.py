@@ -57,3 +57,37 @@ def test_default_run_reasons_all_translated(default_run):
     for r in default_run.towns["reason"]:
         _reasons_zh.zh(r, missed)
     assert missed == []
+
+
+TYPE_CASES = [
+    ("工业主导型: industrial site '吉林公主岭经济开发区' 2.1 km away (also meets 都市卫星型、商贸流通型)",
+     "工业主导型：距产业园区“吉林公主岭经济开发区”2.1 km（也符合都市卫星型、商贸流通型）"),
+    ("都市卫星型: 长春都市圈, 长春市 15 min away", "都市卫星型：长春都市圈，距长春市15分钟"),
+    ("商贸流通型: railway station 0.4 km away; road-network betweenness in the top 10% of towns",
+     "商贸流通型：距火车站0.4 km；路网介数位于各镇前10%"),
+    ("兴边富民型: border-area county, border 47 km (also meets 商贸流通型)",
+     "兴边富民型：边境县，距国界47 km（也符合商贸流通型）"),
+    ("综合服务型: default (no type rule met; expressway not assessed for want of a layer)",
+     "综合服务型：不符合其他类型的条件（默认类型）"),
+    ("not typed: no seat coordinates", "未分类：无驻地坐标"),
+]
+
+
+@pytest.mark.parametrize(("en", "zh"), TYPE_CASES)
+def test_dev_type_forms(en, zh):
+    missed: list[str] = []
+    assert _reasons_zh.dev_type_zh(en, missed) == zh
+    assert missed == []
+
+
+def test_dev_type_unknown_clause_is_kept_and_reported():
+    missed: list[str] = []
+    text = "商贸流通型: railway station 0.4 km away; a new rule"
+    assert _reasons_zh.dev_type_zh(text, missed) == text and missed == [text]
+
+
+def test_default_run_dev_type_reasons_all_translated(default_run):
+    missed: list[str] = []
+    for r in default_run.towns["dev_type_reason"].fillna(""):
+        _reasons_zh.dev_type_zh(str(r), missed)
+    assert missed == []

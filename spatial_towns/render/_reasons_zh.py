@@ -1,10 +1,12 @@
-"""The selection's and eligibility's reason sentences (``towns.reason``) in Chinese, for the
-documents a planning office circulates.
+"""The selection's and eligibility's reason sentences (``towns.reason``) and the development
+types' reasons (``towns.dev_type_reason``) in Chinese, for the documents a planning office
+circulates.
 
-The sentences are made in English by the selection (:meth:`TierSelection._reasons`) and the
-eligibility step; their forms are few and fixed, so each form is read here by a pattern and
-said again in Chinese. A sentence of a form not known here is returned unchanged (and
-:func:`zh` reports it through ``untranslated``): it stays correct, only not translated.
+The sentences are made in English by the selection (:meth:`TierSelection._reasons`), the
+eligibility step and the type rules (typology.devtypes); their forms are few and fixed, so each
+form is read here by a pattern and said again in Chinese. A sentence of a form not known here
+is returned unchanged (and :func:`zh` / :func:`dev_type_zh` report it through
+``untranslated``): it stays correct, only not translated.
 """
 
 from __future__ import annotations
@@ -152,3 +154,51 @@ def zh(reason: str, untranslated: list[str] | None = None) -> str:
             untranslated.append(reason)
         return reason
     return said
+
+
+# One clause each of a development type's reason (typology.devtypes).
+_TYPE_CLAUSES: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
+    (re.compile(r"^default \(.*\)$"), lambda g: "不符合其他类型的条件（默认类型）"),
+    (re.compile(r"^railway station (?P<d>[\d.]+) km away$"), lambda g: f"距火车站{g['d']} km"),
+    (re.compile(r"^expressway access (?P<d>[\d.]+) km away$"),
+     lambda g: f"距高速公路出入口{g['d']} km"),
+    (re.compile(r"^road-network betweenness in the top (?P<p>[\d.]+)% of towns$"),
+     lambda g: f"路网介数位于各镇前{g['p']}%"),
+    (re.compile(r"^industrial site (?:'(?P<n>[^']*)' )?(?P<d>[\d.]+) km away$"),
+     lambda g: f"距产业园区{'“' + g['n'] + '”' if g['n'] else ''}{g['d']} km"),
+    (re.compile(r"^scenic/heritage site (?:'(?P<n>[^']*)' )?(?P<d>[\d.]+) km away$"),
+     lambda g: f"距景区{'“' + g['n'] + '”' if g['n'] else ''}{g['d']} km"),
+    (re.compile(r"^international border (?P<d>[\d.]+) km away$"), lambda g: f"距国界{g['d']} km"),
+    (re.compile(r"^border-area county, border (?P<d>[\d.]+) km$"),
+     lambda g: f"边境县，距国界{g['d']} km"),
+    (re.compile(r"^prefecture seat (?P<t>[\d.]+) min away$"),
+     lambda g: f"距市(州)驻地{g['t']}分钟"),
+    (re.compile(r"^(?P<area>[^,]+), (?P<city>\S+) (?P<t>[\d.]+) min away$"),
+     lambda g: f"{g['area']}，距{g['city']}{g['t']}分钟"),
+]
+
+
+def dev_type_zh(reason: str, untranslated: list[str] | None = None) -> str:
+    """A development type's reason (``dev_type_reason``) in Chinese; unchanged (and appended
+    to ``untranslated``) when a clause's form is not known here."""
+    if reason == "not typed: no seat coordinates":
+        return "未分类：无驻地坐标"
+    head, sep, rest = reason.partition(": ")
+    also = ""
+    m = re.search(r" \(also meets (?P<t>[^)]+)\)$", rest)
+    if m:
+        also, rest = f"（也符合{m['t']}）", rest[:m.start()]
+    said = []
+    # The default's note in parentheses may hold "; " itself: one clause.
+    clauses = [rest] if rest.startswith("default (") else rest.split("; ")
+    for clause in clauses if sep else [None]:
+        for pattern, say in _TYPE_CLAUSES:
+            cm = pattern.match(clause) if clause is not None else None
+            if cm:
+                said.append(say(cm))
+                break
+        else:
+            if untranslated is not None and reason:
+                untranslated.append(reason)
+            return reason
+    return f"{head}：" + "；".join(said) + also

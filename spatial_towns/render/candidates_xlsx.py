@@ -87,7 +87,8 @@ def columns(res) -> list[Column]:
             out.append(Column(f"{t.label}入选比例", _number(f"p_{t.name}"), "0%", width=9))
     if "dev_type_label" in towns:
         out += [Column("发展类型", lambda r: r.get("dev_type_label") or "", width=11),
-                Column("发展类型依据", lambda r: r.get("dev_type_reason") or "", width=40)]
+                Column("发展类型依据", lambda r: _reasons_zh.dev_type_zh(str(r.get("dev_type_reason") or "")),
+                       width=40)]
     out.append(Column("入选理由", lambda r: _reasons_zh.zh(str(r["reason"] or "")), width=60))
     labels = {c.column: c.label for c in cfg.criteria if c.label}
     weights = {u.column: u.weight for u in res.used if u.column}
