@@ -158,3 +158,42 @@ def test_score_against_a_reference_does_not_depend_on_the_other_towns():
     assert not np.allclose(scoring.score(t, every, used)["score"][ref], alone)
     # and the other town is on their scale: a = 50 is far above the reference range
     assert against["x"] == pytest.approx(100 * (0.5 * (50 - 1) / 4 + 0.5 * (10 - 2) / 10))
+
+
+def _combo_table():
+    rng = np.random.default_rng(11)
+    t = pd.DataFrame({"a": rng.uniform(0, 60, 30), "b": rng.uniform(1, 9, 30),
+                      "c": rng.uniform(100, 900, 30)})
+    elig = pd.Series(True, index=t.index)
+    used = scoring.resolve(t, elig, (_crit("a", "cost", 2), _crit("b", "benefit", 1),
+                                     _crit("c", "benefit", 1)))
+    return t, elig, used
+
+
+@pytest.mark.parametrize("rule, alpha", [("linear", 0.3), ("multiplicative", 0.5)])
+def test_combined_weights_mix_expert_and_entropy_by_the_rule(rule, alpha):
+    t, elig, used = _combo_table()
+    w = config.load(overrides={"weighting": {"method": "combined", "subjective": "expert",
+                                             "objective": "entropy", "rule": rule,
+                                             "alpha": alpha}}).weighting
+    out, rec = scoring.weigh(t, elig, used, w)
+    s = np.array([0.5, 0.25, 0.25])
+    _, ent = scoring.weigh(t, elig, used, config.load(
+        overrides={"weighting": {"method": "entropy"}}).weighting)
+    o = np.array(list(ent.weights.values()))
+    want = alpha * s + (1 - alpha) * o if rule == "linear" else s * o / (s * o).sum()
+    np.testing.assert_allclose([u.weight for u in out], want, atol=1e-12)
+    np.testing.assert_allclose(list(rec.parts["subjective"].values()), s, atol=1e-12)
+    np.testing.assert_allclose(list(rec.parts["objective"].values()), o, atol=1e-12)
+    assert rec.method == "combined" and rule in rec.note
+
+
+def test_panel_weights_are_taken_as_given_and_needed():
+    t, elig, used = _combo_table()
+    w = config.load(overrides={"weighting": {"method": "panel", "panel": ["x.csv"]}}).weighting
+    out, rec = scoring.weigh(t, elig, used, w, given={"a": 0.2, "b": 0.2, "c": 0.6},
+                             given_note="SYNTHETIC panel")
+    assert [u.weight for u in out] == pytest.approx([0.2, 0.2, 0.6])
+    assert rec.note == "SYNTHETIC panel"
+    with pytest.raises(errors.ConfigError, match="needs the panel's answers"):
+        scoring.weigh(t, elig, used, w)

@@ -114,11 +114,11 @@ def toml_snippet(pw: PanelWeights, criteria: Sequence[Criterion], *, source: str
              f"# Answers: {source or ', '.join(Path(f).name for f in pw.panel.files)}",
              f"# Experts: {len(pw.panel.experts)}; aggregation {pw.aggregation}; "
              f"inconsistent experts: {pw.inconsistent} (max CR {pw.max_cr}).",
-             "# Pass it with `spatial-towns run --config FILE` (lists replace the defaults'"
-             " whole, so every criterion is repeated here).", ""]
+             "# Pass it with `spatial-towns run --config FILE`.", ""]
     if synthetic(pw):
         lines.insert(1, "# SYNTHETIC panel: made-up experts, for illustration only.")
-    lines += ["[weighting]", 'method = "expert"', ""]
+    lines += ["# The full list of criteria: the file's list replaces the defaults' whole.",
+              'criteria_mode = "replace"', "", "[weighting]", 'method = "expert"', ""]
     for c in criteria:
         w = float(pw.global_weights.get(c.column, 0.0))
         lines += ["[[criteria]]", *_criterion_lines(c, w), ""]
