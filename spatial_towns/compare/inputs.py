@@ -40,9 +40,11 @@ def _canonical(values: pd.Series) -> pd.Series:
     round-trips; anything else as text; missing values (None, NaN, NA, and the empty text
     the folder reader writes for them) as empty."""
     if values.dtype == bool or pd.api.types.is_numeric_dtype(values):
-        num = pd.to_numeric(values, errors="coerce").astype(float)
-        return num.map(lambda v: "" if np.isnan(v) else repr(float(v)))
-    return values.astype(object).map(lambda v: "" if pd.isna(v) else str(v))
+        num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        # numpy writes a float64 as its shortest round-trip repr, as Python does
+        text = np.where(np.isnan(num), "", num.astype(str))
+        return pd.Series(text, index=values.index, dtype=object)
+    return values.astype(object).where(values.notna(), "").astype(str)
 
 
 def _location(alt: Alternative) -> pd.Series:
@@ -54,7 +56,7 @@ def _location(alt: Alternative) -> pd.Series:
 def column_hash(text: pd.Series) -> str:
     """SHA-256 of a column's canonical text, in town-code order."""
     text = text.sort_index()
-    payload = "\n".join(f"{k}\t{v}" for k, v in zip(text.index, text, strict=True))
+    payload = (text.index.astype(str) + "\t" + text.astype(str)).str.cat(sep="\n")
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
