@@ -64,6 +64,8 @@ def test_table_header_repeats_and_cells_formatted():
     (t,) = doc.tables
     assert _ooxml.is_repeated_header(t.rows[0])
     assert not any(_ooxml.is_repeated_header(r) for r in t.rows[1:])
+    # No row is split across pages.
+    assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in t.rows)
     assert [c.text for c in t.rows[0].cells] == ["序号", "镇", "得分"]
     assert [c.text for c in t.rows[1].cells] == ["1", "镇0", "70.2"]
     assert all(r.bold for r in t.rows[0].cells[0].paragraphs[0].runs)

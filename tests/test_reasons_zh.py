@@ -17,7 +17,7 @@ CASES = [
      "省级：为满足兴边富民型类4个省级示范镇的配额（本发展类型）而入选"),
     ("省级: by score among the towns free for it; better towns held in a lower tier by their "
      "own unit's rule: 灯塔镇, 寿山镇 (or type quota or spacing rule)",
-     "省级：在可入选本级的镇中按得分入选；得分更高的灯塔镇、寿山镇因所在单位的名额要求留在较低一级（或类型配额、间距要求）"),
+     "省级：按得分入选（得分更高的灯塔镇、寿山镇因本单位名额要求留在较低一级）（或类型配额、间距要求）"),
     ("县级: fills 西安区's minimum of 1 县级 town (its county); by score it would be 省级",
      "县级：补足西安区至少1个县级示范镇的要求（本县(市、区)）；按得分本可入选省级"),
     ("not selected: 长春市 has reached its cap of 8 省级 towns (its prefecture)",

@@ -61,8 +61,17 @@ def field(paragraph, instruction: str, placeholder: str = "") -> None:
 def repeat_header(row) -> None:
     """Mark a table row as a header row, repeated at the top of every page the table spans,
     and keep it on one page."""
+    _row_flags(row, ("w:cantSplit", "w:tblHeader"))
+
+
+def keep_row_together(row) -> None:
+    """Keep a table row on one page (a town's line is not cut by a page break)."""
+    _row_flags(row, ("w:cantSplit",))
+
+
+def _row_flags(row, tags: tuple[str, ...]) -> None:
     trpr = row._tr.get_or_add_trPr()
-    for tag in ("w:cantSplit", "w:tblHeader"):
+    for tag in tags:
         if trpr.find(qn(tag)) is None:
             el = OxmlElement(tag)
             el.set(qn("w:val"), "true")

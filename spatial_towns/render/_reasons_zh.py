@@ -92,8 +92,8 @@ def _body(rest: str) -> str | None:
                  r"their own unit's rule: (?P<names>.+)$", rest)
     if m:
         names, extra = _extra(m["names"])
-        return ("在可入选本级的镇中按得分入选；得分更高的" + "、".join(names.split(", "))
-                + "因所在单位的名额要求留在较低一级" + extra)
+        return ("按得分入选（得分更高的" + "、".join(names.split(", "))
+                + "因本单位名额要求留在较低一级）" + extra)
     m = re.match(r"^(?P<head>by score|below the cut-off); it outscores (?P<n>\d+) town\(s\) of a "
                  r"higher tier placed there for their own unit's rule: (?P<named>.+)$", rest)
     if m:

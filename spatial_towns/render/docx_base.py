@@ -159,7 +159,8 @@ def toc(doc: Document, *, levels: str = "1-3", heading: str = "目  录") -> Non
 def table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[object]], *,
           widths_cm: Sequence[float] | None = None, align: Sequence[str] | None = None,
           formats: Sequence[str | None] | None = None):
-    """A grid table with a bold header row that repeats on every page it spans.
+    """A grid table with a bold header row that repeats on every page it spans; no row is
+    split by a page break.
 
     Parameters
     ----------
@@ -196,6 +197,8 @@ def table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[object]]
     for r, (row, values) in enumerate(zip(t.rows, [list(header), *rows], strict=True)):
         if len(values) != ncol:
             raise ValueError(f"table row {r} has {len(values)} cells, the header {ncol}")
+        if r:
+            _ooxml.keep_row_together(row)
         for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             if widths is not None:
                 cell.width = widths[c]

@@ -43,7 +43,7 @@ PLAN_GOAL = ("从2022年开始，在全省遴选30个产业基础良好、发展
 #: Name table columns (四、示范镇名单) and their widths on an A4 portrait page (16 cm).
 NAME_COLUMNS = ["序号", "市(州)", "县(市、区)", "镇", "得分", "排名", "发展类型", "入选理由"]
 #: Name table column widths (cm) on an A4 landscape page (24.7 cm of text).
-_NAME_WIDTHS = [1.2, 3.0, 3.2, 2.6, 1.5, 1.3, 2.6, 9.3]
+_NAME_WIDTHS = [1.2, 3.8, 3.2, 2.6, 1.5, 1.3, 2.6, 8.5]
 _NOT_COMPUTED = {
     "the road graph has no motorway": "路网中没有高速公路，无法识别出入口",
     "needs a road graph and a population raster (--roads and --population)":
