@@ -124,8 +124,11 @@ def test_in_chromium(page, comparison, tmp_path):
     for k, alt in enumerate(comparison.names):
         shown = {f"side-{k}-{t}": int(((tiers[alt] == t) & located).sum())
                  for t in comparison.tier_names}
+        gone = (tiers[alt] == "") & (tiers[comparison.names[0]] != "") & located
+        if gone.any():
+            shown[f"side-{k}-none"] = int(gone.sum())
         assert {c: v for c, v in r["side"][k].items() if c != "changed"} == shown
-        moved = (tiers[alt] != tiers[comparison.names[0]]) & (tiers[alt] != "") & located
+        moved = (tiers[alt] != tiers[comparison.names[0]]) & located
         assert r["side"][k]["changed"] == int(moved.sum())
     # the side-by-side maps moved together; the agreement map is not tied to them
     assert all(v == [43.5, 126.0, 9] for v in r["views"]), r["views"]

@@ -194,7 +194,7 @@ def agreement_map(cmp: Comparison, outlines: dict) -> folium.Map:
 
 def side_maps(cmp: Comparison, outlines: dict) -> list[folium.Map]:
     """One map per alternative: its tiers in the maps' colours, towns whose tier differs
-    from the first alternative's ringed."""
+    from the first alternative's ringed (those it does not select at all white)."""
     bounds = cmp.alternatives[0].counties.total_bounds
     colours = maps.tier_colours(cmp.tier_rules)
     tips = _tooltip(cmp)
@@ -209,6 +209,14 @@ def side_maps(cmp: Comparison, outlines: dict) -> list[folium.Map]:
                                   "key": t, "label": tips.reindex(codes)}, index=codes)
             _town_layer(_points(cmp.towns, props), f"{cmp.tier_labels[t]} ({t})",
                         f"side-{len(out)}", radius=7 - 1.5 * min(k, 2)).add_to(m)
+        # towns the reference selects and this alternative does not: white, ringed
+        gone = cmp.tiers.index[(cmp.tiers[alt] == "") & (cmp.tiers[first] != "")]
+        if len(gone):
+            props = pd.DataFrame({"colour": "#ffffff", "changed": True, "key": "none",
+                                  "label": tips.reindex(gone)}, index=gone)
+            _town_layer(_points(cmp.towns, props), "未入选 (not selected here)",
+                        f"side-{len(out)}", radius=4).add_to(m)
+        folium.LayerControl(collapsed=True, position="topright").add_to(m)
         out.append(m)
     return out
 
@@ -293,8 +301,11 @@ def build(cmp: Comparison) -> folium.Map:
     fig.add_child(_Html("\n".join(head)))
     first = agreement_map(cmp, outlines)
     fig.add_child(first)
-    fig.add_child(_Html("<h2>二、各方案对照 (side by side; pan and zoom together)</h2>"
-                        "<div class='sync-row'>"))
+    fig.add_child(_Html(
+        "<h2>二、各方案对照 (side by side; pan and zoom together)</h2>"
+        f"<p class='note'>黑圈：等级与{html.escape(cmp.names[0])}不同；白点：{html.escape(cmp.names[0])}"
+        "入选而本方案未入选 (ringed: tier differs from the reference; white: selected there, not "
+        "here)</p><div class='sync-row'>"))
     sides = side_maps(cmp, outlines)
     for alt, m in zip(cmp.names, sides, strict=True):
         fig.add_child(_Html(f"<div class='sync-cell'><div class='caption'>{html.escape(alt)}</div>"))
