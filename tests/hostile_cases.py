@@ -147,6 +147,19 @@ def _persons(rng, county):
     return v
 
 
+def _killed_run_leftovers(d: Path) -> list[str]:
+    """A run folder's parent holding what a SIGKILLed run left: its half-written partial
+    folder (of a process that no longer exists)."""
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    partial = d / "out" / f".jilin-default.partial-{dead.pid}"
+    partial.mkdir(parents=True)
+    (partial / "candidates.csv").write_text("half a file", encoding="utf-8")
+    return _towns_ok(d) + ["--output", str(d / "out")]
+
+
 def _empty_graph(d: Path) -> str:
     p = d / "roads.graphml"
     G = nx.MultiDiGraph(crs="epsg:4326")
@@ -243,6 +256,9 @@ CASES = [
     ("prefecture minimum above its towns",
      lambda d: ["--config", _csv(d, '[[tiers]]\nname = "provincial"\ncount = 300\nper_prefecture_min = 30\n'
                                     'tier_weight = 1.0\n', name="c.toml")], 4, "prefecture"),
+    ("run folder's path taken by a file",
+     lambda d: _towns_ok(d) + ["--output", str(Path(_csv(d, "x", name="jilin-default")).parent)],
+     5, "not writable"),
     ("output folder not writable",
      lambda d: ["--output", _csv(d, "I am a file", name="out")], 5, "not writable"),
     # Town facts tables from county offices (SYNTHETIC values).
@@ -346,6 +362,8 @@ ACCEPTED = [
     ("GBK-encoded towns CSV",
      lambda d: ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS, enc="gbk"), "--towns-frame",
                 "EPSG:4326", "--config", _small_cfg(d)]),
+    ("leftovers of a killed run beside the run folder",
+     _killed_run_leftovers),
     ("a town outside the province and one without coordinates",
      lambda d: ["--towns", _csv(d, "code,name,lon,lat\n" + GOOD_ROWS + "4,北京镇,116.4,39.9\n5,无坐标镇,,\n"),
                 "--towns-frame", "EPSG:4326", "--config", _small_cfg(d)]),

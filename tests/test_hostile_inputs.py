@@ -49,6 +49,8 @@ def test_awkward_input_is_accepted_and_accounted(tmp_path, title, build):
     towns_csv = args[args.index("--towns") + 1]
     n_in = sum(1 for _ in open(towns_csv, "rb")) - 1
     (gpkg,) = (tmp_path / "out").glob("*/towns.gpkg")
+    # Nothing half-written is left beside the run folder (a killed run's leftovers included).
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
     out = gpd.read_file(gpkg)
     assert len(out) == n_in
     assert (out["name"].str.endswith("镇")).all()  # Chinese survives, whatever the encoding

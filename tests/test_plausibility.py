@@ -5,6 +5,7 @@ percent mixes, negative counts (spatial_towns.data.plausibility, through the fac
 Every facts value in these tests is SYNTHETIC (seeded), not real data.
 """
 
+import json
 import re
 
 import numpy as np
@@ -167,7 +168,10 @@ def test_strict_run_fails_on_a_county_in_yuan_inside_one_sheet(tmp_path, capsys)
     assert cli.main(args + ["--strict"]) == errors.StrictError.exit_code == 6
     err = capsys.readouterr().err
     assert "--strict: 1 warning(s)" in err and "county 农安县" in err and "Traceback" not in err
-    assert not (tmp_path / "out").exists()  # nothing written
+    # No run folder; the failure is recorded beside it, with the warning.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["jilin-default.failed.json"]
+    rec = json.loads((tmp_path / "out" / "jilin-default.failed.json").read_text(encoding="utf-8"))
+    assert (rec["status"], rec["exit_code"], rec["warnings"]) == ("failed", 6, [w])
 
 
 def test_strict_run_without_warnings_succeeds(tmp_path):

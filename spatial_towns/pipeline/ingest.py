@@ -212,6 +212,22 @@ def add_facts(table: pd.DataFrame, towns: gpd.GeoDataFrame, ft: facts_mod.FactsT
     return facts_mod.attach(table, towns, ft, cfg, eligibility.base_eligible(towns, cfg))
 
 
+def input_files(inputs: Inputs, cfg: config_mod.Config) -> list[tuple[str, str | Path]]:
+    """(role, path) of every file a run reads, for run.json: the config file, the planner's
+    layers and tables, and the embedded data files when the run is on the Jilin towns."""
+    files: list[tuple[str, str | Path]] = []
+    if cfg.source != "default":
+        files.append(("config", cfg.source))
+    for role in ("towns", "boundaries", "seats", "stations", "roads", "population", "industry",
+                 "tourism", "national", "facts", "nominations"):
+        value = getattr(inputs, role)
+        files += [(role, v) for v in (value if isinstance(value, list) else [value]) if v]
+    if _jilin_towns(inputs) and datasets.DATA_RAW.is_dir():
+        files += [("embedded", p) for p in sorted(datasets.DATA_RAW.iterdir())
+                  if p.is_file() and p.suffix in (".csv", ".parquet", ".geojson")]
+    return files
+
+
 def _jilin_towns(inputs: Inputs) -> bool:
     """The run's towns are Jilin's Vonng/adcode 2016 units (province 220000 and no towns file
     of the planner's), embedded or from the national table, which holds the same units: the

@@ -1,10 +1,14 @@
 """The run folder: the files a run writes into ``<output>/<run_name>/`` (:func:`write_outputs`),
-reading a run back from it (:func:`read_run`) and the writability check made before a run
-starts (:func:`check_writable`)."""
+put in place in one step with its run.json (:func:`write_run_folder`), reading a run back from
+it (:func:`read_run`) and the writability check made before a run starts
+(:func:`check_writable`)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +25,10 @@ from ..data import io
 from ..render import candidates_xlsx, maps, report, report_docx
 from ..render import printmap as plot
 from ..typology import devtypes as types_mod
+from ..util import atomicdir
 from ..util import forked as _forked
 from .records import RunResult
+from .runrecord import RUN_JSON, RunRecord, failed_path, write_json
 
 
 def check_writable(out_dir: Path) -> None:
@@ -129,6 +135,76 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     res.output_dir = out_dir
     res.files = files
     return files
+
+
+#: The files runs write into their folder (of runs before run.json listed them): any other
+#: entry of an existing folder (calibrate/, validate/, a planner's notes) is carried over.
+RUN_FILES = frozenset({"candidates.csv", "towns.gpkg", "map.html", "map_tiers.png",
+                       "map_tiers.pdf", "criteria.png", "report.md", "facts_rows.csv",
+                       "config_used.json", "report.docx", "candidates.xlsx", RUN_JSON})
+
+
+def write_run_folder(res: RunResult, out_dir: Path, record: RunRecord, *, tiles: str | None = None,
+                     check: Callable[[], None] | None = None) -> dict:
+    """Write the run into a temporary folder beside ``out_dir`` (:func:`write_outputs`), add
+    what others keep in the old folder (:func:`carry_over`) and run.json, and swap it into
+    place in one step (:mod:`spatial_towns.util.atomicdir`): ``out_dir`` is at every moment
+    the old complete folder or the new one. ``check`` runs before the swap (``strict``: the
+    run's warnings); when it raises, the old folder stays.
+
+    Returns the files written (name → path in ``out_dir``), run.json included.
+    """
+    atomicdir.recover(out_dir)
+    try:
+        tmp = atomicdir.partial_folder(out_dir)
+    except OSError as exc:
+        raise errors.OutputError(f"cannot write to {out_dir.parent}: {exc.strerror}") from None
+    try:
+        files = write_outputs(res, tmp, tiles=tiles)
+        record.stage("report")
+        if check is not None:
+            check()
+        carry_over(out_dir, tmp)
+        files[RUN_JSON] = write_json(tmp / RUN_JSON, record.as_dict("ok", 0, files=files))
+        atomicdir.swap_into_place(tmp, out_dir)
+    except OSError as exc:
+        raise errors.OutputError(f"cannot replace the run folder {out_dir}: {exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    failed_path(out_dir).unlink(missing_ok=True)
+    res.output_dir = out_dir
+    res.files = {name: out_dir / name for name in files}
+    return res.files
+
+
+def carry_over(old: Path, new: Path) -> list[str]:
+    """Hard-link (else copy) into ``new`` the entries of the existing run folder ``old`` that
+    are not a run's own files (those its run.json lists, or :data:`RUN_FILES`), nor hidden;
+    ``old`` stays complete until the swap. Returns the names carried over."""
+    if not old.is_dir():
+        return []
+    own = set(RUN_FILES)
+    try:
+        own |= set(json.loads((old / RUN_JSON).read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # a folder of a run before run.json: RUN_FILES
+    kept = []
+    for p in sorted(old.iterdir()):
+        if p.name in own or p.name.startswith(".") or (new / p.name).exists():
+            continue
+        if p.is_dir():
+            shutil.copytree(p, new / p.name, copy_function=_link_or_copy, symlinks=True)
+        else:
+            _link_or_copy(p, new / p.name)
+        kept.append(p.name)
+    return kept
+
+
+def _link_or_copy(src, dst) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 @dataclass

@@ -13,6 +13,7 @@ select) serves the national run too, once per province.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +35,7 @@ from ..typology import devtypes as types_mod
 from ..util import forked as _forked
 from . import eligibility, ingest, runfolder
 from .records import Inputs, RunResult, RunState, Scored
+from .runrecord import RunRecord, own_warnings
 
 
 def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
@@ -55,37 +57,53 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
         Optional tile layer for the HTML map (off by default; needs internet).
     strict
         Every warning is an error (:class:`~spatial_towns.errors.StrictError`, exit code 6):
-        the run stops before it writes anything.
+        the run stops before the run folder is replaced.
+
+    The folder ``output_dir/<run_name>/`` is replaced in one step by the complete new one,
+    with its run.json (:func:`.runfolder.write_run_folder`); a run that fails leaves it as it
+    was and records the failure beside it, ``output_dir/<run_name>.failed.json``.
     """
-    # What exists before the run (modules, the caller's data) holds no garbage of the run:
-    # left out of the collector's full passes meanwhile (see _forked.frozen).
-    with _forked.frozen():
-        return _run(cfg or config_mod.load(), inputs or Inputs(), output_dir, progress, tiles,
-                    strict)
+    cfg, inputs = cfg or config_mod.load(), inputs or Inputs()
+    out_dir = None if output_dir is None else Path(output_dir) / cfg.run_name
+    record = RunRecord.from_files(cfg.run_name, ingest.input_files(inputs, cfg))
+    try:
+        # What exists before the run (modules, the caller's data) holds no garbage of the
+        # run: left out of the collector's full passes meanwhile (see _forked.frozen).
+        with _forked.frozen(), own_warnings([]) as warned:
+            return _run(cfg, inputs, out_dir, progress, tiles, strict, record, warned)
+    except Exception as exc:
+        if out_dir is not None and not isinstance(exc, errors.OutputError):
+            record.write_failed(out_dir, exc)
+        raise
 
 
-def _run(cfg: config_mod.Config, inputs: Inputs, output_dir: str | Path | None,
-         progress: bool, tiles: str | None, strict: bool = False) -> RunResult:
-    """:func:`run` with its defaults resolved: the five steps, each ticking the progress bar."""
+def _run(cfg: config_mod.Config, inputs: Inputs, out_dir: Path | None, progress: bool,
+         tiles: str | None, strict: bool, record: RunRecord, warned: list[str]) -> RunResult:
+    """:func:`run` with its defaults resolved: the five steps, each ticking the progress bar
+    and timed in ``record``; ``warned``: spatial_towns's own Python warnings so far."""
     bar = tqdm(total=len(STEPS), desc="spatial_towns", disable=not progress, leave=False)
 
     def step(name: str) -> None:
+        record.stage(name)
         bar.set_postfix_str(name)
         bar.update(1)
 
-    out_dir = None if output_dir is None else Path(output_dir) / cfg.run_name
+    def check_warnings() -> None:
+        record.warnings = facts_mod.warning_messages(facts_used) + warned
+        if strict:
+            _refuse_warnings(record.warnings)
+
     if out_dir is not None:
         runfolder.check_writable(out_dir)
     got = ingest.prepare(inputs, cfg)
     step("ingest")
     towns, table, methods, facts_used = _criteria(got, inputs, cfg)
-    if strict:
-        _refuse_warnings(facts_mod.warning_messages(facts_used))
+    check_warnings()
     step("criteria")
     res = assemble(towns, table, methods, got.layers.counties, cfg, got.crs, got.layers.provenance,
                    step, thematic=got.thematic, roads=got.layers.roads, inputs=inputs,
                    progress=progress)  # the steps "score" and "select"
-    _report(res, facts_used, got.layers.roads, out_dir, tiles)
+    _report(res, facts_used, got.layers.roads, out_dir, tiles, record, check_warnings)
     step("report")
     bar.close()
     return res
@@ -123,14 +141,14 @@ def _criteria(got: ingest.Ingested, inputs: Inputs, cfg: config_mod.Config
 
 
 def _report(res: RunResult, facts_used: facts_mod.FactsUsed, roads, out_dir: Path | None,
-            tiles: str | None) -> None:
+            tiles: str | None, record: RunRecord, check: Callable[[], None]) -> None:
     """The report step: the facts' annotations and the map's road layers on ``res``, and the
-    run folder written (unless ``out_dir`` is None)."""
+    run folder written (unless ``out_dir`` is None) once ``check`` passes."""
     res.towns, res.facts = facts_mod.annotate(res.towns, facts_used), facts_used
     if roads is not None:
         res.map_layers = _road_layers(res, roads)
     if out_dir is not None:
-        runfolder.write_outputs(res, out_dir, tiles=tiles)
+        runfolder.write_run_folder(res, out_dir, record, tiles=tiles, check=check)
 
 
 def _road_layers(res: RunResult, roads) -> dict:

@@ -1,4 +1,5 @@
-"""Plumbing shared by every family: the on-disk cache, forked workers, geometry helpers, lazy doors.
+"""Plumbing shared by every family: the on-disk cache, forked workers, geometry helpers, lazy doors,
+folders replaced in one step.
 
 A lazy door: each public name is imported on first use (see :mod:`spatial_towns.util.lazy`).
 """
@@ -6,6 +7,7 @@ A lazy door: each public name is imported on first use (see :mod:`spatial_towns.
 from .lazy import attach
 
 __getattr__, __dir__, __all__ = attach(__name__, {
+    "atomicdir": ".atomicdir",
     "cache": ".cache",
     "forked": ".forked",
     "geometry": ".geometry",
