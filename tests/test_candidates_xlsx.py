@@ -7,7 +7,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from spatial_towns.render import _package, candidates_xlsx
+from spatial_towns.render import candidates_xlsx
+from spatial_towns.util import officezip as _package
 
 
 @pytest.fixture(scope="module")

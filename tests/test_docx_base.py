@@ -8,7 +8,8 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from spatial_towns.render import _ooxml, _package, docx_base
+from spatial_towns.render import _ooxml, docx_base
+from spatial_towns.util import officezip as _package
 
 
 def _sample() -> docx.document.Document:

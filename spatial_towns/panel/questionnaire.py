@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import errors
 from ..mcda import weights
+from ..util import officezip
 from . import _layout as L
 from . import scale
 from .answers import Judgement
@@ -26,7 +27,7 @@ from .hierarchy import GROUPS, Hierarchy
 _TITLE = "乡村振兴示范镇遴选 指标权重专家问卷 (层次分析法 AHP 两两比较)"
 _SOURCE = {"geometry": "由空间数据计算 (边界、驻地、路网、车站等)", "table": "镇情数据表"}
 _DIRECTION = {"benefit": "越大越好", "cost": "越小越好"}
-#: Fixed document dates: the same inputs write the same workbook content.
+#: Fixed document dates: the same inputs write the same bytes.
 _DATE = dt.datetime(2022, 1, 1)
 
 
@@ -104,7 +105,7 @@ def _write_one(h: Hierarchy, path: Path, expert: str) -> Path:
         _level_sheet(wb.create_sheet(title), h, level, items, scale_ref)
     meta.sheet_state = "hidden"
     try:
-        wb.save(path)
+        path.write_bytes(officezip.xlsx_bytes(wb))
     except OSError as exc:
         raise errors.OutputError(f"cannot write {path}: {exc}") from None
     return path

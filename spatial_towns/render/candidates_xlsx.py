@@ -9,9 +9,7 @@ headers, the header row and the name columns frozen, filters, column widths, num
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +19,10 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
 from ..data import io as data_io
-from . import _labels_zh, _package, _reasons_zh
+from ..util import officezip
+from . import _labels_zh, _reasons_zh
 
 FILE = "candidates.xlsx"
 
@@ -215,11 +213,7 @@ def build(res) -> Workbook:
 
 def to_bytes(res) -> bytes:
     """:func:`build` as .xlsx bytes, the same for the same run (fixed dates, normalised zip)."""
-    buf = io.BytesIO()
-    # ExcelWriter, not Workbook.save: save stamps the modified date with the clock.
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(build(res), archive).write_data()
-    return _package.normalised(buf.getvalue())
+    return officezip.xlsx_bytes(build(res))
 
 
 def write(res, out_dir) -> dict:

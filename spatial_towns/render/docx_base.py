@@ -37,7 +37,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from . import _ooxml, _package
+from ..util import officezip as _package
+from . import _ooxml
 
 #: Latin and East Asian font per style, and size in points.
 BODY_FONT = ("Times New Roman", "宋体")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -24,3 +25,15 @@ def normalised(data: bytes) -> bytes:
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, src.read(info.filename), compresslevel=6)
     return out.getvalue()
+
+
+def xlsx_bytes(workbook: Any) -> bytes:
+    """An openpyxl workbook as normalised .xlsx bytes: the same content gives the same bytes
+    (its document dates as set on ``workbook.properties``; ``Workbook.save`` would stamp the
+    modified date with the clock, openpyxl's ExcelWriter does not)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    return normalised(buf.getvalue())
