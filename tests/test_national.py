@@ -108,6 +108,7 @@ def test_outputs_parquet_candidates_and_offline_map(serial_run):
     # A map of the whole country: the South China Sea islands inset and the maritime boundary
     # line (its first vertex, as drawn on the map and in the inset).
     assert f"id='{south_china_sea.INSET_ID}'" in page and "南海诸岛" in page
+    assert south_china_sea.COUNTRY_STYLE["fillColor"] in page  # China's whole land, under the provinces
     _, line = datasets.south_china_sea()
     x, y = line.geometry.iloc[0].geoms[0].coords[0]
     assert page.replace(" ", "").count(json.dumps([x, y]).replace(" ", "")) >= 2

