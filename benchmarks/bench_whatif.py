@@ -22,6 +22,7 @@ from spatial_towns import config
 from spatial_towns.mcda import aggregation
 from spatial_towns.pipeline import stages as pipeline
 from spatial_towns.whatif import explorer as whatif
+from spatial_towns.whatif import widget
 
 
 def main() -> None:
@@ -79,7 +80,7 @@ def main() -> None:
           f"min {ms.min():.1f} ms, max {ms.max():.1f} ms (target < 200 ms)")
     print(f"(full pipeline run for comparison: {t_run:.1f} s)")
     if args.widget:
-        ex = whatif.explore(res, schedule=lambda fn: fn())
+        ex = widget.explore(res, schedule=lambda fn: fn())
         ex.aggregation.value = args.aggregation
         cycle = []
         for _ in range(min(args.n, 50)):

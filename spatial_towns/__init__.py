@@ -33,7 +33,7 @@ __getattr__, __dir__, _public = attach(__name__, {
     "typology": ".typology", "mcda": ".mcda", "pipeline": ".pipeline", "assessment": ".assessment",
     "calibration": ".calibration", "whatif": ".whatif", "national": ".national", "render": ".render",
     "run": ".pipeline.stages:run", "Inputs": ".pipeline.records:Inputs",
-    "RunResult": ".pipeline.records:RunResult", "explore": ".whatif.explorer:explore",
+    "RunResult": ".pipeline.records:RunResult", "explore": ".whatif.widget:explore",
     "compare": ".compare.comparison:compare",
     **_OLD_NAMES,
 })

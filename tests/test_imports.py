@@ -209,3 +209,25 @@ def test_old_module_names_still_import():
         "spatial_towns.render.maps", "spatial_towns.render.printmap", "spatial_towns.calibration.backtest",
         "spatial_towns.pipeline.stages", "spatial_towns.whatif.explorer", "spatial_towns.national.driver",
         "spatial_towns.network.graph"]
+
+
+HEAVY = ("folium", "matplotlib", "sklearn", "dask", "distributed", "ipywidgets", "docx")
+
+
+def _heavy_after(statement: str) -> list[str]:
+    import subprocess
+    import sys
+
+    code = f"import sys\n{statement}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_importing_the_package_or_the_pipeline_loads_no_heavy_library():
+    # Presentation (folium, matplotlib), clustering (scikit-learn), the national driver (dask),
+    # the widget (ipywidgets) and documents (python-docx) load when used, not on import.
+    assert _heavy_after("import spatial_towns") == []
+    assert _heavy_after("from spatial_towns import Inputs, RunResult, config, errors, run") == []
+    # The probe sees them when they are imported (the check above can fail).
+    assert _heavy_after("import spatial_towns.render.maps, spatial_towns.render.printmap") == [
+        "folium", "matplotlib"]

@@ -11,7 +11,7 @@ from conftest import SHARED
 from shapely.geometry import LineString, Point
 
 from spatial_towns.data import datasets
-from spatial_towns.render import maps
+from spatial_towns.render import maps, typemap
 from spatial_towns.typology import devtypes as types
 
 NATIONAL = SHARED / "vonng-adcode-china-towns" / "china_towns_2016.csv"
@@ -240,12 +240,12 @@ def test_town_features_carry_each_towns_point_popup_and_label(default_run):
 def test_type_layer_marks_each_typed_selected_town(default_run):
     towns = default_run.towns
     sub = towns[towns.geometry.notna() & (towns["dev_type"] != "") & (towns["tier"] != "")]
-    markers = list(types.type_layer(towns)._children.values())
+    markers = list(typemap.type_layer(towns)._children.values())
     assert len(markers) == len(sub) > 30
     for marker, (_, town) in zip(markers, sub.iterrows(), strict=True):
         assert isinstance(marker, folium.CircleMarker)
         assert marker.location == [town.geometry.y, town.geometry.x]
-        assert marker.options["fillColor"] == types.TYPE_COLOURS[town["dev_type"]]
+        assert marker.options["fillColor"] == typemap.TYPE_COLOURS[town["dev_type"]]
         kids = {type(k).__name__: k for k in marker._children.values()}
         assert kids["Tooltip"].text == f"{town['name']} · {types.label(town['dev_type'])}"
         html_el = next(iter(kids["Popup"].html._children.values()))

@@ -8,6 +8,7 @@ from conftest import FIXTURES
 from spatial_towns import config, errors
 from spatial_towns.data import coords as _coords
 from spatial_towns.data import io
+from spatial_towns.render import typemap
 from spatial_towns.typology import devtypes as types
 
 CRS = _coords.metric_crs("auto", (121.6, 40.8, 131.4, 46.4))
@@ -253,7 +254,7 @@ def test_default_run_has_types_in_outputs(default_run):
     assert towns.loc[ind, "dev_type_reason"].str.contains("开发区|工业|园区|合作区|加工区").all()
     assert "### 省级 (provincial) towns per prefecture and type" in report
     assert "Clusters (rows) against rule-based types" in report
-    fg = types.type_layer(towns)
+    fg = typemap.type_layer(towns)
     assert sum(fg.type_counts.values()) == int((towns["tier"] != "").sum())
 
 

@@ -104,7 +104,7 @@ def test_bad_scenarios_raise_specific_errors(wi):
 
 def test_explorer_drops_stale_states(quick_run):
     queue = []
-    ex = whatif.explore(quick_run, schedule=queue.append)
+    ex = _whatif_widget.explore(quick_run, schedule=queue.append)
     queue.pop()()  # the initial render
     assert ex.computed == 1 and not queue
     seen = []
@@ -135,7 +135,7 @@ def test_explorer_drops_stale_states(quick_run):
 
 
 def test_explorer_shows_quota_errors_and_recovers(quick_run):
-    ex = whatif.explore(quick_run, schedule=lambda fn: fn())
+    ex = _whatif_widget.explore(quick_run, schedule=lambda fn: fn())
     ex.quota["provincial"]["count"].value = 390
     assert "not updated" in ex.status.value and ex.error
     ex.reset()
@@ -143,7 +143,7 @@ def test_explorer_shows_quota_errors_and_recovers(quick_run):
 
 
 def test_saved_scenario_reruns_identically(quick_run, tmp_path):
-    ex = whatif.explore(quick_run, output_dir=tmp_path, schedule=lambda fn: fn())
+    ex = _whatif_widget.explore(quick_run, output_dir=tmp_path, schedule=lambda fn: fn())
     ex.sliders["time_county_seat_min"].value = 0.3
     ex.sliders["border_area"].value = 0.0
     ex.aggregation.value = "owa"

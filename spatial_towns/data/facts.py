@@ -727,7 +727,7 @@ def annotate(towns: pd.DataFrame, used: FactsUsed) -> pd.DataFrame:
     return out
 
 
-def _s(v: object) -> str:
+def cell(v: object) -> str:
     """A cell for the report: blank for missing."""
     return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
 
@@ -741,7 +741,7 @@ def messages(used: FactsUsed | None) -> list[str]:
     out = list(ft.notes)
     bad = ft.rows[~ft.rows["match_status"].isin([matching.MATCHED, OTHER_PROVINCE])]
     for r in bad.itertuples():
-        where = r.file + (f", sheet {r.sheet}" if _s(r.sheet) else "")
+        where = r.file + (f", sheet {r.sheet}" if cell(r.sheet) else "")
         out.append(f"{where}, row {r.row}: {r.match_status} ({r.match_reason})")
     return out
 
@@ -752,55 +752,6 @@ def warning_messages(used: FactsUsed | None) -> list[str]:
     if used is None or used.table is None:
         return []
     return [n for n in used.table.notes if n.startswith("WARNING")]
-
-
-def report_section(used: FactsUsed | None) -> str:
-    """The report's section on the facts tables: files, criteria (source, units, coverage,
-    imputed), and every row that did not match a town."""
-    if used is None or used.table is None:
-        return ""
-    ft = used.table
-    counts = ft.rows["match_status"].value_counts()
-    out = ["## Town facts tables", ""]
-    for f in ft.files:
-        out.append(f"- `{f['file']}`{' (embedded)' if f['embedded'] else ''}: {f['rows']} rows"
-                   + (f" in sheets {', '.join(f['sheets'])}" if any(f["sheets"]) else "")
-                   + f"; sha256 `{f['sha256'][:12]}`")
-    out += ["", f"Rows: {len(ft.rows)} — {int(counts.get('matched', 0))} matched, "
-            f"{int(counts.get('unmatched', 0))} unmatched, {int(counts.get('ambiguous', 0))} "
-            "ambiguous"
-            + (f", {int(counts.get(OTHER_PROVINCE, 0))} of other provinces"
-               if counts.get(OTHER_PROVINCE) else "")
-            + " (every row is listed in `facts_rows.csv`).", ""]
-    if used.coverage:
-        out += ["| criterion | source | units | towns with a value | imputed | excluded "
-                "(missing) | policy |", "|---|---|---|---|---|---|---|"]
-        for col, i in used.coverage.items():
-            out.append(f"| `{col}` | {', '.join(i['sources'])} | {i['units'] or '—'} | "
-                       f"{i['covered']} of {i['eligible']} | {i['imputed']} | {i['excluded']} "
-                       f"| {i['policy']} |")
-        out.append("")
-    for col, m in used.methods.items():
-        if m.startswith("not computed"):
-            out.append(f"- `{col}`: {m}.")
-    if ft.notes:
-        out += ["Notes:", ""] + [f"- {n}" for n in ft.notes] + [""]
-    bad = ft.rows[~ft.rows["match_status"].isin([matching.MATCHED, OTHER_PROVINCE])]
-    if len(bad):
-        out += [f"Rows not matched to a town ({len(bad)}):", "",
-                "| file | sheet | row | code | name | county | status | reason |",
-                "|---|---|---|---|---|---|---|---|"]
-        for r in bad.head(200).itertuples():
-            out.append(f"| {r.file} | {_s(r.sheet)} | {r.row} | {_s(r.code)} | "
-                       f"{_s(r.name)} | {_s(r.county)} | {r.match_status} | "
-                       f"{r.match_reason} |")
-        if len(bad) > 200:
-            out.append(f"| … | | | | | | | {len(bad) - 200} more in facts_rows.csv |")
-        out.append("")
-    if ft.unused_columns:
-        out += ["Columns read but not used by any criterion: "
-                + "; ".join(f"{f}: {', '.join(c)}" for f, c in ft.unused_columns.items()), ""]
-    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------- nominations

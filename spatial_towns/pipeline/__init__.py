@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "runfolder": ".runfolder",
     "runrecord": ".runrecord",
     "stages": ".stages",
+    "summary": ".summary",
     "base_eligible": ".eligibility:base_eligible",
     "exclude_unscorable": ".eligibility:exclude_unscorable",
     "lacking": ".eligibility:lacking",
@@ -41,4 +42,5 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "assemble": ".stages:assemble",
     "run": ".stages:run",
     "score_towns": ".stages:score_towns",
+    "county_summary": ".summary:county_summary",
 })

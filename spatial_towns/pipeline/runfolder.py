@@ -20,11 +20,7 @@ import pyproj
 from .. import config as config_mod
 from .. import errors
 from ..data import coords as _coords
-from ..data import facts as facts_mod
 from ..data import io
-from ..render import candidates_xlsx, maps, report, report_docx
-from ..render import printmap as plot
-from ..typology import devtypes as types_mod
 from ..util import atomicdir
 from ..util import forked as _forked
 from .records import RunResult
@@ -75,6 +71,12 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     two print figures are drawn in forked child processes while this one writes the rest;
     they run the same code on the same data, so the files are the same bytes either way.
     """
+    # Presentation is loaded when a run folder is written, not with the pipeline: a run
+    # without outputs (the what-if explorer, national relaxed-quota steps) never imports
+    # folium or matplotlib.
+    from ..render import candidates_xlsx, maps, report, report_docx
+    from ..render import printmap as plot
+
     # The two print figures take about as long as all the other outputs each: each in a
     # child of its own, with the outlines they share prepared once.
     prints = []
@@ -118,9 +120,7 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
         files.update(job.result())
     files["report.md"] = io.write_text(
         out_dir / "report.md",
-        report.render(res) + "\n" + facts_mod.report_section(res.facts) + "\n"
-        + types_mod.report_section(res.towns, res.cfg, res.type_assessed,
-                                                             res.clustering))
+        report.document(res))
     if res.facts is not None and res.facts.table is not None:
         rows = res.facts.table.rows
         files["facts_rows.csv"] = io.atomic_write(

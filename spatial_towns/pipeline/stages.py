@@ -30,10 +30,9 @@ from ..data import facts as facts_mod
 from ..mcda import scoring, selection, sensitivity
 from ..network import graph as network
 from ..panel import configured as panel_configured
-from ..render import maps
 from ..typology import devtypes as types_mod
 from ..util import forked as _forked
-from . import eligibility, ingest, runfolder
+from . import eligibility, ingest, runfolder, summary
 from .records import Inputs, RunResult, RunState, Scored
 from .runrecord import RunRecord, own_warnings
 
@@ -233,7 +232,7 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     clustering = clusters.result() if clusters is not None else None
     if clustering is not None:
         out["cluster"] = clustering.labels
-    counties = maps.county_summary(out, counties)
+    counties = summary.county_summary(out, counties)
     return RunResult(towns=out, counties=counties, used=scored.used, methods=methods,
                      selection=result, cfg=cfg, crs=crs, provenance=provenance,
                      weighting=scored.weighting, robustness=robust,

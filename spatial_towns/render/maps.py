@@ -43,8 +43,8 @@ from jinja2 import Template
 
 from ..data import coords as _coords
 from ..data import datasets
-from ..typology import devtypes as types
 from ..util import cache as _cache
+from . import typemap
 
 # Symbols by tier position (highest first): shape, fill colour, icon size in px.
 TIER_SYMBOLS = [("star", "#d7191c", 22), ("triangle", "#f28e2b", 16), ("square", "#2c7bb6", 12),
@@ -513,7 +513,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         ``status``, ``score``, ``rank``, ``reason`` and ``contrib_*`` columns; optional
         stability columns ``p_<tier>``, ``rank_lo``, ``rank_hi``.
     counties
-        County polygons (EPSG:4326) from :func:`county_summary`.
+        County polygons (EPSG:4326) from :func:`spatial_towns.pipeline.summary.county_summary`.
     tiers
         Tier configs (labels and order, highest first).
     used
@@ -539,7 +539,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         each selected town, with an optional ``name`` column for the tooltip.
     extra_layers, extra_html
         More folium layers (listed in the layer control) and HTML snippets (e.g. their
-        legends), e.g. :func:`spatial_towns.types.type_layer`.
+        legends), e.g. :func:`spatial_towns.render.typemap.type_layer`.
     legend_toggles
         ``(layer, element id)`` pairs: the HTML element is shown only while the layer is on.
 
@@ -688,8 +688,8 @@ def from_result(res, tiles: str | None = None, indicator: str = "best_score",
     layer (off by default) when the run has ``dev_type``."""
     layers, snippets, toggles = [], [], []
     if "dev_type" in res.towns:
-        layers.append(types.type_layer(res.towns))
-        snippets.append(types.type_legend_html())
+        layers.append(typemap.type_layer(res.towns))
+        snippets.append(typemap.type_legend_html())
         toggles.append((layers[-1], "type-legend"))
     return make_map(res.towns, res.counties, res.cfg.tiers, res.used, tiles=tiles,
                     metro_counties=res.cfg.focus.metro_counties,
@@ -794,24 +794,3 @@ def _stable_ids(page: str) -> str:
         return "_" + ids.setdefault(m.group(1), f"{len(ids):032x}")
 
     return _ID.sub(sub, page)
-
-
-def county_summary(towns: pd.DataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Add per-county indicators to ``counties``.
-
-    ``best_score`` and ``mean_score`` (of the county's scored towns, points out of 100; NaN
-    when none is scored), ``n_selected`` (towns in any tier) and, when the towns carry it,
-    ``border_area`` (1 if the county's towns are flagged as border area; a county property
-    copied to each town by :mod:`spatial_towns.criteria`).
-    """
-    g = towns.groupby("county_code")
-    out = counties.copy()
-    out["best_score"] = out["county_code"].map(g["score"].max()).astype(float)
-    out["mean_score"] = out["county_code"].map(g["score"].mean()).astype(float)
-    nsel = g["tier"].apply(lambda s: int((s != "").sum()))
-    out["n_selected"] = out["county_code"].map(nsel).fillna(0).astype(int)
-    if "border_area" in towns:
-        flag = pd.to_numeric(towns["border_area"], errors="coerce").groupby(towns["county_code"]).max()
-        out["border_area"] = out["county_code"].map(flag).fillna(0).astype(int)
-    return out
-

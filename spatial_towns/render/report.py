@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..mcda import aggregation
 from ..mcda import normalise as transforms
-from . import panel_report
+from . import facts_report, panel_report, types_report
 
 #: Pairs of scored criteria correlated more strongly than this (|Pearson r| over the eligible
 #: towns' transformed values) are flagged: they likely measure one thing twice.
@@ -28,6 +28,13 @@ def md_table(df: pd.DataFrame) -> str:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def document(res) -> str:
+    """The whole ``report.md`` of a run: :func:`render`, then the sections on the town facts
+    tables (:mod:`.facts_report`) and on the development types (:mod:`.types_report`)."""
+    return (render(res) + "\n" + facts_report.section(res.facts) + "\n"
+            + types_report.section(res.towns, res.cfg, res.type_assessed, res.clustering))
 
 
 def render(res) -> str:

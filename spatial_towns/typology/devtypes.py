@@ -15,7 +15,6 @@ tourism); without a layer the type is *not assessed* and never guessed. 综合�
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -31,14 +30,6 @@ from ..network import graph as network
 
 DEV_TYPES = config_mod.DEV_TYPES
 DEFAULT_TYPE = "comprehensive_service"
-TYPE_COLOURS = {
-    "metro_satellite": "#e41a1c",
-    "industry_led": "#377eb8",
-    "commerce_logistics": "#ff7f00",
-    "culture_tourism": "#4daf4a",
-    "border_prosperity": "#984ea3",
-    "comprehensive_service": "#a6761d",
-}
 TYPE_COLUMNS = ["dev_type", "dev_type_label", "dev_type_reason", "dev_type_candidates"]
 
 
@@ -441,100 +432,3 @@ def check_quota_inputs(towns: pd.DataFrame, cfg: config_mod.Config,
                 f"{len(have)} eligible towns are of that type (by prefecture: {spread}); lower "
                 f"the quota or the [types] thresholds")
 
-
-# ---------------------------------------------------------------- map and report
-
-
-def type_layer(towns: gpd.GeoDataFrame, selected_only: bool = True,
-               name: str = "发展类型 (development types)", show: bool = False):
-    """A folium FeatureGroup of towns coloured by development type.
-
-    Parameters
-    ----------
-    towns
-        EPSG:4326 towns with ``dev_type``, ``dev_type_reason`` (and ``tier`` when
-        ``selected_only``).
-    selected_only
-        Only towns with a tier (default) or every typed town.
-    """
-    import folium
-
-    sub = towns[towns.geometry.notna() & (towns["dev_type"] != "")]
-    if selected_only:
-        sub = sub[sub["tier"] != ""]
-    counts = sub["dev_type"].value_counts()
-    fg = folium.FeatureGroup(name=f"{name} · {len(sub)}", show=show)
-    # Columns as lists, not a pandas row per town (that cost a third of the layer).
-    for name_, typ, why, x, y in zip(sub["name"].tolist(), sub["dev_type"].tolist(),
-                                     sub["dev_type_reason"].tolist(), sub.geometry.x.tolist(),
-                                     sub.geometry.y.tolist(), strict=True):
-        tip = f"{name_} · {label(typ)}"
-        popup = (f"<b>{html.escape(str(name_))}</b> {html.escape(label(typ))}<br>"
-                 f"<i>{html.escape(str(why))}</i>")
-        folium.CircleMarker(
-            location=[y, x], radius=6, color="#222", weight=0.6,
-            fill=True, fill_color=TYPE_COLOURS[typ], fill_opacity=0.95, tooltip=tip,
-            popup=folium.Popup(popup, max_width=320)).add_to(fg)
-    fg.type_counts = {k: int(counts.get(k, 0)) for k in DEV_TYPES}  # type: ignore[attr-defined]
-    return fg
-
-
-def type_legend_html() -> str:
-    """HTML legend of the type colours (for the map that adds :func:`type_layer`)."""
-    items = "".join(
-        f"<div><span style='display:inline-block;width:12px;height:12px;border-radius:50%;"
-        f"background:{c};border:1px solid #222;margin-right:6px'></span>"
-        f"{html.escape(label(k))} {k}</div>" for k, c in TYPE_COLOURS.items())
-    return ("<div id='type-legend' style='position:fixed;bottom:48px;right:12px;z-index:9999;"
-            "background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
-            f"font-size:12px'><b>发展类型 (development types)</b>{items}</div>")
-
-
-def _md(df: pd.DataFrame, floatfmt: str = "{:.2f}") -> str:
-    df = df.reset_index()
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    for _, row in df.iterrows():
-        lines.append("| " + " | ".join(
-            floatfmt.format(v) if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(lines)
-
-
-def report_section(towns: pd.DataFrame, cfg: config_mod.Config, assessed: dict[str, str],
-                   clustering: Clustering | None) -> str:
-    """Markdown section on development types: how each was assessed, counts per tier and
-    per prefecture, quota check, and the clusters-versus-types contingency table."""
-    out = ["## Development types (发展类型)", ""]
-    missing = not_assessed(assessed)
-    if missing:
-        out += ["> **Not assessed** (input missing, type not guessed): "
-                + ", ".join(f"{label(k)} {k}" for k in missing)
-                + ". Towns that would be of these types are shown as 综合服务型 by default.", ""]
-    out += ["| type | rule |", "|---|---|"]
-    out += [f"| {label(k)} {k} | {how} |" for k, how in assessed.items()]
-    out += ["", f"Precedence when several rules are met: "
-            f"{' > '.join(label(k) for k in cfg.types.precedence)} > {label(DEFAULT_TYPE)}; "
-            "`dev_type_candidates` lists every type a town meets.", ""]
-    out += ["### Selected towns per tier and type", "", _md(type_counts(towns, cfg)), ""]
-    first = cfg.tiers[0]
-    out += [f"### {first.label} ({first.name}) towns per prefecture and type", "",
-            _md(type_counts(towns, cfg, by="prefecture_name", tier=first.name)), ""]
-    if cfg.types.quotas:
-        q = check_quotas(towns, cfg)
-        out += ["### Type quotas", ""]
-        short = q[~q["ok"]]
-        if len(short):
-            out += ["> **Type quotas NOT met** in the selection: " + ", ".join(
-                f"{r.tier} {r.label} {r.selected}/{r.quota}" for r in short.itertuples()), ""]
-        out += [_md(q.set_index("tier")), ""]
-    if clustering is not None:
-        score = "silhouette" if clustering.method == "kmeans" else "BIC"
-        sc = ", ".join(f"k={k}: {v:.3f}" for k, v in clustering.scores.items())
-        out += ["### Unsupervised view: clusters of normalised criteria", "",
-                f"{clustering.method} (scikit-learn, seed {clustering.seed}) on "
-                f"{len(clustering.columns)} columns of the eligible towns; k = {clustering.k} "
-                f"chosen by {score} ({sc}).", "",
-                "Clusters (rows) against rule-based types (columns), eligible towns:", "",
-                _md(contingency(clustering.labels, towns["dev_type"])), "",
-                "Cluster profiles (mean normalised criterion, 1 = best):", "",
-                _md(clustering.profile), ""]
-    return "\n".join(out) + "\n"

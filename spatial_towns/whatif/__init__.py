@@ -13,8 +13,8 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "Scenario": ".explorer:Scenario",
     "Update": ".explorer:Update",
     "WhatIf": ".explorer:WhatIf",
-    "explore": ".explorer:explore",
     "DOWN_COLOUR": ".widget:DOWN_COLOUR",
     "Explorer": ".widget:Explorer",
     "UP_COLOUR": ".widget:UP_COLOUR",
+    "explore": ".widget:explore",
 })

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -411,29 +410,3 @@ def _input_flags(inputs: records.Inputs | None) -> str:
             continue
         flags += f" --{f.name.replace('_', '-')} {v}"
     return flags
-
-
-def explore(result: records.RunResult, output_dir: str | Path = "outputs",
-            schedule: Callable[[Callable[[], None]], None] | None = None):
-    """Interactive what-if explorer of a run for Jupyter (ipywidgets + ipyleaflet).
-
-    A slider per criterion weight (the plan's focus-area bonuses separately), the
-    aggregation method, tier quotas; a map of towns by tier with entering and leaving towns
-    ringed, over the county choropleth; the tier table and the list of changes; and "Save
-    scenario". Returns the widget (display it, or let the cell show it).
-
-    Parameters
-    ----------
-    result
-        A run of :func:`spatial_towns.pipeline.run`.
-    output_dir
-        Where "Save scenario" writes ``<name>.toml`` and the run folder.
-    schedule
-        How a pending update is run: called with a no-argument function. Default: on the
-        running event loop (``call_soon``) if there is one, else at once. Slider moves
-        arriving before it runs replace the pending state, so only the latest is computed.
-    """
-    from . import widget as _whatif_widget
-
-    return _whatif_widget.Explorer(WhatIf.from_result(result), output_dir=output_dir,
-                                   schedule=schedule)

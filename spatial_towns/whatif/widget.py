@@ -1,6 +1,8 @@
 """The Jupyter what-if explorer widget (ipywidgets + ipyleaflet) around :class:`.whatif.WhatIf`.
 
-Kept apart from :mod:`spatial_towns.whatif` so the core imports no widget library. The map
+Kept apart from :mod:`.explorer` so the core imports no widget library; :func:`explore` (the
+door's ``spatial_towns.explore``) lives here, with the widget it makes: the core never imports
+this module. The map
 is two GeoJSON layers (counties, towns) whose ``data`` is replaced on each update, with each
 feature's style in ``properties.style``: one message per layer, not one widget per town.
 """
@@ -25,9 +27,10 @@ import pandas as pd
 from .. import errors
 from ..mcda import aggregation
 from ..render import maps
+from . import explorer as whatif
 
-if TYPE_CHECKING:  # the widget is handed a WhatIf; whatif imports this module, not the reverse
-    from . import explorer as whatif
+if TYPE_CHECKING:
+    from ..pipeline.records import RunResult
 
 UP_COLOUR = "#00a651"     # ring: entered a higher tier / newly selected
 DOWN_COLOUR = "#9c27b0"   # ring: left for a lower tier / dropped out
@@ -443,3 +446,26 @@ class Explorer(w.VBox):
                                 + "".join(rows) + "</table><b>Per 市/州</b><table>"
                                 + "".join(prow) + "</table>")
         self.changes_html.value = "".join(parts)
+
+
+def explore(result: RunResult, output_dir: str | Path = "outputs",
+            schedule: Callable[[Callable[[], None]], None] | None = None):
+    """Interactive what-if explorer of a run for Jupyter (ipywidgets + ipyleaflet).
+
+    A slider per criterion weight (the plan's focus-area bonuses separately), the
+    aggregation method, tier quotas; a map of towns by tier with entering and leaving towns
+    ringed, over the county choropleth; the tier table and the list of changes; and "Save
+    scenario". Returns the widget (display it, or let the cell show it).
+
+    Parameters
+    ----------
+    result
+        A run of :func:`spatial_towns.pipeline.run`.
+    output_dir
+        Where "Save scenario" writes ``<name>.toml`` and the run folder.
+    schedule
+        How a pending update is run: called with a no-argument function. Default: on the
+        running event loop (``call_soon``) if there is one, else at once. Slider moves
+        arriving before it runs replace the pending state, so only the latest is computed.
+    """
+    return Explorer(whatif.WhatIf.from_result(result), output_dir=output_dir, schedule=schedule)
