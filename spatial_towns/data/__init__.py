@@ -19,4 +19,5 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "Sheet": ".facts:Sheet",
     "CodeResolver": ".matching:CodeResolver",
     "Reference": ".matching:Reference",
+    "Finding": ".plausibility:Finding",
 })
