@@ -238,3 +238,31 @@ def test_cli(default_run, tmp_path, capsys):
     assert "different town sets" in err and towns.iloc[0]["code"] in err
     assert cli.main(["compare", str(folder), "--output", str(tmp_path / "y")]) == 2
     assert "at least two runs" in capsys.readouterr().err
+
+
+def test_input_files_from_run_json(default_run, tmp_path):
+    import json
+    import shutil
+
+    folder = default_run.output_dir
+    assert (folder / "run.json").is_file()
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    record = json.loads((other / "run.json").read_text(encoding="utf-8"))
+    embedded = [i for i in record["inputs"] if i["role"] == "embedded"]
+    embedded[0]["sha256"] = "0" * 64  # as if another version of that data file had been read
+    record["inputs"].append({"role": "config", "path": "/elsewhere/my.toml", "sha256": "1" * 64})
+    (other / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    with pytest.warns(UserWarning, match="file: embedded") as rec:
+        cmp = compare([folder, other], names=["a", "b"])
+    d = cmp.input_differences
+    name = embedded[0]["path"].rsplit("/", 1)[-1]
+    assert d["column"].tolist() == ["file: embedded"]  # the config file is no input data
+    assert d["note"].iloc[0] == f"differ: {name}" and pd.isna(d["towns_differing"].iloc[0])
+    assert name in str(rec[0].message)
+    # a run folder without run.json (written before it existed): compared by its town table
+    (other / "run.json").unlink()
+    assert compare([folder, other], names=["a", "b"]).input_differences.empty
+    (other / "run.json").write_text("{", encoding="utf-8")
+    with pytest.raises(errors.InputDataError, match="run.json: not a run record"):
+        compare([folder, other], names=["a", "b"])

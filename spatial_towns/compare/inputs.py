@@ -1,22 +1,33 @@
 """What the alternatives were computed from: input hashes and configuration differences.
 
 Two alternatives are meant to differ in their decision (weights, aggregation, tier rules),
-not in the data. A run folder keeps the data as the town table saw it, so each input column
-(the towns' identity and location, every criterion measured, the facts read) is hashed per
-run; columns whose hashes differ are input differences, reported with the number of towns
-whose values differ. Columns the decision layer writes (eligibility, scores, contributions,
-tiers, reasons, development types, stability) are not inputs.
+not in the data. Two records say what data a run used:
+
+- its input files: ``run.json`` lists every file the run read with its SHA-256 (the
+  planner's layers and tables, the embedded data); the files of each role are compared by
+  their hashes, whatever their paths (the config file itself is a decision, compared as
+  configuration);
+- the data as the town table saw it: each input column (the towns' identity and location,
+  every criterion measured, the facts read) is hashed per run, and a column whose hashes
+  differ is reported with the number of towns whose values differ. This also catches what no
+  file hash shows (criteria settings such as travel speeds) and works on run folders written
+  before ``run.json`` existed. Columns the decision layer writes (eligibility, scores,
+  contributions, tiers, reasons, development types, stability) are not inputs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import config as config_mod
+from .. import errors
+from ..pipeline.runrecord import RUN_JSON
 from .alternatives import Alternative
 
 #: Town-table columns written by the decision layer (scoring, selection, types, robustness).
@@ -67,18 +78,69 @@ def input_values(alt: Alternative) -> dict[str, pd.Series]:
     return out
 
 
-def input_differences(alts: Sequence[Alternative]) -> pd.DataFrame:
-    """Input columns that differ from the first alternative's.
+#: Roles of run.json's inputs that are not data (the config file: compared as configuration).
+NOT_DATA = ("config",)
 
-    One row per (alternative, column): ``alternative``, ``column``, ``towns_differing``
-    (towns whose values differ; every town when the column is in one run only), ``note``,
-    ``hash_first`` and ``hash_here`` (the first 12 hex digits of each column's SHA-256,
-    ``""`` when the run has no such column). Empty when every alternative was computed from
-    the same data.
+
+def input_files(alt: Alternative) -> dict[str, dict[str, str]] | None:
+    """The data files ``alt``'s run read, from its folder's ``run.json``: role → {file name →
+    SHA-256}; None for a run without one (in memory, or written before run.json existed)."""
+    if alt.source is None or not (Path(alt.source) / RUN_JSON).is_file():
+        return None
+    path = Path(alt.source) / RUN_JSON
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        out: dict[str, dict[str, str]] = {}
+        for item in record["inputs"]:
+            if item["role"] not in NOT_DATA:
+                out.setdefault(item["role"], {})[Path(item["path"]).name] = item["sha256"] or ""
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise errors.InputDataError(f"{path}: not a run record ({type(exc).__name__}: {exc}); "
+                                    "re-run the pipeline to write it again") from None
+    return out
+
+
+def _files_hash(files: dict[str, str]) -> str:
+    return hashlib.sha256("\n".join(sorted(files.values())).encode()).hexdigest()[:12]
+
+
+def _file_rows(first: Alternative, alt: Alternative) -> list[dict]:
+    """Roles whose files' hashes differ between the two runs' run.json (none when either run
+    has no run.json)."""
+    a, b = input_files(first), input_files(alt)
+    if a is None or b is None:
+        return []
+    rows = []
+    for role in sorted(set(a) | set(b)):
+        fa, fb = a.get(role, {}), b.get(role, {})
+        if sorted(fa.values()) == sorted(fb.values()):
+            continue  # the same files, wherever they were
+        if not fa or not fb:
+            note = f"only in {first.name if fb == {} else alt.name}"
+        else:
+            named = sorted(n for n in set(fa) | set(fb) if fa.get(n) != fb.get(n))
+            note = "differ: " + ", ".join(named)
+        rows.append({"alternative": alt.name, "column": f"file: {role}",
+                     "towns_differing": pd.NA, "note": note,
+                     "hash_first": _files_hash(fa) if fa else "",
+                     "hash_here": _files_hash(fb) if fb else ""})
+    return rows
+
+
+def input_differences(alts: Sequence[Alternative]) -> pd.DataFrame:
+    """Input files and columns that differ from the first alternative's.
+
+    One row per (alternative, input): ``alternative``, ``column`` (a town-table column, or
+    ``file: <role>`` for run.json's input files of a role), ``towns_differing`` (towns whose
+    values differ, every town when the column is in one run only; NA for files), ``note``,
+    ``hash_first`` and ``hash_here`` (the first 12 hex digits of the column's SHA-256, or of
+    the role's files' hashes; ``""`` when the run has none). Empty when every alternative was
+    computed from the same data.
     """
     first = input_values(alts[0])
     rows = []
     for alt in alts[1:]:
+        rows += _file_rows(alts[0], alt)
         here = input_values(alt)
         for col in sorted(set(first) | set(here)):
             a, b = first.get(col), here.get(col)
@@ -102,8 +164,9 @@ def input_warnings(alts: Sequence[Alternative], diffs: pd.DataFrame) -> list[str
     """One warning per alternative computed from other input data than the first."""
     out = []
     for name, d in diffs.groupby("alternative", sort=False):
-        cols = "; ".join(f"{r.column} ({r.note}, {r.towns_differing} towns, sha256 "
-                         f"{r.hash_first or '-'} vs {r.hash_here or '-'})"
+        cols = "; ".join(f"{r.column} ({r.note}, "
+                         + ("" if pd.isna(r.towns_differing) else f"{r.towns_differing} towns, ")
+                         + f"sha256 {r.hash_first or '-'} vs {r.hash_here or '-'})"
                          for r in d.itertuples())
         out.append(f"{name} was computed from other input data than {alts[0].name} (or other "
                    f"criteria settings): {cols}. Tier changes may come from the data, not the "
