@@ -187,6 +187,16 @@ def test_family_is_callable_however_reached(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_comparing_loads_no_presentation_library():
+    # the data family: folium and python-docx only when the documents are written
+    code = ("import sys\n"
+            "from spatial_towns.compare import comparison, agreement, inputs, alternatives\n"
+            "heavy = [m for m in ('folium', 'docx', 'matplotlib', 'sklearn', 'ipywidgets')\n"
+            "         if m in sys.modules]\n"
+            "assert heavy == [], heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_writes_tables_page_and_document(by_rules, tmp_path):
     import docx
 

@@ -96,7 +96,7 @@ def moves(tiers: pd.DataFrame, tier_names: Sequence[str]) -> pd.DataFrame:
                                        "tier_here"])
 
 
-def prefecture_counts(tiers: pd.DataFrame, prefecture: pd.Series, tier_names: Sequence[str],
+def prefecture_counts(tiers: pd.DataFrame, prefecture: pd.Series, tier_names: Sequence[str], *,
                       order: Sequence[str] | None = None) -> pd.DataFrame:
     """Selected towns per prefecture (rows, in ``order``; a ``合计 total`` row last) by tier
     and alternative (columns: a (tier, alternative) MultiIndex, tiers highest first)."""

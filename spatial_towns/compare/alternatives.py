@@ -51,7 +51,7 @@ class Alternative:
 RunLike = str | Path | records.RunResult | runfolder.RunFolder
 
 
-def load(runs: Sequence[RunLike], names: Sequence[str] | None = None) -> list[Alternative]:
+def load(runs: Sequence[RunLike], *, names: Sequence[str] | None = None) -> list[Alternative]:
     """Read each run (a run folder path, a :class:`~spatial_towns.pipeline.RunResult` or a
     :class:`~spatial_towns.pipeline.RunFolder`) as an :class:`Alternative`.
 

@@ -82,7 +82,7 @@ class Comparison:
         are not on the same towns; warns (and lists in ``warnings``) when they were computed
         from different input data.
         """
-        alts = alternatives.load(runs, names)
+        alts = alternatives.load(runs, names=names)
         tier_names, tier_labels = _tiers(alts)
         frames = _per_alternative(alts)
         diffs = inputs.input_differences(alts)
@@ -102,7 +102,7 @@ class Comparison:
             membership=agreement.membership(tiers, tier_names),
             moves=_named(agreement.moves(tiers, tier_names), towns),
             prefecture_counts=agreement.prefecture_counts(tiers, first["prefecture_name"],
-                                                          tier_names, order),
+                                                          tier_names, order=order),
             rank_agreement=agreement.rank_agreement(frames["scores"], frames["eligible"]),
             jaccard=agreement.jaccard(tiers, tier_names),
             changes=changes, drivers=drivers,
