@@ -123,3 +123,11 @@ def test_same_run_same_bytes_and_no_map(report, default_run):
     doc = report_docx.build(default_run, map_png=None)
     assert not doc.inline_shapes
     assert any("未绘制印刷地图" in p.text for p in doc.paragraphs)
+
+
+def test_a_run_without_weight_draws_says_so(default_run):
+    import dataclasses
+
+    res = dataclasses.replace(default_run, robustness=None)
+    text = "\n".join(p.text for p in report_docx.build(res).paragraphs)
+    assert "本次运行未做权重扰动分析" in text
