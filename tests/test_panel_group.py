@@ -174,3 +174,14 @@ def test_bootstrap_of_identical_experts_does_not_move():
     draws = bootstrap(pw, draws=10, seed=0)
     np.testing.assert_allclose(draws.to_numpy(), np.tile(pw.global_weights.to_numpy(), (10, 1)),
                                atol=1e-12)
+
+
+def test_hierarchy_lifts_the_ten_criterion_limit_of_one_matrix():
+    crit = [config.Criterion(f"c{k:02d}", "benefit", 1.0 + k % 3, group=f"G{k // 4}")
+            for k in range(16)]  # 16 criteria in 4 groups of 4: no matrix above 4 x 4
+    h = Hierarchy.from_criteria(crit)
+    with pytest.raises(errors.ConfigError, match="hierarchy"):
+        weights.ahp(np.ones((16, 16)))
+    pw = aggregate(Panel.from_judgements(h, synthetic.judgements(h, experts=3, seed=8)))
+    assert len(pw.global_weights) == 16 and pw.global_weights.sum() == pytest.approx(1.0)
+    assert (pw.global_weights > 0).all()
