@@ -77,6 +77,9 @@ AGGREGATION = {"wlc": "加权线性综合（得分 = Σ 100 × 权重 × 标准�
                "owa": "有序加权平均（OWA）", "topsis": "TOPSIS（逼近理想解）",
                "vikor": "VIKOR", "geometric": "加权几何综合"}
 DIRECTION = {"benefit": "正向", "cost": "逆向"}
+#: How the tier selection's integer program was solved (mcda.selection).
+SOLVED = {"LP relaxation (integral: flow structure)": "线性松弛即得整数解（网络流结构）",
+          "integer program (HiGHS branch and bound)": "整数规划分支定界"}
 
 
 def column(col: str, labels: dict[str, str] | None = None) -> str:

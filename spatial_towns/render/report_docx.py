@@ -139,7 +139,7 @@ def _data_and_methods(doc: Document, res, labels: dict[str, str]) -> None:
                     formats=[None, None, None, None, None, "{:.3f}"])
     doc.add_heading("（四）分级遴选", level=2)
     sel = res.selection
-    text = (f"三级示范镇由一个整数规划同时确定（HiGHS 求解，{sel.method}）：在满足各级总数和各市(州)、"
+    text = (f"三级示范镇由一个整数规划同时确定（HiGHS 求解，{_labels_zh.SOLVED.get(sel.method, sel.method)}）：在满足各级总数和各市(州)、"
             "县(市、区)最低名额的前提下，使 Σ 级别权重 × 得分 最大（级别权重 "
             + "、".join(f"{t.label}{t.tier_weight:g}" for t in cfg.tiers)
             + "），使得分高的镇优先进入更高一级。"
