@@ -36,6 +36,7 @@ from .. import errors
 from ..mcda import weights
 from .answers import Panel
 from .hierarchy import GROUPS
+from .scale import value_text
 
 AGGREGATIONS = ("aij", "aip")
 POLICIES = ("include", "exclude")
@@ -105,8 +106,6 @@ def revisit_text(el: ExpertLevel) -> str:
     r = el.revisit
     if r is None:
         return ""
-    from .scale import value_text
-
     i, j = r.pair
     return (f"{el.items[i]} vs {el.items[j]}: {value_text(r.current)} → "
             f"{value_text(r.suggested)} (consistent value {r.consistent:.2f}; CR "
@@ -185,13 +184,12 @@ def aggregate(panel: Panel, *, method: str = "aij", inconsistent: str = "include
         group_cr[level] = cr
         cons[level] = consensus(np.array([el.ahp.weights for el in mine]))
     group_w, glob = _global(h, local)
-    overall = _overall_consensus(cons, group_w)
     return PanelWeights(
         panel=panel, aggregation=method, inconsistent=inconsistent, max_cr=max_cr,
         experts=tuple(els), local=local, group_cr=group_cr, group_weights=group_w,
-        global_weights=glob, expert_global=_expert_global(panel, els), consensus=pd.Series(cons,
-                                                                                          dtype=float),
-        consensus_overall=overall, warnings=tuple(warns))
+        global_weights=glob, expert_global=_expert_global(panel, els),
+        consensus=pd.Series(cons, dtype=float),
+        consensus_overall=_overall_consensus(cons, group_w), warnings=tuple(warns))
 
 
 def bootstrap(pw: PanelWeights, *, draws: int, seed: int) -> pd.DataFrame:

@@ -13,6 +13,7 @@ list, so that answers to another list are refused when read back (:mod:`.answers
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -80,8 +81,6 @@ def fill(path: str | Path, answers: Iterable[Judgement]) -> None:
 
 
 def _nearest_label(v: float) -> str:
-    import math
-
     return min(scale.SCALE, key=lambda s: abs(math.log(s[1] / v)))[0]
 
 
