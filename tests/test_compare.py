@@ -75,6 +75,8 @@ def test_entering_and_leaving_are_the_plain_diff(which, request, default_run):
         assert summary.at[t, "some"] == summary.at[t, "one_only"] == int(((a == t) ^ (b == t)).sum())
         union = int(((a == t) | (b == t)).sum())
         assert summary.at[t, "jaccard_all"] == pytest.approx(summary.at[t, "every"] / union)
+        assert set(cmp.members(t, "every").index) == set(a.index[(a == t) & (b == t)])
+        assert set(cmp.members(t, "one_only").index) == set(a.index[(a == t) ^ (b == t)])
 
 
 def test_prefecture_counts_are_each_runs_own(by_rules, default_run, cumulative):

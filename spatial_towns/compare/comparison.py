@@ -126,6 +126,19 @@ class Comparison:
         out["jaccard_all"] = self.jaccard["all"]
         return out
 
+    def members(self, tier: str, which: str = "every") -> pd.DataFrame:
+        """The towns of ``tier`` in ``which`` alternatives: ``"every"``, ``"some"`` (at least
+        one but not all), ``"one_only"`` or ``"any"`` (as counted in :attr:`membership`),
+        with their tier in each alternative."""
+        votes = (self.tiers == tier).sum(axis=1)
+        n = len(self.names)
+        masks = {"every": votes == n, "some": (votes > 0) & (votes < n), "one_only": votes == 1,
+                 "any": votes > 0}
+        if which not in masks:
+            raise ValueError(f"which must be one of {sorted(masks)}, not {which!r}")
+        out = self.towns.loc[masks[which], ["name", "county_name", "prefecture_name"]]
+        return pd.DataFrame(out).join(self.tiers)
+
     def entering(self, tier: str, alternative: str | None = None) -> pd.DataFrame:
         """Towns in ``tier`` in ``alternative`` (default: every other) not in the first's."""
         return self._moved(tier, alternative, "entering")

@@ -255,6 +255,12 @@ def tables_html(cmp: Comparison) -> str:
            "least one but not all, in exactly one; entering / leaving: against "
            f"{html.escape(cmp.names[0])}; jaccard_all: towns in the tier everywhere / anywhere.</p>",
            _table(cmp.summary(), index=True)]
+    names = [{"等级 (tier)": label[t],
+              f"均入选 (in every) · {len(cmp.members(t, 'every'))}": "、".join(cmp.members(t, "every")["name"]),
+              f"部分方案入选 (in some) · {len(cmp.members(t, 'some'))}": "、".join(
+                  cmp.members(t, "some")["name"])} for t in cmp.tier_names]
+    out += ["<h3>各等级名单 (towns of each tier in every / some alternatives)</h3>",
+            "\n".join(_table(pd.DataFrame([row])) for row in names)]
     rows = []
     for (alt, tier), g in cmp.moves.groupby(["alternative", "tier"], sort=False):
         rows.append({"方案 (alternative)": alt, "等级 (tier)": label[tier],
