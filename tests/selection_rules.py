@@ -153,13 +153,15 @@ def reference_reasons(model, tier: pd.Series, pinned: dict) -> tuple[pd.Series, 
         if got and s < best_below[k]:
             if code in held:
                 reasons[code] = f"{label[got]}: to meet {held[code]}"
-            else:
+                continue
+            if s <= worst_above[k] or _holding_down(model, code, k_of) is None:
                 down = sorted(tier.index[(k_of > k) & (score > s)], key=lambda c: (-score[c], c))
                 reasons[code] = (f"{label[got]}: by score among the towns free for it; "
                                  "better towns held in a lower tier by their own unit's rule: "
                                  + ", ".join(names[c] for c in down[:3])
                                  + _extra_rules(model, got))
-            continue
+                continue
+            # Also below a weaker town and held down by its own unit's rule: as below.
         if s <= worst_above[k]:
             reasons[code] = (f"{label[got]}: by score" if got
                              else "not selected: score below the lowest tier's cut-off")

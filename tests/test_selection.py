@@ -411,6 +411,42 @@ def test_cap_is_named_even_when_ties_put_the_town_outside_the_tier_by_score():
         assert "p0 has reached its cap of 3 省级 towns" in res.reason[code]
 
 
+def test_a_town_above_a_better_one_and_capped_below_a_weaker_one_names_the_cap():
+    """Hypothesis found it (the swap property of test_properties): 002 (score 1, 市级) sits
+    above 000 (2, 县级, held there by c0's county minimum) and below 003 (0, 省级, p1's
+    place: p0 has reached its 省级 cap of 2 with 010 and 012). The pick is optimal; swapping
+    002 and 003 breaks p0's cap, so 002's own unit binds, yet the reasons only asked what
+    holds 002 up (nothing) and left it without a binding unit."""
+    scores = [2, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 2]
+    county = np.arange(13) % 4
+    towns = pd.DataFrame({
+        "name": [f"t{i}" for i in range(13)], "score": [float(s) for s in scores],
+        "county_code": [f"c{c}" for c in county], "county_name": [f"c{c}" for c in county],
+        "prefecture_code": [f"p{c % 2}" for c in county],
+        "prefecture_name": [f"p{c % 2}" for c in county],
+    }, index=[f"{i:03d}" for i in range(13)])
+    tiers = (config.Tier("provincial", "省级", 3.0, count=3, per_prefecture_max=2),
+             config.Tier("municipal", "市级", 2.0, min_count=1),
+             config.Tier("county", "县级", 1.0, min_count=1, per_county_min=1))
+    res = selection.TierSelection.from_frame(towns, tiers).solve(compare_greedy=False)
+    assert res.objective == 17.0  # the optimum (enumerating all feasible picks gives 17)
+    assert meets_rules(towns, res.tier, tiers, res.sizes)
+    assert list(res.tier[["000", "002", "003", "010", "012"]]) == [
+        "county", "municipal", "provincial", "provincial", "provincial"]
+    for a, b in (("000", "002"), ("002", "003")):  # c0's county minimum; p0's 省级 cap
+        swapped = res.tier.copy()
+        swapped[a], swapped[b] = res.tier[b], res.tier[a]
+        assert not meets_rules(towns, swapped, tiers, res.sizes), (a, b)
+    assert res.binding["000"] == "county_code=c0"
+    assert res.binding["002"] == "prefecture_code=p0"
+    assert res.reason["002"] == "市级: p0 has reached its cap of 2 省级 towns (its prefecture)"
+    k_of = res.tier.map({t.name: k for k, t in enumerate(tiers)}).fillna(len(tiers))
+    for a in towns.index:
+        for b in towns.index:
+            if towns.at[a, "score"] > towns.at[b, "score"] and k_of[a] > k_of[b]:
+                assert res.binding[a] or res.binding[b], (a, b, res.reason[a], res.reason[b])
+
+
 def test_top_tier_cumulative_minimum_reads_as_its_own_tier():
     towns = pd.DataFrame({
         "name": ["甲1镇", "甲2镇", "乙1镇"], "score": [100.0, 90.0, 10.0],

@@ -686,8 +686,9 @@ class TierSelection:
 
         A town above a better one names the rule of its own unit that needs it there; a town
         below a weaker one names the rule of its own unit that holds it down, or else the
-        towns that took the places and the rules of their units. "By score" is said only of a
-        town with no weaker town above it and no better town below it.
+        towns that took the places and the rules of their units; a town that is both, needed
+        there by no rule but held down by one, names the rule that holds it down. "By score"
+        is said only of a town with no weaker town above it and no better town below it.
 
         ``tier`` is aligned to the model's (sorted) towns, as :meth:`solve` builds it.
         """
@@ -727,13 +728,16 @@ class TierSelection:
             if got and sc[i] < st.best_below[k]:
                 if code in held:
                     reasons.append(f"{label[got]}: to meet {held[code]}")
-                else:
+                    continue
+                # Also below a weaker town and held down by its own unit's rule (a swap with
+                # that town would break it): named below, like any town held down.
+                if sc[i] <= st.worst_above[k] or self._holding_down(i, st) is None:
                     down = st.better_below(k, sc[i], 3)
                     reasons.append(f"{label[got]}: by score among the towns free for it; "
                                    "better towns held in a lower tier by their own unit's rule: "
                                    + ", ".join(name_of[c] for c in down)
                                    + self._extra_rules(got))
-                continue
+                    continue
             if sc[i] <= st.worst_above[k]:
                 reasons.append(f"{label[got]}: by score" if got
                                else "not selected: score below the lowest tier's cut-off")
