@@ -15,37 +15,15 @@ import pandas as pd
 import pyproj
 from scipy.spatial import cKDTree
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..network import graph as network
 from ..util import geometry as _geometry
 
-#: Columns :func:`compute` can produce, with their units.
-UNITS = {
-    "dist_changchun_km": "km, straight line to the metro core seat",
-    "dist_prefecture_seat_km": "km, straight line to the seat of the town's own prefecture",
-    "dist_county_seat_km": "km, straight line to the seat of the town's own county-level unit",
-    "dist_border_km": "km, straight line to the nearest neighbouring country's land",
-    "dist_rail_km": "km, straight line to the nearest railway station",
-    "time_changchun_min": "minutes by road to the metro core seat",
-    "time_prefecture_min": "minutes by road to the seat of the town's own prefecture",
-    "time_county_seat_min": "minutes by road to the seat of the town's own county-level unit",
-    "time_rail_min": "minutes by road to the nearest railway station",
-    "time_expressway_min": "minutes by road to the nearest expressway entrance/exit",
-    "pop_within_km": "persons in the population raster within the configured radius",
-    "county_pop_density": "persons per km² of the town's county (2020 census / county area)",
-    "in_metro": "1 if the town's county is in the metro area list (partly included: a fraction)",
-    "border_area": "1 if the town's county touches the international border",
-    "key_assisted": "1 if the town's county is a provincial key assisted county",
-    "key_node": "1 if the town is a key node town of the spatial plan (focus.key_node_towns)",
-    "city_periphery": "1 if the town is within focus.periphery_min minutes of a prefecture seat",
-    "snap_km": "km from the town to its road-graph node",
-    "pop_within_<T>min": "persons reachable by road within T minutes (access.isochrone_min)",
-    "gravity_access": "persons weighted by exp(-beta x minutes) by road",
-    "region_pop_<T>min": ("persons of the regional population grid reachable within T minutes "
-                          "(access.region_isochrone_min)"),
-    "region_gravity": "persons of the regional population grid weighted by exp(-beta x minutes)",
-}
+#: Columns :func:`compute` can produce, with their units (their owner is
+#: :mod:`spatial_towns.columns`, which holds the same texts).
+UNITS = {c.name: c.meaning for c in columns.TOWN.values()
+         if c.stage == "criteria" and c.name != columns.NETWORK_FLAG}
 
 
 @dataclass
@@ -116,7 +94,7 @@ def _own_note(own: np.ndarray, what: str) -> str:
 
 def metro_core(seats: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     """The seat named ``name`` (the metro core), with a clear error if absent."""
-    hit = seats[(seats["name"] == name) & (seats["level"] == "prefecture")]
+    hit = seats[(seats[columns.NAME] == name) & (seats["level"] == "prefecture")]
     if hit.empty:
         raise errors.ConfigError(
             f"focus.metro_core = {name!r} is not a prefecture seat in the seats layer "
@@ -172,11 +150,11 @@ def compute(
     # Own seats: by the code of the town's polygon, then by its name (公主岭市 is 220184 in
     # the current boundaries but 220381 in the 2016 seats), then by the town code's county
     # part.
-    pref_own = own_seat(pref, [(_col(loc, "prefecture_code"), "code"),
-                               (_col(loc, "prefecture_name"), "name")])
-    cnty_own = own_seat(cnty, [(_col(loc, "county_code"), "code"),
-                               (_col(loc, "county_name"), "name"),
-                               (loc["code"].astype(str).str[:6], "code")])
+    pref_own = own_seat(pref, [(_col(loc, columns.PREFECTURE_CODE), columns.CODE),
+                               (_col(loc, columns.PREFECTURE_NAME), columns.NAME)])
+    cnty_own = own_seat(cnty, [(_col(loc, columns.COUNTY_CODE), columns.CODE),
+                               (_col(loc, columns.COUNTY_NAME), columns.NAME),
+                               (loc[columns.CODE].astype(str).str[:6], columns.CODE)])
     put("dist_changchun_km", nearest_km(txy, core_xy), UNITS["dist_changchun_km"])
     put("dist_prefecture_seat_km", own_km(txy, pref_xy, pref_own),
         UNITS["dist_prefecture_seat_km"] + _own_note(pref_own, "prefecture"))
@@ -194,29 +172,29 @@ def compute(
         # all-pairs distance of 60 long outlines took seconds.
         cdist = _geometry.distance(layers.counties.to_crs(crs).geometry.to_numpy(), border,
                                    max_distance=cfg.focus.border_county_km * 1000.0) / 1000.0
-        border_counties = set(layers.counties.loc[cdist <= cfg.focus.border_county_km, "county_code"])
-        put("border_area", loc["county_code"].isin(border_counties).to_numpy(),
-            UNITS["border_area"] + f" (county within {cfg.focus.border_county_km} km of it)")
+        border_counties = set(layers.counties.loc[cdist <= cfg.focus.border_county_km, columns.COUNTY_CODE])
+        put(columns.BORDER_AREA, loc[columns.COUNTY_CODE].isin(border_counties).to_numpy(),
+            UNITS[columns.BORDER_AREA] + f" (county within {cfg.focus.border_county_km} km of it)")
     else:
         methods["dist_border_km"] = "not computed: no neighbouring country in the map extent"
-        methods["border_area"] = methods["dist_border_km"]
+        methods[columns.BORDER_AREA] = methods["dist_border_km"]
         out["dist_border_km"] = np.nan
-        out["border_area"] = np.nan
+        out[columns.BORDER_AREA] = np.nan
 
     fc = cfg.focus
-    metro = np.where(loc["county_code"].isin(fc.metro_counties), 1.0,
-                     np.where(loc["county_code"].isin(fc.metro_partial_counties),
+    metro = np.where(loc[columns.COUNTY_CODE].isin(fc.metro_counties), 1.0,
+                     np.where(loc[columns.COUNTY_CODE].isin(fc.metro_partial_counties),
                               fc.metro_partial_value, 0.0))
     put("in_metro", metro,
         UNITS["in_metro"] + f" ({len(fc.metro_counties)} counties in focus.metro_counties"
         + (f"; {fc.metro_partial_value:g} for the {len(fc.metro_partial_counties)} partly "
            "included (focus.metro_partial_counties)" if fc.metro_partial_counties else "")
         + ")")
-    put("key_assisted", loc["county_code"].isin(cfg.focus.key_assisted_counties).to_numpy(),
+    put("key_assisted", loc[columns.COUNTY_CODE].isin(cfg.focus.key_assisted_counties).to_numpy(),
         UNITS["key_assisted"] + (f" ({len(cfg.focus.key_assisted_counties)} listed)"
                                  if cfg.focus.key_assisted_counties else " (list empty)"))
 
-    put("key_node", loc["code"].isin(cfg.focus.key_node_towns).to_numpy(),
+    put("key_node", loc[columns.CODE].isin(cfg.focus.key_node_towns).to_numpy(),
         UNITS["key_node"] + (f" ({len(cfg.focus.key_node_towns)} listed)"
                              if cfg.focus.key_node_towns else " (list empty)"))
 
@@ -243,7 +221,7 @@ def compute(
         # The leg from the town to its node is driven at the fallback speed (a skeleton
         # without local roads: see _skeleton_times).
         access_s = snap_m / 1000.0 / acc.fallback_speed_kmh * 3600.0
-        put("snap_km", snap_m / 1000.0, UNITS["snap_km"])
+        put(columns.SNAP_KM, snap_m / 1000.0, UNITS[columns.SNAP_KM])
         graph_note = f"road graph, {g.n_nodes} nodes, Dijkstra"
         target_nodes = {col: network.snap(g, xy)[0] for col, (xy, _) in targets.items()}
         if st is not None and len(st):
@@ -285,13 +263,13 @@ def compute(
             note = graph_note + (graph_note_exp if col == "time_expressway_min" else "")
             put(col, t / 60.0, UNITS[col] + f" ({note}"
                 + (f"; {n_unreach} towns cannot reach it)" if n_unreach else ")"))
-        out["network_flag"] = _network_flags(towns.index, located, snap_m,
-                                             network.component_labels(g)[town_node],
-                                             acc.max_snap_km)
-        methods["network_flag"] = "towns far from the road graph or on a disconnected component"
+        out[columns.NETWORK_FLAG] = _network_flags(towns.index, located, snap_m,
+                                                   network.component_labels(g)[town_node],
+                                                   acc.max_snap_km)
+        methods[columns.NETWORK_FLAG] = "towns far from the road graph or on a disconnected component"
         if g.skeleton:
             n_far = int((snap_m / 1000.0 > acc.max_snap_km).sum())
-            methods["network_flag"] += (
+            methods[columns.NETWORK_FLAG] += (
                 f" ({n_far} towns more than {acc.max_snap_km:g} km from the skeleton: kept and "
                 f"scored, their access leg is straight line × {acc.circuity_factor:g} at "
                 f"{acc.access_speed_kmh:g} km/h)")
@@ -360,12 +338,12 @@ def compute(
     if layers.census is not None:
         area_km2 = layers.counties.to_crs(crs).area / 1e6
         dens = pd.Series(
-            layers.counties["county_code"].map(
-                layers.census.set_index("county_code")["pop_2020"]).to_numpy()
+            layers.counties[columns.COUNTY_CODE].map(
+                layers.census.set_index(columns.COUNTY_CODE)["pop_2020"]).to_numpy()
             / area_km2.to_numpy(),
-            index=layers.counties["county_code"].to_numpy(),
+            index=layers.counties[columns.COUNTY_CODE].to_numpy(),
         )
-        put("county_pop_density", loc["county_code"].map(dens).to_numpy(),
+        put("county_pop_density", loc[columns.COUNTY_CODE].map(dens).to_numpy(),
             UNITS["county_pop_density"])
     else:
         out["county_pop_density"] = np.nan
@@ -391,7 +369,7 @@ def region_column(minutes: float) -> str:
 
 
 def _grid_points(grid: pd.DataFrame) -> gpd.GeoSeries:
-    return gpd.GeoSeries(gpd.points_from_xy(grid["lon"], grid["lat"]), crs="EPSG:4326")
+    return gpd.GeoSeries(gpd.points_from_xy(grid[columns.LON], grid[columns.LAT]), crs="EPSG:4326")
 
 
 def _leg_s(dist_m: np.ndarray, acc) -> np.ndarray:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from . import aggregation, weights
 from . import normalise as transforms
 
@@ -209,8 +209,8 @@ def score(criteria_table: pd.DataFrame, eligible: pd.Series, used: list[UsedCrit
     for name in norm.columns:
         out[f"norm_{name}"] = norm[name]
         out[f"contrib_{name}"] = contrib[name].reindex(criteria_table.index)
-    out["score"] = total.reindex(criteria_table.index).where(eligible)
-    out["rank"] = out["score"].rank(ascending=False, method="min")
+    out[columns.SCORE] = total.reindex(criteria_table.index).where(eligible)
+    out[columns.RANK] = out[columns.SCORE].rank(ascending=False, method="min")
     return out
 
 
@@ -313,5 +313,5 @@ def score_against(criteria_table: pd.DataFrame, reference: pd.Series, eligible: 
         out[f"norm_{u.name}"] = n
         out[f"contrib_{u.name}"] = 100.0 * u.weight * n
         total = total + out[f"contrib_{u.name}"]
-    out["score"] = total.where(eligible)
+    out[columns.SCORE] = total.where(eligible)
     return out

@@ -41,8 +41,8 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 
 
 @dataclass
@@ -131,6 +131,21 @@ class _FlowLP:
         return np.array(h.getSolution().col_value)
 
 
+def input_frame(towns: pd.DataFrame, rows: pd.Series, crs, dev_type: pd.Series | None = None
+                ) -> pd.DataFrame:
+    """The selection's input for the towns ``rows`` (a boolean mask) of a run's town table:
+    the identity columns (:data:`spatial_towns.columns.IDENTITY`), ``x_m``/``y_m`` (metres in
+    ``crs``, the run's metric CRS) and ``dev_type`` when given; index = town code. The run
+    and the what-if explorer both build it here; add ``score`` before
+    :meth:`TierSelection.from_frame`."""
+    sel = towns.loc[rows, list(columns.IDENTITY)].copy()
+    metric = towns.loc[rows].geometry.to_crs(crs)
+    sel["x_m"], sel["y_m"] = metric.x, metric.y
+    if dev_type is not None:
+        sel[columns.DEV_TYPE] = dev_type.loc[rows]
+    return sel.set_index(columns.CODE)
+
+
 class TierSelection:
     """Joint three-tier selection. Build with :meth:`from_frame`, then call :meth:`solve`."""
 
@@ -166,16 +181,16 @@ class TierSelection:
         type_quotas : dict, optional
             ``{tier name: {development type: minimum count}}``.
         """
-        need = {"score", "prefecture_code", "county_code", "prefecture_name", "county_name", "name"}
+        need = {*columns.IDENTITY[1:], columns.SCORE}
         if any(t.min_spacing_km > 0 for t in tiers):
             need |= {"x_m", "y_m"}
         if type_quotas:
-            need.add("dev_type")
+            need.add(columns.DEV_TYPE)
         missing = need - set(towns.columns)
         if missing:
             raise errors.InputDataError(f"selection needs columns {sorted(missing)}")
-        if towns["score"].isna().any():
-            bad = list(towns.index[towns["score"].isna()][:5])
+        if towns[columns.SCORE].isna().any():
+            bad = list(towns.index[towns[columns.SCORE].isna()][:5])
             raise errors.InputDataError(f"selection got towns without a score: {bad}")
         unknown = set(type_quotas or {}) - {t.name for t in tiers}
         if unknown:
@@ -241,9 +256,9 @@ class TierSelection:
 
     def _check_feasible(self) -> None:
         n = len(self.towns)
-        prefs, counties = self._units("prefecture_code"), self._units("county_code")
-        pname = self.towns.groupby("prefecture_code")["prefecture_name"].first()
-        cname = self.towns.groupby("county_code")["county_name"].first()
+        prefs, counties = self._units(columns.PREFECTURE_CODE), self._units(columns.COUNTY_CODE)
+        pname = self.towns.groupby(columns.PREFECTURE_CODE)[columns.PREFECTURE_NAME].first()
+        cname = self.towns.groupby(columns.COUNTY_CODE)[columns.COUNTY_NAME].first()
         for k, t in enumerate(self.tiers):
             need = self._size_need(k, len(prefs), len(counties))
             self.sizes[t.name] = t.count if t.count is not None else max(t.min_count, need)
@@ -271,17 +286,17 @@ class TierSelection:
                     f"{sum(quotas.values())}, more than the tier size {self.sizes[t.name]}")
         for t in self.tiers:
             for typ, q in self.type_quotas.get(t.name, {}).items():
-                have = int((self.towns["dev_type"] == typ).sum())
+                have = int((self.towns[columns.DEV_TYPE] == typ).sum())
                 taken = sum(self.type_quotas.get(o.name, {}).get(typ, 0)
                             for o in self.tiers if o.name != t.name)
                 if q + taken > have:
-                    by_pref = (self.towns[self.towns["dev_type"] == typ]
-                               .groupby("prefecture_name").size().to_dict())
+                    by_pref = (self.towns[self.towns[columns.DEV_TYPE] == typ]
+                               .groupby(columns.PREFECTURE_NAME).size().to_dict())
                     raise errors.QuotaError(
                         f"development type {typ!r}: tier minimums need {q + taken} towns but "
                         f"only {have} eligible towns have that type (by prefecture: {by_pref})")
         for code, idx in prefs.items():
-            cs = set(self.towns["county_code"].iloc[idx])
+            cs = set(self.towns[columns.COUNTY_CODE].iloc[idx])
             need = self._unit_need([(t.per_prefecture_min + t.per_county_min * len(cs),
                                      t.cumulative) for t in self.tiers])
             if need > len(idx):
@@ -308,7 +323,7 @@ class TierSelection:
         """
         if tier.per_prefecture_max is None and tier.allocation == "none":
             return None
-        have = self.towns.groupby("prefecture_code").size().sort_index().to_numpy()
+        have = self.towns.groupby(columns.PREFECTURE_CODE).size().sort_index().to_numpy()
         lo = np.full(len(have), float(tier.per_prefecture_min))
         hi = have.astype(float)
         if tier.allocation == "proportional":
@@ -321,7 +336,7 @@ class TierSelection:
         return lo, hi
 
     def _check_balance(self) -> None:
-        pnames = self.towns.groupby("prefecture_code")["prefecture_name"].first().sort_index()
+        pnames = self.towns.groupby(columns.PREFECTURE_CODE)[columns.PREFECTURE_NAME].first().sort_index()
         for t in self.tiers:
             b = self.prefecture_bounds(t)
             if b is None:
@@ -363,23 +378,23 @@ class TierSelection:
         add(np.tile(np.arange(n), T), np.arange(T * n), 0.0, 1.0, n)
         flow = True
         codes = {key: pd.factorize(self.towns[key], sort=True)[0]
-                 for key in ("prefecture_code", "county_code")}
+                 for key in (columns.PREFECTURE_CODE, columns.COUNTY_CODE)}
         for k, t in enumerate(self.tiers):
             add(np.zeros(n, dtype=np.int64), k * n + np.arange(n),
                 self.sizes[t.name], self.sizes[t.name], 1)
             # A cumulative minimum counts the unit's towns in this tier and every higher one.
             span = np.arange(k + 1 if t.cumulative else 1) + (0 if t.cumulative else k)
-            for key, m in (("prefecture_code", t.per_prefecture_min),
-                           ("county_code", t.per_county_min)):
+            for key, m in ((columns.PREFECTURE_CODE, t.per_prefecture_min),
+                           (columns.COUNTY_CODE, t.per_county_min)):
                 if m:
                     add(np.tile(codes[key], len(span)), (span[:, None] * n + np.arange(n)).ravel(),
                         m, np.inf, int(codes[key].max()) + 1)
             bounds = self.prefecture_bounds(t)
             if bounds is not None:
-                add(codes["prefecture_code"], k * n + np.arange(n), bounds[0], bounds[1],
-                    int(codes["prefecture_code"].max()) + 1)
+                add(codes[columns.PREFECTURE_CODE], k * n + np.arange(n), bounds[0], bounds[1],
+                    int(codes[columns.PREFECTURE_CODE].max()) + 1)
             for typ, q in sorted(self.type_quotas.get(t.name, {}).items()):
-                members = np.flatnonzero((self.towns["dev_type"] == typ).to_numpy())
+                members = np.flatnonzero((self.towns[columns.DEV_TYPE] == typ).to_numpy())
                 add(np.zeros(len(members), dtype=np.int64), k * n + members, q, np.inf, 1)
                 flow = False
             pr = self.pairs(t)
@@ -421,7 +436,7 @@ class TierSelection:
             if getattr(self, "_lp", None) is None:
                 # Its starting basis is that of the model's own scores, whichever comes first.
                 self._lp = _FlowLP(cons, bounds)
-                self._lp.solve(self._cost(self.towns["score"].to_numpy(dtype=float)))
+                self._lp.solve(self._cost(self.towns[columns.SCORE].to_numpy(dtype=float)))
             assert self._lp is not None
             lp_x = self._lp.solve(c)
             if lp_x is not None and np.abs(lp_x - np.round(lp_x)).max() < 1e-6:
@@ -447,7 +462,7 @@ class TierSelection:
         Raises :class:`~spatial_towns.errors.QuotaError` when the quotas cannot be met
         together. ``compare_greedy`` also runs :meth:`greedy` and records its objective.
         """
-        xb, method = self._solve_x(self.towns["score"].to_numpy(dtype=float), time_limit_s)
+        xb, method = self._solve_x(self.towns[columns.SCORE].to_numpy(dtype=float), time_limit_s)
         tier = pd.Series("", index=self.towns.index, dtype=object)
         for k, t in enumerate(self.tiers):
             tier[xb[k]] = t.name
@@ -478,13 +493,13 @@ class TierSelection:
     def objective(self, tier: pd.Series) -> float:
         """Σ tier_weight × score of an assignment (``tier`` aligned to the towns)."""
         w = tier.reindex(self.towns.index).map({t.name: t.tier_weight for t in self.tiers})
-        return float((w.fillna(0.0) * self.towns["score"]).sum())
+        return float((w.fillna(0.0) * self.towns[columns.SCORE]).sum())
 
     # -- baselines -------------------------------------------------------------------------------
 
     def ranking(self) -> pd.Series:
         """Pure ranking: fill tiers top-down by score, ignoring every rule but tier sizes."""
-        order = self.towns["score"].sort_values(ascending=False, kind="stable").index
+        order = self.towns[columns.SCORE].sort_values(ascending=False, kind="stable").index
         tier = pd.Series("", index=self.towns.index, dtype=object)
         start = 0
         for t in self.tiers:
@@ -506,11 +521,11 @@ class TierSelection:
         if not self.sizes:
             self._check_feasible()
         pinned = self._pinned()
-        order = np.argsort(-self.towns["score"].to_numpy(), kind="stable")
+        order = np.argsort(-self.towns[columns.SCORE].to_numpy(), kind="stable")
         taken = np.zeros(len(self.towns), dtype=bool)
         tier = pd.Series("", index=self.towns.index, dtype=object)
-        county = pd.factorize(self.towns["county_code"], sort=True)[0]
-        pref = pd.factorize(self.towns["prefecture_code"], sort=True)[0]
+        county = pd.factorize(self.towns[columns.COUNTY_CODE], sort=True)[0]
+        pref = pd.factorize(self.towns[columns.PREFECTURE_CODE], sort=True)[0]
         pref_counties = np.bincount(pref[np.unique(county, return_index=True)[1]])
         for k, t in enumerate(self.tiers):
             chosen = self._greedy_tier(k, order, taken, county, pref, pref_counties,
@@ -556,15 +571,15 @@ class TierSelection:
         for i in pinned:
             take(int(i))
         groups: list[tuple[np.ndarray, int]] = []
-        for key, m in (("county_code", t.per_county_min),
-                       ("prefecture_code", t.per_prefecture_min)):
+        for key, m in ((columns.COUNTY_CODE, t.per_county_min),
+                       (columns.PREFECTURE_CODE, t.per_prefecture_min)):
             if m:
                 labels = self.towns[key].to_numpy()
                 groups += [(labels == u, m) for u in np.unique(labels)]
         n_unit_groups = len(groups)
         if bounds is not None:
             groups += [(pref == p, int(m)) for p, m in enumerate(bounds[0]) if m > 0]
-        types = self.towns["dev_type"].to_numpy() if "dev_type" in self.towns else None
+        types = self.towns[columns.DEV_TYPE].to_numpy() if columns.DEV_TYPE in self.towns else None
         for typ, q in sorted(self.type_quotas.get(t.name, {}).items()):
             groups.append((np.asarray(types == typ), q))
         for g, (member, m) in enumerate(groups):
@@ -614,8 +629,8 @@ class TierSelection:
             # The top tier has nothing higher: its cumulative minimum reads as the literal one.
             scope = f"{t.label}-or-higher" if t.cumulative and j > 0 else t.label
             for key, name_col, m, what in (
-                    ("county_code", "county_name", t.per_county_min, "county"),
-                    ("prefecture_code", "prefecture_name", t.per_prefecture_min, "prefecture")):
+                    (columns.COUNTY_CODE, columns.COUNTY_NAME, t.per_county_min, "county"),
+                    (columns.PREFECTURE_CODE, columns.PREFECTURE_NAME, t.per_prefecture_min, "prefecture")):
                 if m and st.in_unit(key, i, j, or_higher=t.cumulative) == m:
                     return (f"{key}={st.value[key][i]}",
                             f"{st.value[name_col][i]}'s minimum of {m} {scope} "
@@ -623,13 +638,13 @@ class TierSelection:
         t = self.tiers[k]
         lo_hi = st.own_bounds(k, i)
         if (lo_hi is not None and lo_hi[0] > 0
-                and st.in_unit("prefecture_code", i, k) == lo_hi[0]):
+                and st.in_unit(columns.PREFECTURE_CODE, i, k) == lo_hi[0]):
             return (f"prefecture_code={st.value['prefecture_code'][i]}",
                     f"{st.value['prefecture_name'][i]}'s proportional share of {lo_hi[0]} "
                     f"{t.label} towns (its prefecture)")
-        typ = st.value["dev_type"][i] if "dev_type" in st.value else None
+        typ = st.value[columns.DEV_TYPE][i] if columns.DEV_TYPE in st.value else None
         q = self.type_quotas.get(t.name, {}).get(typ) if typ is not None else None
-        if q and st.in_unit("dev_type", i, k) == q:
+        if q and st.in_unit(columns.DEV_TYPE, i, k) == q:
             return (f"dev_type={typ}", f"the {typ} quota of {q} {t.label} towns (its type)")
         return None
 
@@ -643,8 +658,8 @@ class TierSelection:
         if k < len(self.tiers):
             t = self.tiers[k]
             for key, name_col, m, what in (
-                    ("county_code", "county_name", t.per_county_min, "county"),
-                    ("prefecture_code", "prefecture_name", t.per_prefecture_min, "prefecture")):
+                    (columns.COUNTY_CODE, columns.COUNTY_NAME, t.per_county_min, "county"),
+                    (columns.PREFECTURE_CODE, columns.PREFECTURE_NAME, t.per_prefecture_min, "prefecture")):
                 if m and not t.cumulative and st.in_unit(key, i, k) == m:
                     return (f"{key}={st.value[key][i]}",
                             f"fills {st.value[name_col][i]}'s minimum of {m} {t.label} "
@@ -654,7 +669,7 @@ class TierSelection:
                 continue
             t = self.tiers[j]
             lo_hi = st.own_bounds(j, i)
-            if lo_hi is not None and st.in_unit("prefecture_code", i, j) >= lo_hi[1]:
+            if lo_hi is not None and st.in_unit(columns.PREFECTURE_CODE, i, j) >= lo_hi[1]:
                 rule = ("proportional share" if t.allocation == "proportional" else "cap")
                 return (f"prefecture_code={st.value['prefecture_code'][i]}",
                         f"{st.value['prefecture_name'][i]} has reached its {rule} of "
@@ -698,7 +713,7 @@ class TierSelection:
         rank_of = {t.name: k for k, t in enumerate(self.tiers)}
         label = {t.name: t.label for t in self.tiers}
         st = _Standing(self, tier)
-        codes, names, sc, kk = st.codes, st.value["name"], st.score, st.k
+        codes, names, sc, kk = st.codes, st.value[columns.NAME], st.score, st.k
         tr, fr = tier.tolist(), self.ranking().tolist()
         pinned_at = {codes[i]: name for name, idx in pinned.items() for i in idx}
         close_to = self._close_to(tr, fr, codes, names)
@@ -781,21 +796,20 @@ class _Standing:
     """
 
     #: Columns whose values the reasons quote or count by.
-    _COLUMNS = ("name", "county_code", "county_name", "prefecture_code", "prefecture_name",
-                "dev_type")
+    _COLUMNS = (*columns.IDENTITY[1:], columns.DEV_TYPE)
 
     def __init__(self, model: TierSelection, tier: pd.Series):
         towns, T = model.towns, len(model.tiers)
         self.codes: list[str] = list(towns.index)
         k = model._tier_index(tier).to_numpy()
-        score = towns["score"].to_numpy(dtype=float)
+        score = towns[columns.SCORE].to_numpy(dtype=float)
         self.k: list[int] = k.tolist()
         self.score: list[float] = score.tolist()
         self.value = {c: towns[c].tolist() for c in self._COLUMNS if c in towns}
         self._unit: dict[str, list[int]] = {}
         self._at: dict[str, np.ndarray] = {}
         self._up_to: dict[str, np.ndarray] = {}
-        for key in ("county_code", "prefecture_code", "dev_type"):
+        for key in (columns.COUNTY_CODE, columns.PREFECTURE_CODE, columns.DEV_TYPE):
             if key in towns:
                 self._count(key, towns[key], k, T + 1)
         # prefecture_bounds lists a tier's bounds by sorted prefecture code: the numbering
@@ -842,7 +856,7 @@ class _Standing:
         b = self._bounds[j]
         if b is None:
             return None
-        p = self._unit["prefecture_code"][i]
+        p = self._unit[columns.PREFECTURE_CODE][i]
         return b[0][p], b[1][p]
 
     def holds_weaker(self, j: int, limit: float) -> bool:

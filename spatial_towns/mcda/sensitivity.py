@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import errors
+from .. import columns, errors
 from . import selection
 
 ScoreFn = Callable[[pd.Series], pd.Series]
@@ -130,8 +130,8 @@ def over_draws(model: selection.TierSelection, score_fn: ScoreFn, weight_draws: 
     out = pd.DataFrame(index=codes)
     for k, tier in enumerate(model.tiers):
         out[f"p_{tier.name}"] = counts[k] / draws
-    out["rank_lo"] = np.floor(np.percentile(ranks, 5, axis=0, method="lower"))
-    out["rank_hi"] = np.ceil(np.percentile(ranks, 95, axis=0, method="higher"))
+    out[columns.RANK_LO] = np.floor(np.percentile(ranks, 5, axis=0, method="lower"))
+    out[columns.RANK_HI] = np.ceil(np.percentile(ranks, 95, axis=0, method="higher"))
     return out
 
 

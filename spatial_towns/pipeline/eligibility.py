@@ -7,6 +7,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from .. import columns
 from .. import config as config_mod
 from ..mcda import normalise as transforms
 from ..mcda import scoring
@@ -31,26 +32,27 @@ def town_status(towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> tuple[pd.Ser
     # Kind first, then location: the report can then say how many designated towns lack a
     # seat point.
     kinds = "/".join(cfg.eligible_kinds)
-    if "list_2023" in towns:
-        exclude(towns["list_2023"] == "absent",
+    if columns.LIST_2023 in towns:
+        exclude(towns[columns.LIST_2023] == "absent",
                 "not in the 2023 township list (merged or abolished since 2016)")
-        was = towns["kind_2016"].isin(cfg.eligible_kinds) & ~towns["kind"].isin(cfg.eligible_kinds)
-        for k in sorted(set(towns.loc[was, "kind"])):
-            exclude(was & (towns["kind"] == k),
+        was = (towns[columns.KIND_2016].isin(cfg.eligible_kinds)
+               & ~towns[columns.KIND].isin(cfg.eligible_kinds))
+        for k in sorted(set(towns.loc[was, columns.KIND])):
+            exclude(was & (towns[columns.KIND] == k),
                     f"a {k} in the 2023 township list, no longer a designated town "
                     f"(eligible kinds: {kinds})")
-    exclude(~towns["kind"].isin(cfg.eligible_kinds),
+    exclude(~towns[columns.KIND].isin(cfg.eligible_kinds),
             f"not a designated town (eligible kinds: {kinds})")
     no_point = towns.geometry.isna() | towns.geometry.is_empty
-    if "list_2023" in towns:
-        exclude(no_point & (towns["list_2023"] == "new"),
+    if columns.LIST_2023 in towns:
+        exclude(no_point & (towns[columns.LIST_2023] == "new"),
                 "no seat coordinates (new in the 2023 township list; no 2016 seat point)")
     exclude(no_point, "no seat coordinates in the source, and none in the seat supplement "
                       "(no GeoNames place of its name, no built-up village unit with a point)"
-            if "seat_source" in towns else "no seat coordinates in the source")
-    exclude(towns["county_code"].isna(), "outside every county of the boundary layer")
-    if "nominated" in towns:  # set from the nominations of the facts tables (facts module)
-        exclude(~towns["nominated"].astype(bool), "not nominated by its county")
+            if columns.SEAT_SOURCE in towns else "no seat coordinates in the source")
+    exclude(towns[columns.COUNTY_CODE].isna(), "outside every county of the boundary layer")
+    if columns.NOMINATED in towns:  # set from the nominations of the facts tables (facts module)
+        exclude(~towns[columns.NOMINATED].astype(bool), "not nominated by its county")
     return status, reason
 
 
@@ -74,9 +76,9 @@ def exclude_unscorable(table: pd.DataFrame, status: pd.Series, reason: pd.Series
     missing = lacking(table, eligible, used)
     lacks = missing != ""
     reason[lacks] = "excluded: no value for " + missing[lacks]
-    if "network_flag" in table:
-        flagged = lacks & (table["network_flag"].fillna("") != "")
-        reason[flagged] = reason[flagged] + " (" + table.loc[flagged, "network_flag"] + ")"
+    if columns.NETWORK_FLAG in table:
+        flagged = lacks & (table[columns.NETWORK_FLAG].fillna("") != "")
+        reason[flagged] = reason[flagged] + " (" + table.loc[flagged, columns.NETWORK_FLAG] + ")"
     status[lacks] = "excluded"
     eligible = status == "eligible"
     violated = transforms.constraint_reasons(table, eligible, cfg.criteria)

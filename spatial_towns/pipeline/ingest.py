@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..criteria import indicators as criteria
 from ..data import coords as _coords
 from ..data import datasets, io
@@ -41,7 +41,7 @@ def prepare(inputs: Inputs, cfg: config_mod.Config) -> Ingested:
     Jilin run, and the road graph prepared once in the run's CRS."""
     towns, layers = read_layers(inputs, cfg)
     crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
-    towns = assign_counties(towns.sort_values("code").reset_index(drop=True), layers.counties)
+    towns = assign_counties(towns.sort_values(columns.CODE).reset_index(drop=True), layers.counties)
     thematic = read_thematic_layers(inputs, cfg, layers.provenance)
     if layers.roads is None and _embedded_roads(inputs, cfg):
         layers.roads = _skeleton(cfg, crs, layers.provenance)
@@ -90,7 +90,7 @@ def read_layers(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFram
         # The 2023 list decides what each unit is today (current_townships).
         towns = datasets.current_townships(
             datasets.supplement_seats(io.read_towns(path, "GCJ-02")))
-        changed = towns["list_2023"].value_counts()
+        changed = towns[columns.LIST_2023].value_counts()
         prov["towns"] = (f"embedded {path.name}: Vonng/adcode 2016 township seats "
                          "(CC BY 4.0), GCJ-02 → WGS84; other levels ignored: "
                          f"{towns.attrs['ignored_levels']}; {_supplemented(towns)}; "
@@ -144,8 +144,8 @@ def read_layers(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFram
 
 
 def _seats_from_table(t: pd.DataFrame) -> gpd.GeoDataFrame:
-    geom = gpd.points_from_xy(t["lon"], t["lat"])
-    gdf = gpd.GeoDataFrame(t.drop(columns=["lon", "lat"]), geometry=geom, crs=None)
+    geom = gpd.points_from_xy(t[columns.LON], t[columns.LAT])
+    gdf = gpd.GeoDataFrame(t.drop(columns=[columns.LON, columns.LAT]), geometry=geom, crs=None)
     return _coords.to_wgs84(gdf, _coords.GCJ02, "seats")
 
 
@@ -156,14 +156,14 @@ def assign_counties(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.
     Raises a :class:`~spatial_towns.errors.CRSError` when almost no town falls inside the
     boundaries but would with longitude and latitude swapped.
     """
-    out = towns.rename(columns={"county_code": "county_code_input"})
+    out = towns.rename(columns={columns.COUNTY_CODE: columns.COUNTY_CODE_INPUT})
     located = out.geometry.notna()
-    joined = gpd.sjoin(out[located][["geometry"]], counties, how="left", predicate="within")
+    joined = gpd.sjoin(out[located][[columns.GEOMETRY]], counties, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
-    for col in ("county_code", "county_name", "prefecture_code", "prefecture_name"):
+    for col in (columns.COUNTY_CODE, columns.COUNTY_NAME, columns.PREFECTURE_CODE, columns.PREFECTURE_NAME):
         out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
         out.loc[located, col] = joined[col].astype("string")
-    inside = out["county_code"].notna().sum()
+    inside = out[columns.COUNTY_CODE].notna().sum()
     if located.sum() and inside < 0.1 * located.sum():
         swapped = gpd.GeoSeries(gpd.points_from_xy(out[located].geometry.y, out[located].geometry.x),
                                 crs=out.crs)
@@ -245,7 +245,7 @@ def _embedded_jilin(inputs: Inputs) -> bool:
 
 def _supplemented(towns: gpd.GeoDataFrame) -> str:
     """Provenance of the seat points filled by :func:`.datasets.supplement_seats`."""
-    src = towns["seat_source"].fillna("")
+    src = towns[columns.SEAT_SOURCE].fillna("")
     geon = int(src.str.startswith("GeoNames").sum())
     units = int(src.str.startswith("mean of its").sum())
     return (f"{towns.attrs.get('supplemented', geon + units)} seats without a point located "

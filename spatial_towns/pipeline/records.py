@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
+from .. import columns
 from .. import config as config_mod
 from ..data import facts as facts_mod
 from ..mcda import selection, sensitivity
@@ -93,8 +94,8 @@ class RunResult:
 
     def tier_counts(self) -> pd.DataFrame:
         """Selected towns per prefecture (rows) and tier (columns)."""
-        sel = self.towns[self.towns["tier"] != ""]
-        tab = pd.crosstab(sel["prefecture_name"], sel["tier"])
+        sel = self.towns[self.towns[columns.TIER] != ""]
+        tab = pd.crosstab(sel[columns.PREFECTURE_NAME], sel[columns.TIER])
         order = [t.name for t in self.cfg.tiers if t.name in tab.columns]
         tab = tab.reindex(columns=order, fill_value=0)
         tab.loc["合计 total"] = tab.sum()

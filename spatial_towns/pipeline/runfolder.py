@@ -17,8 +17,8 @@ import pandas as pd
 import pyogrio
 import pyproj
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..data import coords as _coords
 from ..data import io
 from ..util import atomicdir
@@ -50,13 +50,11 @@ def check_writable(out_dir: Path) -> None:
         ) from None
 
 
-OUTPUT_COLUMNS_FIRST = ["code", "name", "kind", "county_code", "county_name", "prefecture_code",
-                        "prefecture_name", "status", "tier", "dev_type_label", "score", "rank",
-                        "reason", "dev_type", "dev_type_reason"]
+OUTPUT_COLUMNS_FIRST = list(columns.OUTPUT_FIRST)
 
 
 #: Columns of whole numbers that candidates.csv writes as integers.
-INTEGER_COLUMNS = ("rank", "rank_lo", "rank_hi", "rank_lo_panel", "rank_hi_panel")
+INTEGER_COLUMNS = columns.INTEGER
 
 
 def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
@@ -88,22 +86,23 @@ def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
     xlsx = _forked.Forked(candidates_xlsx.write, res, out_dir, fork=concurrent) if documents else None
     towns = res.towns
     cols = OUTPUT_COLUMNS_FIRST + [c for c in towns.columns
-                                   if c not in OUTPUT_COLUMNS_FIRST and c != "geometry"]
-    towns = towns[cols + ["geometry"]]
+                                   if c not in OUTPUT_COLUMNS_FIRST and c != columns.GEOMETRY]
+    towns = towns[cols + [columns.GEOMETRY]]
     tier_order = {t.name: k for k, t in enumerate(res.cfg.tiers)}
-    sel = towns[towns["tier"] != ""].copy()
-    sel["_o"] = sel["tier"].map(tier_order)
-    sel = sel.sort_values(["_o", "score", "code"], ascending=[True, False, True]).drop(columns="_o")
-    sel.insert(0, "tier_label", sel["tier"].map({t.name: t.label for t in res.cfg.tiers}))
-    sel["lon"] = sel.geometry.x.round(6)
-    sel["lat"] = sel.geometry.y.round(6)
+    sel = towns[towns[columns.TIER] != ""].copy()
+    sel["_o"] = sel[columns.TIER].map(tier_order)
+    sel = sel.sort_values(["_o", columns.SCORE, columns.CODE],
+                          ascending=[True, False, True]).drop(columns="_o")
+    sel.insert(0, columns.TIER_LABEL, sel[columns.TIER].map({t.name: t.label for t in res.cfg.tiers}))
+    sel[columns.LON] = sel.geometry.x.round(6)
+    sel[columns.LAT] = sel.geometry.y.round(6)
     for col in INTEGER_COLUMNS:
         if col in sel:  # whole numbers held as floats (NaN-able); written without decimals
             sel[col] = sel[col].round().astype("Int64")
     files = {}
     files["candidates.csv"] = io.atomic_write(
         out_dir / "candidates.csv",
-        lambda p: pd.DataFrame(sel.drop(columns="geometry")).to_csv(
+        lambda p: pd.DataFrame(sel.drop(columns=columns.GEOMETRY)).to_csv(
             p, index=False, encoding="utf-8-sig", float_format="%.4f"))
     gpkg = towns.copy()
     for c in gpkg.columns:
@@ -260,7 +259,7 @@ def read_run(folder: str | Path) -> RunFolder:
             f"run folder {folder}: {gpkg.name} has layers {sorted(layers)}, needs 'towns' and "
             "'counties' (written by this version of spatial_towns; re-run the pipeline)")
     towns = gpd.read_file(gpkg, layer="towns")
-    for col in ("code", "county_code", "prefecture_code", "tier", "reason", "status"):
+    for col in columns.TEXT:
         if col in towns:
             towns[col] = towns[col].fillna("").astype(str)
     counties = gpd.read_file(gpkg, layer="counties")

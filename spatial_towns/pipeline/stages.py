@@ -22,6 +22,7 @@ import pandas as pd
 import pyproj
 from tqdm.auto import tqdm
 
+from .. import columns
 from .. import config as config_mod
 from .. import errors
 from ..criteria import indicators as criteria
@@ -109,7 +110,7 @@ def _run(cfg: config_mod.Config, inputs: Inputs, out_dir: Path | None, progress:
 
 
 #: The run's steps, in order (the progress bar's labels).
-STEPS = ("ingest", "criteria", "score", "select", "report")
+STEPS = ("ingest", "criteria", columns.SCORE, "select", "report")
 
 
 def _refuse_warnings(warned: list[str]) -> None:
@@ -157,12 +158,12 @@ def _road_layers(res: RunResult, roads) -> dict:
     if g.skeleton:
         return {"roads": network.major_roads(g)}
     minutes = min(res.cfg.access.isochrone_min, key=lambda m: (abs(m - 30.0), m))
-    top = res.towns[(res.towns["tier"] == res.cfg.tiers[0].name) & res.towns.geometry.notna()]
+    top = res.towns[(res.towns[columns.TIER] == res.cfg.tiers[0].name) & res.towns.geometry.notna()]
     metric = top.geometry.to_crs(res.crs)
     nodes, _ = network.snap(g, np.column_stack([metric.x, metric.y]))
     polys = network.isochrone_polygons(g, nodes, minutes)
     iso = gpd.GeoDataFrame(
-        {"name": [f"{n} · {minutes:g} 分钟车程 (min by road)" for n in top["name"]]},
+        {columns.NAME: [f"{n} · {minutes:g} 分钟车程 (min by road)" for n in top[columns.NAME]]},
         geometry=polys, crs=res.crs)
     return {"roads": network.major_roads(g), "isochrones": iso[iso.geometry.notna()]}
 
@@ -218,12 +219,12 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
                          "(only the tiers may differ)")
     status, reason, typed = scored.status, scored.reason, scored.typed
     eligible = status == "eligible"
-    step("score")
+    step(columns.SCORE)
 
     model, result = _select(towns, eligible, scored.scores, typed, cfg, crs)
     robust = None
     if cfg.sensitivity.draws:
-        robust = _robustness(model, table, eligible, scored.used, towns["code"], result, cfg,
+        robust = _robustness(model, table, eligible, scored.used, towns[columns.CODE], result, cfg,
                              progress, scored.weighting)
     step("select")
 
@@ -231,7 +232,7 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
     clusters = scored.clusters
     clustering = clusters.result() if clusters is not None else None
     if clustering is not None:
-        out["cluster"] = clustering.labels
+        out[columns.CLUSTER] = clustering.labels
     counties = summary.county_summary(out, counties)
     return RunResult(towns=out, counties=counties, used=scored.used, methods=methods,
                      selection=result, cfg=cfg, crs=crs, provenance=provenance,
@@ -261,7 +262,7 @@ def _development_types(towns: gpd.GeoDataFrame, table: pd.DataFrame, status: pd.
                        roads) -> pd.DataFrame:
     """Each town's development type (with its reason); checks the type quotas' inputs."""
     typed = types_mod.classify(
-        gpd.GeoDataFrame(pd.concat([towns, table], axis=1), geometry="geometry",
+        gpd.GeoDataFrame(pd.concat([towns, table], axis=1), geometry=columns.GEOMETRY,
                          crs=_coords.WGS84),
         cfg, crs, industry=thematic.get("industry"), tourism=thematic.get("tourism"),
         roads=roads)
@@ -275,13 +276,9 @@ def _select(towns: gpd.GeoDataFrame, eligible: pd.Series, scored: pd.DataFrame,
             typed: pd.DataFrame, cfg: config_mod.Config, crs: pyproj.CRS
             ) -> tuple[selection.TierSelection, selection.SelectionResult]:
     """Build the joint tier selection over eligible towns and solve it."""
-    sel_in = towns.loc[eligible, ["code", "name", "county_code", "county_name",
-                                  "prefecture_code", "prefecture_name"]].copy()
-    sel_in["score"] = scored.loc[eligible, "score"]
-    metric = towns.loc[eligible].geometry.to_crs(crs)
-    sel_in["x_m"], sel_in["y_m"] = metric.x, metric.y
-    sel_in["dev_type"] = typed.loc[eligible, "dev_type"]
-    model = selection.TierSelection.from_frame(sel_in.set_index("code"), cfg.tiers,
+    sel_in = selection.input_frame(towns, eligible, crs, typed[columns.DEV_TYPE])
+    sel_in[columns.SCORE] = scored.loc[eligible, columns.SCORE].to_numpy()
+    model = selection.TierSelection.from_frame(sel_in, cfg.tiers,
                                                type_quotas=cfg.types.quotas or None)
     return model, model.solve()
 
@@ -293,21 +290,21 @@ def _town_table(towns: gpd.GeoDataFrame, table: pd.DataFrame, scored: pd.DataFra
     """Every input town with its status, tier, reason, criteria, score, robustness and type."""
     eligible = status == "eligible"
     out = towns.copy()
-    out["status"] = status
-    out["tier"] = out["code"].map(result.tier).fillna("")
-    out["reason"] = reason
-    sel_reason = out["code"].map(result.reason)
-    out.loc[eligible, "reason"] = sel_reason[eligible]
+    out[columns.STATUS] = status
+    out[columns.TIER] = out[columns.CODE].map(result.tier).fillna("")
+    out[columns.REASON] = reason
+    sel_reason = out[columns.CODE].map(result.reason)
+    out.loc[eligible, columns.REASON] = sel_reason[eligible]
     out = pd.concat([out, table, scored], axis=1)
     if robust is not None:
-        stab = robust.towns.reindex(out["code"])
+        stab = robust.towns.reindex(out[columns.CODE])
         for col in stab.columns:
             out[col] = stab[col].to_numpy()
         if robust.panel is not None:
-            stab = robust.panel.reindex(out["code"])
+            stab = robust.panel.reindex(out[columns.CODE])
             for col in stab.columns:
                 out[f"{col}_panel"] = stab[col].to_numpy()
-    out = gpd.GeoDataFrame(out, geometry="geometry", crs=_coords.WGS84)
+    out = gpd.GeoDataFrame(out, geometry=columns.GEOMETRY, crs=_coords.WGS84)
     for col in types_mod.TYPE_COLUMNS:
         out[col] = typed[col]
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from .. import columns
+
 
 def county_summary(towns: pd.DataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Add per-county indicators to ``counties``.
@@ -14,13 +16,14 @@ def county_summary(towns: pd.DataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDa
     ``border_area`` (1 if the county's towns are flagged as border area; a county property
     copied to each town by :mod:`spatial_towns.criteria`).
     """
-    g = towns.groupby("county_code")
+    g = towns.groupby(columns.COUNTY_CODE)
     out = counties.copy()
-    out["best_score"] = out["county_code"].map(g["score"].max()).astype(float)
-    out["mean_score"] = out["county_code"].map(g["score"].mean()).astype(float)
-    nsel = g["tier"].apply(lambda s: int((s != "").sum()))
-    out["n_selected"] = out["county_code"].map(nsel).fillna(0).astype(int)
-    if "border_area" in towns:
-        flag = pd.to_numeric(towns["border_area"], errors="coerce").groupby(towns["county_code"]).max()
-        out["border_area"] = out["county_code"].map(flag).fillna(0).astype(int)
+    out["best_score"] = out[columns.COUNTY_CODE].map(g[columns.SCORE].max()).astype(float)
+    out["mean_score"] = out[columns.COUNTY_CODE].map(g[columns.SCORE].mean()).astype(float)
+    nsel = g[columns.TIER].apply(lambda s: int((s != "").sum()))
+    out["n_selected"] = out[columns.COUNTY_CODE].map(nsel).fillna(0).astype(int)
+    if columns.BORDER_AREA in towns:
+        flag = pd.to_numeric(towns[columns.BORDER_AREA], errors="coerce").groupby(
+            towns[columns.COUNTY_CODE]).max()
+        out[columns.BORDER_AREA] = out[columns.COUNTY_CODE].map(flag).fillna(0).astype(int)
     return out

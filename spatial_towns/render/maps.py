@@ -41,6 +41,7 @@ from folium import plugins
 from folium.utilities import JsCode
 from jinja2 import Template
 
+from .. import columns
 from ..data import coords as _coords
 from ..data import datasets
 from ..util import cache as _cache
@@ -171,18 +172,18 @@ def search_labels(towns: pd.DataFrame) -> pd.Series:
 
     Leaflet-search keys its records by label, so two towns with one label would hide one.
     """
-    county = towns["county_name"].map(_txt) if "county_name" in towns else ""
-    lab = (towns["name"].astype(str) + "（" + county + "）" + pd.Series(
-        pinyin(towns["name"]), index=towns.index))
+    county = towns[columns.COUNTY_NAME].map(_txt) if columns.COUNTY_NAME in towns else ""
+    lab = (towns[columns.NAME].astype(str) + "（" + county + "）" + pd.Series(
+        pinyin(towns[columns.NAME]), index=towns.index))
     dup = lab.duplicated(keep=False)
-    lab[dup] = lab[dup] + " " + towns.loc[dup, "code"].astype(str)
+    lab[dup] = lab[dup] + " " + towns.loc[dup, columns.CODE].astype(str)
     return lab
 
 
 def _tier_label(row: Mapping, tier_labels: dict) -> str:
-    if row["tier"]:
-        return tier_labels.get(row["tier"], str(row["tier"]))
-    return "不参评" if row["status"] == "excluded" else "未入选"
+    if row[columns.TIER]:
+        return tier_labels.get(row[columns.TIER], str(row[columns.TIER]))
+    return "不参评" if row[columns.STATUS] == "excluded" else "未入选"
 
 
 def _stability(row: Mapping, tiers) -> str:
@@ -193,8 +194,8 @@ def _stability(row: Mapping, tiers) -> str:
     out = ""
     if parts:
         out += "入选概率：" + "，".join(parts) + "<br>"
-    if "rank_lo" in row and "rank_hi" in row and pd.notna(row["rank_lo"]) \
-            and pd.notna(row["rank_hi"]):
+    if columns.RANK_LO in row and columns.RANK_HI in row and pd.notna(row[columns.RANK_LO]) \
+            and pd.notna(row[columns.RANK_HI]):
         out += f"排名区间：{int(row['rank_lo'])}–{int(row['rank_hi'])}<br>"
     return f"<div class='stability'>{out}</div>" if out else ""
 
@@ -214,7 +215,7 @@ def popup_html(row: Mapping, contrib_cols: Sequence[tuple[str, ...]], tiers) -> 
         f"{html.escape(_txt(row.get('prefecture_name')))}<br>",
         f"等级：<b>{html.escape(_tier_label(row, labels))}</b><br>",
     ]
-    if pd.notna(row.get("score")):
+    if pd.notna(row.get(columns.SCORE)):
         lines.append(f"得分：<b>{row['score']:.1f}</b> / 100，排名 {int(row['rank'])}<br>")
         lines.append(_stability(row, tiers))
         lines.append("<table class='contrib' style='font-size:11px'>")
@@ -233,7 +234,7 @@ def popup_html(row: Mapping, contrib_cols: Sequence[tuple[str, ...]], tiers) -> 
                 f"<td><div style='background:#4575b4;height:8px;width:{width}px'></div></td></tr>"
             )
         lines.append("</table>")
-    if _txt(row.get("reason")):
+    if _txt(row.get(columns.REASON)):
         lines.append(f"<i>{html.escape(str(row['reason']))}</i>")
     return "".join(lines)
 
@@ -460,17 +461,18 @@ def _town_features(sub: gpd.GeoDataFrame, labels: pd.Series, contrib, tiers) -> 
     rows = [dict(zip(cols, values, strict=True))
             for values in zip(*(sub[c].tolist() for c in cols), strict=True)]
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
+        {"type": "Feature", columns.GEOMETRY: {"type": "Point", "coordinates": [x, y]},
          "properties": {"popup": popup_html(row, contrib, tiers).replace("\n", " "),
-                        "tooltip": html.escape(str(row["name"])), "search": label}}
+                        "tooltip": html.escape(str(row[columns.NAME])), "search": label}}
         for label, row, x, y in zip(labels[sub.index].tolist(), rows, sub.geometry.x.tolist(),
                                     sub.geometry.y.tolist(), strict=True)]}
 
 
 def _popup_columns(contrib, tiers) -> set[str]:
     """The columns :func:`popup_html` and :func:`search_labels` read."""
-    return {"name", "code", "county_name", "prefecture_name", "tier", "status", "score", "rank",
-            "reason", "rank_lo", "rank_hi", *(f"p_{t.name}" for t in tiers),
+    return {columns.NAME, columns.CODE, columns.COUNTY_NAME, columns.PREFECTURE_NAME, columns.TIER,
+            columns.STATUS, columns.SCORE, columns.RANK, columns.REASON, columns.RANK_LO,
+            columns.RANK_HI, *(f"p_{t.name}" for t in tiers),
             *(c for entry in contrib for c in (entry[0], *entry[2:]))}
 
 
@@ -563,14 +565,15 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         folium.TileLayer(tiles, name=f"底图 {tiles} (online)", show=False, overlay=True,
                          control=True).add_to(m)
 
-    cols = ["county_code", "county_name", "prefecture_name", "n_selected", "geometry"]
+    cols = [columns.COUNTY_CODE, columns.COUNTY_NAME, columns.PREFECTURE_NAME, "n_selected", columns.GEOMETRY]
     base = counties[cols].copy()
     for c in ("best_score", "mean_score"):
         base[c + "_txt"] = counties[c].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}")
     base["flags"] = [" ".join(f for f, on in (("都市圈", m_), ("边境", b_)) if on)
-                     for m_, b_ in zip(counties["county_code"].isin(list(metro_counties)),
-                                       counties.get("border_area", pd.Series(0, index=counties.index)) == 1,
-                                      strict=True)]
+                     for m_, b_ in zip(counties[columns.COUNTY_CODE].isin(list(metro_counties)),
+                                       counties.get(columns.BORDER_AREA,
+                                                    pd.Series(0, index=counties.index)) == 1,
+                                       strict=True)]
     # One county layer restyled by the indicator radio buttons (empty base layers), so the
     # polygons are embedded once rather than once per indicator.
     legends, keys = [], {}
@@ -587,31 +590,32 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
                                   "weight": 0.8, "fillOpacity": 0.7,
                                   "className": "county-polygon"},
         tooltip=folium.GeoJsonTooltip(
-            fields=["county_name", "prefecture_name", "best_score_txt", "mean_score_txt",
+            fields=[columns.COUNTY_NAME, columns.PREFECTURE_NAME, "best_score_txt", "mean_score_txt",
                     "n_selected", "flags"],
             aliases=["县(市、区)", "市(州)", "最高得分", "平均得分", "入选镇数", "重点区域"]),
     )
     county_layer.add_to(m)
-    metro = counties[counties["county_code"].isin(list(metro_counties))]
+    metro = counties[counties[columns.COUNTY_CODE].isin(list(metro_counties))]
     if len(metro):
         folium.GeoJson(
             _geojson(gpd.GeoDataFrame(geometry=[metro.geometry.union_all()], crs=4326)),
             name=f"{metro_area} (metro area)",
             style_function=lambda f: {**METRO_STYLE, "className": "outline-metro"},
             interactive=False).add_to(m)
-    border = counties[counties.get("border_area", pd.Series(0, index=counties.index)) == 1]
+    border = counties[counties.get(columns.BORDER_AREA, pd.Series(0, index=counties.index)) == 1]
     if len(border):
         folium.GeoJson(
-            _geojson(border[["county_name", "geometry"]]), name="边境地区县 (border-area counties)",
+            _geojson(border[[columns.COUNTY_NAME, columns.GEOMETRY]]),
+            name="边境地区县 (border-area counties)",
             style_function=lambda f: {**BORDER_STYLE, "className": "outline-border"},
-            tooltip=folium.GeoJsonTooltip(fields=["county_name"], aliases=["边境地区县"]),
+            tooltip=folium.GeoJsonTooltip(fields=[columns.COUNTY_NAME], aliases=["边境地区县"]),
         ).add_to(m)
 
     if roads is not None and len(roads):
         # Every road layer the package reads is OpenStreetMap data (ODbL): attribute it in the
         # layer name and in the map's attribution line.
         folium.GeoJson(
-            _geojson(roads.to_crs(4326)[["geometry"]]),
+            _geojson(roads.to_crs(4326)[[columns.GEOMETRY]]),
             name=f"道路网 (road network) {ROADS_ATTRIBUTION}", show=False,
             style_function=lambda f: {"color": "#636363", "weight": 1.0, "opacity": 0.8,
                                       "className": "road-line"},
@@ -619,12 +623,12 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         m.add_child(_Attribution(ROADS_ATTRIBUTION))
     if isochrones is not None and len(isochrones):
         iso = isochrones.to_crs(4326)
-        iso = iso[["name", "geometry"]] if "name" in iso else iso[["geometry"]]
+        iso = iso[[columns.NAME, columns.GEOMETRY]] if columns.NAME in iso else iso[[columns.GEOMETRY]]
         folium.GeoJson(
             _geojson(iso), name="等时圈 (isochrones)", show=True,
             style_function=lambda f: {"color": "#0868ac", "weight": 1.2, "fillColor": "#43a2ca",
                                       "fillOpacity": 0.15, "className": "isochrone"},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["等时圈"]) if "name" in iso
+            tooltip=folium.GeoJsonTooltip(fields=[columns.NAME], aliases=["等时圈"]) if columns.NAME in iso
             else None).add_to(m)
 
     contrib = [(f"contrib_{u.name}", u.label, u.column) for u in used if u.column]
@@ -640,11 +644,11 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     tier_names = {t.name for t in tiers}
     for g in groups:
         if g["key"] in tier_names:
-            sub = located[located["tier"] == g["key"]]
+            sub = located[located[columns.TIER] == g["key"]]
         elif g["key"] == "unselected":
-            sub = located[(located["status"] == "eligible") & (located["tier"] == "")]
+            sub = located[(located[columns.STATUS] == "eligible") & (located[columns.TIER] == "")]
         else:
-            sub = located[located["status"] == "excluded"]
+            sub = located[located[columns.STATUS] == "excluded"]
         fg = plugins.FeatureGroupSubGroup(everyone, name=f"{g['title']} · {len(sub)}",
                                           show=g["show"])
         fg.add_to(m)
@@ -687,7 +691,7 @@ def from_result(res, tiles: str | None = None, indicator: str = "best_score",
     counties, tiers, criteria, metro counties and metric CRS), with the development-type
     layer (off by default) when the run has ``dev_type``."""
     layers, snippets, toggles = [], [], []
-    if "dev_type" in res.towns:
+    if columns.DEV_TYPE in res.towns:
         layers.append(typemap.type_layer(res.towns))
         snippets.append(typemap.type_legend_html())
         toggles.append((layers[-1], "type-legend"))

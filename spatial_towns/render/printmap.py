@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib_scalebar.scalebar import ScaleBar
 
+from .. import columns
 from ..data import io
 from . import maps
 
@@ -105,7 +106,7 @@ def _place_labels(ax, labelled: gpd.GeoDataFrame, markers, towns: gpd.GeoDataFra
     same placement."""
     texts = [ax.text(x, y, name, fontsize=6.5, color="#222", zorder=20)
              for x, y, name in zip(labelled.geometry.x, labelled.geometry.y,
-                                   labelled["name"], strict=True)]
+                                   labelled[columns.NAME], strict=True)]
     adjust_text(texts, x=towns.geometry.x.to_numpy(), y=towns.geometry.y.to_numpy(),
                 objects=markers, ax=ax,
                 iter_lim=LABEL_ITERATIONS, expand=LABEL_EXPAND, force_text=LABEL_FORCE,
@@ -134,11 +135,11 @@ def _counties(res) -> gpd.GeoDataFrame:
 def _outlines(res, counties: gpd.GeoDataFrame | None = None
               ) -> tuple[gpd.GeoSeries, gpd.GeoSeries, gpd.GeoDataFrame]:
     counties = _counties(res) if counties is None else counties
-    metro = counties[counties["county_code"].isin(list(res.cfg.focus.metro_counties))]
-    border = counties[counties["border_area"] == 1] if "border_area" in counties else \
+    metro = counties[counties[columns.COUNTY_CODE].isin(list(res.cfg.focus.metro_counties))]
+    border = counties[counties[columns.BORDER_AREA] == 1] if columns.BORDER_AREA in counties else \
         counties.iloc[0:0]
-    prefs = counties.dissolve(by="prefecture_code", as_index=False)[
-        ["prefecture_code", "prefecture_name", "geometry"]]
+    prefs = counties.dissolve(by=columns.PREFECTURE_CODE, as_index=False)[
+        [columns.PREFECTURE_CODE, columns.PREFECTURE_NAME, columns.GEOMETRY]]
     return (gpd.GeoSeries([metro.union_all()], crs=res.crs) if len(metro) else
             gpd.GeoSeries([], crs=res.crs),
             gpd.GeoSeries([border.union_all()], crs=res.crs) if len(border) else
@@ -152,9 +153,9 @@ def _base(ax, res, prefs: gpd.GeoDataFrame, label_prefectures: bool = True,
     counties.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#b5b0a5", linewidth=0.4, zorder=1)
     prefs.boundary.plot(ax=ax, color="#6e6a60", linewidth=1.0, zorder=2)
     if label_prefectures:
-        for _, p in prefs.sort_values("prefecture_code").iterrows():
+        for _, p in prefs.sort_values(columns.PREFECTURE_CODE).iterrows():
             pt = p.geometry.representative_point()
-            ax.text(pt.x, pt.y, p["prefecture_name"], ha="center", va="center", fontsize=9,
+            ax.text(pt.x, pt.y, p[columns.PREFECTURE_NAME], ha="center", va="center", fontsize=9,
                     color="#4d4a44", alpha=0.8, zorder=3)
     ax.set_axis_off()
     # No ticks: they are not drawn, but the layout and the title placement would still
@@ -209,7 +210,7 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
             handles.append(Line2D([], [], color=border_colour, lw=2.0,
                                   ls=(0, (1, 2)), label="边境地区县 (border-area counties)"))
         towns = res.towns[res.towns.geometry.notna()].to_crs(res.crs)
-        unsel = towns[(towns["status"] == "eligible") & (towns["tier"] == "")]
+        unsel = towns[(towns[columns.STATUS] == "eligible") & (towns[columns.TIER] == "")]
         shape, colour, _ = maps.OTHER_SYMBOLS["unselected"]
         ax.scatter(unsel.geometry.x, unsel.geometry.y, s=6, c=colour, marker="o", lw=0,
                    alpha=0.7, zorder=5)
@@ -217,7 +218,7 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
         labelled, labelled_markers = towns.iloc[:0], None
         for k, t in reversed(list(enumerate(res.cfg.tiers))):
             shape, colour, _ = maps.tier_symbol(k)
-            sub = towns[towns["tier"] == t.name]
+            sub = towns[towns[columns.TIER] == t.name]
             size = _SIZES[min(k, len(_SIZES) - 1)]
             markers = ax.scatter(sub.geometry.x, sub.geometry.y, s=size, c=colour,
                                  marker=_MARKERS[shape], edgecolors="#222", linewidths=0.5,
@@ -226,9 +227,9 @@ def tiers_map(res, title: str | None = None, label: str = "provincial",
                                        mec="#222", mew=0.5, ms=np.sqrt(size),
                                        label=f"{t.label}示范镇 ({t.name}) · {len(sub)}"))
             if t.name == label:
-                labelled, labelled_markers = sub.sort_values("code"), markers
+                labelled, labelled_markers = sub.sort_values(columns.CODE), markers
         if label and len(labelled):
-            _place_labels(ax, labelled, labelled_markers, towns[towns["tier"] != ""])
+            _place_labels(ax, labelled, labelled_markers, towns[towns[columns.TIER] != ""])
         handles = tier_handles[::-1] + [
             Line2D([], [], ls="", marker="o", color=maps.OTHER_SYMBOLS["unselected"][1], ms=3,
                    label=f"未入选建制镇 (unselected) · {len(unsel)}")] + handles
@@ -261,7 +262,7 @@ def criteria_map(res, ncols: int = 4, counties: gpd.GeoDataFrame | None = None,
         axes = fig.subplots(nrows, ncols, squeeze=False)
         counties = _counties(res) if counties is None else counties
         _, _, prefs = _outlines(res, counties) if outlines is None else outlines
-        towns = res.towns[res.towns["score"].notna()].to_crs(res.crs)
+        towns = res.towns[res.towns[columns.SCORE].notna()].to_crs(res.crs)
         sc = None
         for ax, u in zip(axes.flat, used, strict=False):  # more panels than criteria
             _base(ax, res, prefs, label_prefectures=False, counties=counties)

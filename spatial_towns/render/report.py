@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import columns
 from ..mcda import aggregation
 from ..mcda import normalise as transforms
 from . import facts_report, panel_report, types_report
@@ -41,7 +42,7 @@ def render(res) -> str:
     """The report of a :class:`~spatial_towns.pipeline.RunResult` as Markdown text."""
     towns, cfg = res.towns, res.cfg
     n = len(towns)
-    status = towns["status"].value_counts()
+    status = towns[columns.STATUS].value_counts()
     fallback = [c for c, m in res.methods.items() if "FALLBACK" in m]
     not_computed = [c for c, m in res.methods.items() if m.startswith("not computed")]
     out = [f"# spatial_towns run report: {cfg.run_name}", ""]
@@ -65,13 +66,13 @@ def render(res) -> str:
             f"- input towns: {n}; eligible: {int(status.get('eligible', 0))}; "
             f"excluded: {int(status.get('excluded', 0))}; selected: {int((towns['tier'] != '').sum())}",
             ""]
-    kind_ok = towns["kind"].isin(cfg.eligible_kinds)
+    kind_ok = towns[columns.KIND].isin(cfg.eligible_kinds)
     no_point = kind_ok & (towns.geometry.isna() | towns.geometry.is_empty)
     out += [f"- of the {int(kind_ok.sum())} units of an eligible kind "
             f"({'/'.join(cfg.eligible_kinds)}"
-            + (", as of the 2023 township list" if "list_2023" in towns else "")
+            + (", as of the 2023 township list" if columns.LIST_2023 in towns else "")
             + f"), {int(no_point.sum())} have no seat point and cannot be scored", ""]
-    excl = towns.loc[towns["status"] == "excluded", "reason"].value_counts()
+    excl = towns.loc[towns[columns.STATUS] == "excluded", columns.REASON].value_counts()
     out += [md_table(excl.rename_axis("exclusion reason").reset_index(name="towns")), ""]
     out += ["## Criteria", "", "| column | how | weight used |", "|---|---|---|"]
     weights = {u.column: u for u in res.used if u.column}
@@ -94,7 +95,7 @@ def render(res) -> str:
         out += ["A greedy pick (best towns first, minimums first) could not meet the rules; "
                 "only the integer program does.", ""]
     elif sel.greedy_diff:
-        name = towns.set_index("code")["name"]  # once, not the whole frame per named town
+        name = towns.set_index(columns.CODE)[columns.NAME]  # once, not the whole frame per named town
         out += [f"A greedy pick (each tier from the top: pinned towns, then the best towns of "
                 f"each unit below its minimum, then the best remaining) reaches "
                 f"{sel.greedy_objective:.2f}; the integer program places "
@@ -131,14 +132,16 @@ def render(res) -> str:
             "`reason` of each names the unit.", ""]
     out += _robustness_section(res)
     for t in cfg.tiers:
-        sel = towns[towns["tier"] == t.name].sort_values(["score", "code"], ascending=[False, True])
+        sel = towns[towns[columns.TIER] == t.name].sort_values([columns.SCORE, columns.CODE],
+                                                               ascending=[False, True])
         out += [f"### {t.label} ({t.name})", ""]
-        cols = ["code", "name", "county_name", "prefecture_name", "score", "rank"]
+        cols = [columns.CODE, columns.NAME, columns.COUNTY_NAME, columns.PREFECTURE_NAME,
+                columns.SCORE, columns.RANK]
         if f"p_{t.name}" in sel:
-            sel = sel.assign(**{"rank 5-95 %": sel["rank_lo"].astype(int).astype(str) + "-"
-                                + sel["rank_hi"].astype(int).astype(str)})
+            sel = sel.assign(**{"rank 5-95 %": sel[columns.RANK_LO].astype(int).astype(str) + "-"
+                                + sel[columns.RANK_HI].astype(int).astype(str)})
             cols += [f"p_{t.name}", "rank 5-95 %"]
-        out += [md_table(sel[cols + ["reason"]].assign(rank=sel["rank"].astype(int)))]
+        out += [md_table(sel[cols + [columns.REASON]].assign(rank=sel[columns.RANK].astype(int)))]
         out += [""]
     return "\n".join(out) + "\n"
 
@@ -149,7 +152,7 @@ def _robustness_section(res) -> list[str]:
         return ["## Robustness", "", "Not computed ([sensitivity] draws = 0).", ""]
     towns = res.towns
     first = res.cfg.tiers[0]
-    p = towns.loc[towns["tier"] == first.name, f"p_{first.name}"]
+    p = towns.loc[towns[columns.TIER] == first.name, f"p_{first.name}"]
     out = ["## Robustness", "",
            f"Monte Carlo: {rb.draws} weight vectors drawn from a Dirichlet centred on the weights "
            f"used (concentration {rb.concentration:g}, seed {rb.seed}); each re-scored and "
@@ -159,14 +162,14 @@ def _robustness_section(res) -> list[str]:
            f"≥ 90 % of the draws, {int(((p >= 0.5) & (p < 0.9)).sum())} in 50-90 %, and "
            f"{int((p < 0.5).sum())} in fewer than half (the least stable: "
            + ", ".join(f"{n} {v:.0%}" for n, v in zip(
-               towns.loc[p.sort_values(kind='stable').index[:5], "name"],
+               towns.loc[p.sort_values(kind='stable').index[:5], columns.NAME],
                p.sort_values(kind="stable")[:5], strict=True))
            + ").", ""]
-    out_tier = towns.loc[(towns["tier"] != first.name) & (towns[f"p_{first.name}"] >= 0.25)]
+    out_tier = towns.loc[(towns[columns.TIER] != first.name) & (towns[f"p_{first.name}"] >= 0.25)]
     if len(out_tier):
         out += [f"Towns outside the {first.label} tier that reach it in ≥ 25 % of the draws: "
                 + ", ".join(f"{n} {v:.0%}" for n, v in zip(
-                    out_tier["name"], out_tier[f"p_{first.name}"], strict=True)) + ".", ""]
+                    out_tier[columns.NAME], out_tier[f"p_{first.name}"], strict=True)) + ".", ""]
     out += _panel_robustness(res)
     oat = rb.oat.copy()
     oat["step"] = (oat["step"] * 100).map(lambda v: f"{v:+.0f} %")
@@ -187,7 +190,7 @@ def _panel_robustness(res) -> list[str]:
     if rb is None or rb.panel is None:
         return []
     towns, first = res.towns, res.cfg.tiers[0]
-    mine = towns["tier"] == first.name
+    mine = towns[columns.TIER] == first.name
     p_d = towns.loc[mine, f"p_{first.name}"]
     p_p = towns.loc[mine, f"p_{first.name}_panel"]
     out = ["### Robustness from the panel", "",
@@ -204,7 +207,7 @@ def _panel_robustness(res) -> list[str]:
     if len(differ):
         out += ["", "Stable under one view only: " + ", ".join(
             f"{n} ({a:.0%} Dirichlet, {b:.0%} panel)" for n, a, b in zip(
-                differ["name"], differ[f"p_{first.name}"], differ[f"p_{first.name}_panel"],
+                differ[columns.NAME], differ[f"p_{first.name}"], differ[f"p_{first.name}_panel"],
                 strict=True)) + "."]
     return out + [""]
 
@@ -279,7 +282,7 @@ def _weights_section(res) -> list[str]:
         out.append(f"| {c.label} (`{c.column}`) | {col} | {c.direction} | "
                    f"{transforms.describe(c.transform, c.direction)} | "
                    f"{' and '.join(bounds) or '—'} | {weight} |")
-    n_hard = int(res.towns["reason"].str.contains("hard constraint", regex=False).sum())
+    n_hard = int(res.towns[columns.REASON].str.contains("hard constraint", regex=False).sum())
     if n_hard:
         out += ["", f"{n_hard} town(s) excluded by a hard constraint (see `reason`)."]
     return out + [""]
@@ -311,8 +314,8 @@ def _core_proximity(res) -> list[str]:
     core = res.cfg.focus.metro_core
     direct = sorted(scored & {"time_changchun_min", "dist_changchun_km"})
     own = sorted(scored & {"time_prefecture_min", "dist_prefecture_seat_km"})
-    n_core = int(((res.towns["prefecture_name"] == core)
-                  & (res.towns["status"] == "eligible")).sum())
+    n_core = int(((res.towns[columns.PREFECTURE_NAME] == core)
+                  & (res.towns[columns.STATUS] == "eligible")).sum())
     parts = []
     if direct:
         parts.append(f"directly for every town: {', '.join(f'`{c}`' for c in direct)}")
@@ -331,7 +334,7 @@ def criteria_correlation(res) -> pd.DataFrame:
     """Pearson correlation of the scored criteria's transformed values over the eligible
     towns (NaN for a criterion that is constant there)."""
     names = [u.name for u in res.used if u.column and f"norm_{u.name}" in res.towns]
-    sub = res.towns.loc[res.towns["status"] == "eligible", [f"norm_{n}" for n in names]]
+    sub = res.towns.loc[res.towns[columns.STATUS] == "eligible", [f"norm_{n}" for n in names]]
     sub.columns = names
     return sub.astype(float).corr()
 
@@ -339,7 +342,7 @@ def criteria_correlation(res) -> pd.DataFrame:
 def _correlation_section(res) -> list[str]:
     corr = criteria_correlation(res)
     names = list(corr.columns)
-    n = int((res.towns["status"] == "eligible").sum())
+    n = int((res.towns[columns.STATUS] == "eligible").sum())
     out = ["## Correlation of the scored criteria", "",
            f"Pearson r of the transformed (0-1) criteria over the {n} eligible towns. Two criteria "
            f"with |r| > {CORRELATION_WARN:g} measure nearly the same thing, so together they weigh "
@@ -369,7 +372,7 @@ def regional_fit(res, column: str) -> dict:
     values. Returns the largest |r| and its criterion (``r_max``, ``r_max_with``), the R² of a
     least-squares fit on all of them (``r2``) and r with the straight-line km to the metro
     core (``r_core``)."""
-    el = res.towns["status"] == "eligible"
+    el = res.towns[columns.STATUS] == "eligible"
     y = np.log1p(res.towns.loc[el, column].astype(float))
     corr = criteria_correlation(res)
     names = [c for c in corr.columns if not corr[c].isna().all()]

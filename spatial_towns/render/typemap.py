@@ -8,6 +8,7 @@ import html
 import folium
 import geopandas as gpd
 
+from .. import columns
 from ..typology import devtypes
 
 TYPE_COLOURS = {
@@ -32,14 +33,14 @@ def type_layer(towns: gpd.GeoDataFrame, selected_only: bool = True,
     selected_only
         Only towns with a tier (default) or every typed town.
     """
-    sub = towns[towns.geometry.notna() & (towns["dev_type"] != "")]
+    sub = towns[towns.geometry.notna() & (towns[columns.DEV_TYPE] != "")]
     if selected_only:
-        sub = sub[sub["tier"] != ""]
-    counts = sub["dev_type"].value_counts()
+        sub = sub[sub[columns.TIER] != ""]
+    counts = sub[columns.DEV_TYPE].value_counts()
     fg = folium.FeatureGroup(name=f"{name} · {len(sub)}", show=show)
     # Columns as lists, not a pandas row per town (that cost a third of the layer).
-    for name_, typ, why, x, y in zip(sub["name"].tolist(), sub["dev_type"].tolist(),
-                                     sub["dev_type_reason"].tolist(), sub.geometry.x.tolist(),
+    for name_, typ, why, x, y in zip(sub[columns.NAME].tolist(), sub[columns.DEV_TYPE].tolist(),
+                                     sub[columns.DEV_TYPE_REASON].tolist(), sub.geometry.x.tolist(),
                                      sub.geometry.y.tolist(), strict=True):
         tip = f"{name_} · {devtypes.label(typ)}"
         popup = (f"<b>{html.escape(str(name_))}</b> {html.escape(devtypes.label(typ))}<br>"

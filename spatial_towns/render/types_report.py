@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import columns
 from .. import config as config_mod
 from ..typology import devtypes
 
@@ -37,7 +38,7 @@ def section(towns: pd.DataFrame, cfg: config_mod.Config, assessed: dict[str, str
     out += ["### Selected towns per tier and type", "", _md(devtypes.type_counts(towns, cfg)), ""]
     first = cfg.tiers[0]
     out += [f"### {first.label} ({first.name}) towns per prefecture and type", "",
-            _md(devtypes.type_counts(towns, cfg, by="prefecture_name", tier=first.name)), ""]
+            _md(devtypes.type_counts(towns, cfg, by=columns.PREFECTURE_NAME, tier=first.name)), ""]
     if cfg.types.quotas:
         q = devtypes.check_quotas(towns, cfg)
         out += ["### Type quotas", ""]
@@ -45,7 +46,7 @@ def section(towns: pd.DataFrame, cfg: config_mod.Config, assessed: dict[str, str
         if len(short):
             out += ["> **Type quotas NOT met** in the selection: " + ", ".join(
                 f"{r.tier} {r.label} {r.selected}/{r.quota}" for r in short.itertuples()), ""]
-        out += [_md(q.set_index("tier")), ""]
+        out += [_md(q.set_index(columns.TIER)), ""]
     if clustering is not None:
         score = "silhouette" if clustering.method == "kmeans" else "BIC"
         sc = ", ".join(f"k={k}: {v:.3f}" for k, v in clustering.scores.items())
@@ -54,7 +55,7 @@ def section(towns: pd.DataFrame, cfg: config_mod.Config, assessed: dict[str, str
                 f"{len(clustering.columns)} columns of the eligible towns; k = {clustering.k} "
                 f"chosen by {score} ({sc}).", "",
                 "Clusters (rows) against rule-based types (columns), eligible towns:", "",
-                _md(devtypes.contingency(clustering.labels, towns["dev_type"])), "",
+                _md(devtypes.contingency(clustering.labels, towns[columns.DEV_TYPE])), "",
                 "Cluster profiles (mean normalised criterion, 1 = best):", "",
                 _md(clustering.profile), ""]
     return "\n".join(out) + "\n"

@@ -24,13 +24,13 @@ import pyproj
 import shapely
 import threadpoolctl
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..network import graph as network
 
 DEV_TYPES = config_mod.DEV_TYPES
 DEFAULT_TYPE = "comprehensive_service"
-TYPE_COLUMNS = ["dev_type", "dev_type_label", "dev_type_reason", "dev_type_candidates"]
+TYPE_COLUMNS = list(columns.TYPE_COLUMNS)
 
 
 def label(dev_type: str) -> str:
@@ -162,7 +162,7 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     dborder = _num(towns, "dist_border_km")
     if dborder.notna().any():
         near = dborder <= t.border_dist_km
-        county = ((_num(towns, "border_area") == 1) if t.border_use_county
+        county = ((_num(towns, columns.BORDER_AREA) == 1) if t.border_use_county
                   else pd.Series(False, index=idx))
         text = pd.Series("", index=idx, dtype=object)
         text[county] = "border-area county, border " + _fmt(dborder[county], ".0f") + " km"
@@ -214,7 +214,7 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
         d = pd.Series(np.nan, index=idx)
         d[located] = dist
         names = pd.Series("", index=idx, dtype=object)
-        names[located] = [str(layer["name"].iloc[f]) if f >= 0 else "" for f in feat]
+        names[located] = [str(layer[columns.NAME].iloc[f]) if f >= 0 else "" for f in feat]
         near = d <= radius
         text = pd.Series("", index=idx, dtype=object)
         text[near] = (what + " " + pd.Series([f"'{s}' " if s else "" for s in names[near]],
@@ -226,7 +226,7 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     order = [k for k in t.precedence if k in meets]
     not_assessed = [label(k) for k in t.precedence if k not in meets]
     out = pd.DataFrame(index=idx)
-    out["dev_type"] = np.where(located, DEFAULT_TYPE, "")
+    out[columns.DEV_TYPE] = np.where(located, DEFAULT_TYPE, "")
     reason = pd.Series("", index=idx, dtype=object)
     default_note = "no type rule met"
     if not_assessed:
@@ -236,7 +236,7 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     cands = pd.Series("", index=idx, dtype=object)
     for k in reversed(order):
         m = meets[k]
-        out.loc[m, "dev_type"] = k
+        out.loc[m, columns.DEV_TYPE] = k
         reason[m] = label(k) + ": " + why[k][m]
     for k in order:
         m = meets[k]
@@ -244,9 +244,9 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     multi = cands.str.contains(";")
     also = cands[multi].map(lambda s: "、".join(label(k) for k in s.split(";")[1:]))
     reason[multi] = reason[multi] + " (also meets " + also + ")"
-    out["dev_type_label"] = out["dev_type"].map(label)
-    out["dev_type_reason"] = reason
-    out["dev_type_candidates"] = cands
+    out[columns.DEV_TYPE_LABEL] = out[columns.DEV_TYPE].map(label)
+    out[columns.DEV_TYPE_REASON] = reason
+    out[columns.DEV_TYPE_CANDIDATES] = cands
     assessed[DEFAULT_TYPE] = "default: towns meeting no other rule"
     out.attrs["assessed"] = {k: assessed[k] for k in DEV_TYPES if k in assessed}
     return out
@@ -278,7 +278,7 @@ class Clustering:
     profile: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def cluster(towns: pd.DataFrame, cfg: config_mod.Config, columns: list[str] | None = None,
+def cluster(towns: pd.DataFrame, cfg: config_mod.Config, features: list[str] | None = None,
             mask: pd.Series | None = None) -> Clustering:
     """Cluster towns on their ``norm_*`` criteria (scikit-learn, seeded).
 
@@ -291,20 +291,21 @@ def cluster(towns: pd.DataFrame, cfg: config_mod.Config, columns: list[str] | No
         Towns with ``norm_*`` columns (0-1, cost criteria reversed).
     cfg
         Run configuration (``cfg.types`` method, k range and seed).
-    columns
+    features
         Columns to cluster on (default: every ``norm_*`` column).
     mask
         Towns to cluster (default: ``status == "eligible"``).
     """
     t = cfg.types
-    columns = columns or [c for c in towns.columns if c.startswith("norm_")]
+    features = features or [c for c in towns.columns if c.startswith("norm_")]
     if mask is None:
-        mask = towns["status"] == "eligible" if "status" in towns else pd.Series(True, towns.index)
-    X_df = towns.loc[mask, columns].astype(float)
+        mask = (towns[columns.STATUS] == columns.ELIGIBLE if columns.STATUS in towns
+                else pd.Series(True, towns.index))
+    X_df = towns.loc[mask, features].astype(float)
     X_df = X_df.dropna()
-    if not columns or len(X_df) < t.cluster_k_min + 1:
+    if not features or len(X_df) < t.cluster_k_min + 1:
         raise errors.InputDataError(
-            f"clustering needs at least {t.cluster_k_min + 1} towns with all of {columns}; "
+            f"clustering needs at least {t.cluster_k_min + 1} towns with all of {features}; "
             f"found {len(X_df)}")
     X = X_df.to_numpy()
     # One BLAS/OpenMP thread: on a few hundred towns threads only add overhead, and on a busy
@@ -314,10 +315,10 @@ def cluster(towns: pd.DataFrame, cfg: config_mod.Config, columns: list[str] | No
     import sklearn.mixture  # noqa: F401
 
     with threadpoolctl.threadpool_limits(1):
-        return _cluster_fit(towns, X_df, X, columns, t)
+        return _cluster_fit(towns, X_df, X, features, t)
 
 
-def _cluster_fit(towns, X_df, X, columns, t) -> Clustering:
+def _cluster_fit(towns, X_df, X, features, t) -> Clustering:
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.mixture import GaussianMixture
@@ -346,17 +347,17 @@ def _cluster_fit(towns, X_df, X, columns, t) -> Clustering:
     remap = {c: i + 1 for i, c in enumerate(order)}
     labels = pd.Series(pd.NA, index=towns.index, dtype="Int64")
     labels[X_df.index] = [remap[c] for c in raw]
-    profile = X_df.groupby(labels[X_df.index].rename("cluster")).mean()
+    profile = X_df.groupby(labels[X_df.index].rename(columns.CLUSTER)).mean()
     profile.insert(0, "towns", labels[X_df.index].value_counts().sort_index())
     return Clustering(labels=labels, k=best, method=t.cluster_method, scores=scores,
-                      columns=list(columns), seed=t.seed, profile=profile)
+                      columns=list(features), seed=t.seed, profile=profile)
 
 
 def contingency(clusters: pd.Series, dev_type: pd.Series) -> pd.DataFrame:
     """Cross-table of clusters (rows) against rule-based types (columns, Chinese labels)."""
     ok = clusters.notna()
-    tab = pd.crosstab(clusters[ok].astype(int).rename("cluster"),
-                      dev_type[ok].map(label).rename("dev_type"))
+    tab = pd.crosstab(clusters[ok].astype(int).rename(columns.CLUSTER),
+                      dev_type[ok].map(label).rename(columns.DEV_TYPE))
     cols = [label(k) for k in DEV_TYPES if label(k) in tab.columns]
     return tab.reindex(columns=cols, fill_value=0)
 
@@ -371,14 +372,14 @@ def type_counts(towns: pd.DataFrame, cfg: config_mod.Config, by: str | None = No
     Without ``by``: tiers (rows) × types (columns). With ``by`` (e.g. ``"prefecture_name"``)
     and ``tier``: that tier's towns per ``by`` value (rows) × type, with a total row.
     """
-    sel = towns[towns["tier"] != ""]
+    sel = towns[towns[columns.TIER] != ""]
     cols = list(DEV_TYPES)
     if by is None:
-        tab = pd.crosstab(sel["tier"], sel["dev_type"])
+        tab = pd.crosstab(sel[columns.TIER], sel[columns.DEV_TYPE])
         tab = tab.reindex(index=[t.name for t in cfg.tiers], columns=cols, fill_value=0)
     else:
-        sub = sel[sel["tier"] == tier] if tier else sel
-        tab = pd.crosstab(sub[by], sub["dev_type"]).reindex(columns=cols, fill_value=0)
+        sub = sel[sel[columns.TIER] == tier] if tier else sel
+        tab = pd.crosstab(sub[by], sub[columns.DEV_TYPE]).reindex(columns=cols, fill_value=0)
         tab.loc["合计 total"] = tab.sum()
     tab.columns = [f"{label(c)} {c}" for c in cols]
     tab["total"] = tab.sum(axis=1)
@@ -392,12 +393,12 @@ def check_quotas(towns: pd.DataFrame, cfg: config_mod.Config) -> pd.DataFrame:
     """
     rows = []
     for tier, mix in cfg.types.quotas.items():
-        got = towns.loc[towns["tier"] == tier, "dev_type"].value_counts()
+        got = towns.loc[towns[columns.TIER] == tier, columns.DEV_TYPE].value_counts()
         for typ, q in mix.items():
             n = int(got.get(typ, 0))
-            rows.append({"tier": tier, "dev_type": typ, "label": label(typ), "quota": q,
+            rows.append({columns.TIER: tier, columns.DEV_TYPE: typ, "label": label(typ), "quota": q,
                          "selected": n, "ok": n >= q})
-    return pd.DataFrame(rows, columns=["tier", "dev_type", "label", "quota", "selected", "ok"])
+    return pd.DataFrame(rows, columns=[columns.TIER, columns.DEV_TYPE, "label", "quota", "selected", "ok"])
 
 
 def check_quota_inputs(towns: pd.DataFrame, cfg: config_mod.Config,
@@ -415,7 +416,7 @@ def check_quota_inputs(towns: pd.DataFrame, cfg: config_mod.Config,
     for mix in cfg.types.quotas.values():
         for typ, q in mix.items():
             need[typ] = need.get(typ, 0) + q
-    elig = towns[towns["status"] == "eligible"] if "status" in towns else towns
+    elig = towns[towns[columns.STATUS] == "eligible"] if columns.STATUS in towns else towns
     for typ, q in need.items():
         if q == 0:
             continue
@@ -423,9 +424,9 @@ def check_quota_inputs(towns: pd.DataFrame, cfg: config_mod.Config,
             raise errors.QuotaError(
                 f"type quota for {label(typ)} ({typ}) = {q}, but the type could not be "
                 f"assessed: {assessed[typ]}")
-        have = elig[elig["dev_type"] == typ]
+        have = elig[elig[columns.DEV_TYPE] == typ]
         if len(have) < q:
-            where = have["prefecture_name"].value_counts() if "prefecture_name" in have else {}
+            where = have[columns.PREFECTURE_NAME].value_counts() if columns.PREFECTURE_NAME in have else {}
             spread = ", ".join(f"{p} {n}" for p, n in where.items()) or "none"
             raise errors.QuotaError(
                 f"type quotas ask for {q} {label(typ)} ({typ}) towns over all tiers but only "

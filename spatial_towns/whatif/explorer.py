@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..data import io
 from ..mcda import normalise as transforms
 from ..mcda import scoring, selection
@@ -40,7 +40,7 @@ from ..pipeline import stages as pipeline
 #: run's metro area (:attr:`.config.Focus.metro_area`, e.g. 长春都市圈).
 FOCUS_CRITERIA = {
     "in_metro": "{metro_area} (metro area)",
-    "border_area": "边境地区 (border area)",
+    columns.BORDER_AREA: "边境地区 (border area)",
     "key_assisted": "重点帮扶县 (key assisted county)",
     "city_periphery": "城市周边 (city periphery flag)",
 }
@@ -92,31 +92,31 @@ class Update:
     def changes(self) -> pd.DataFrame:
         """Towns whose tier differs from the starting run, best new tier first."""
         ch = self.towns[self.towns["change"] != ""]
-        return ch[["name", "county_name", "prefecture_name", "tier_start", "tier",
-                   "score_start", "score", "change"]].rename(columns={"tier": "tier_to",
-                                                                      "tier_start": "tier_from"})
+        return ch[[columns.NAME, columns.COUNTY_NAME, columns.PREFECTURE_NAME, "tier_start", columns.TIER,
+                   "score_start", columns.SCORE, "change"]].rename(columns={columns.TIER: "tier_to",
+                                                                            "tier_start": "tier_from"})
 
     def entering(self, tier: str) -> pd.Index:
         """Codes of towns in ``tier`` now that were not in it in the starting run."""
         t = self.towns
-        return t.index[(t["tier"] == tier) & (t["tier_start"] != tier)]
+        return t.index[(t[columns.TIER] == tier) & (t["tier_start"] != tier)]
 
     def leaving(self, tier: str) -> pd.Index:
         """Codes of towns that were in ``tier`` in the starting run and are not now."""
         t = self.towns
-        return t.index[(t["tier_start"] == tier) & (t["tier"] != tier)]
+        return t.index[(t["tier_start"] == tier) & (t[columns.TIER] != tier)]
 
     def tier_table(self) -> pd.DataFrame:
         """Per tier: size, towns entering and leaving, lowest score in the tier."""
         rows = []
         for t in self.scenario.tiers:
-            inside = self.towns["tier"] == t.name
-            rows.append({"tier": t.name, "label": t.label, "size": int(inside.sum()),
+            inside = self.towns[columns.TIER] == t.name
+            rows.append({columns.TIER: t.name, "label": t.label, "size": int(inside.sum()),
                          "entering": len(self.entering(t.name)),
                          "leaving": len(self.leaving(t.name)),
-                         "min_score": float(self.towns.loc[inside, "score"].min())
+                         "min_score": float(self.towns.loc[inside, columns.SCORE].min())
                          if inside.any() else np.nan})
-        return pd.DataFrame(rows).set_index("tier")
+        return pd.DataFrame(rows).set_index(columns.TIER)
 
 
 class WhatIf:
@@ -138,26 +138,21 @@ class WhatIf:
         self.table = state.table
         self.base_eligible = state.base_eligible
         self.inputs = state.inputs
-        self.codes = result.towns["code"].to_numpy()
+        self.codes = result.towns[columns.CODE].to_numpy()
         # Hard constraints do not depend on the weights; a town's verdict depends only on
         # its own values, so checking all base-eligible towns once is exact.
         self.violated = transforms.constraint_reasons(self.table, self.base_eligible,
                                                       self.cfg.criteria) != ""
         towns = result.towns
         located = self.base_eligible & towns.geometry.notna()
-        metric = towns.loc[located].geometry.to_crs(result.crs)
-        sel = towns.loc[located, ["code", "name", "county_code", "county_name",
-                                  "prefecture_code", "prefecture_name"]].copy()
-        sel["x_m"], sel["y_m"] = metric.x, metric.y
-        if "dev_type" in towns:
-            sel["dev_type"] = towns.loc[located, "dev_type"]
-        self._sel_in = sel.set_index("code")
+        self._sel_in = selection.input_frame(
+            towns, located, result.crs, towns[columns.DEV_TYPE] if columns.DEV_TYPE in towns else None)
         self._models: dict[tuple, selection.TierSelection] = {}
-        start_elig = (towns["status"] == "eligible").to_numpy()
+        start_elig = (towns[columns.STATUS] == "eligible").to_numpy()
         self._models[(self.cfg.tiers, start_elig.tobytes())] = state.model
         self.start = self._start_scenario()
-        self.start_tier = towns["tier"].to_numpy(dtype=object)
-        self.start_score = towns["score"].to_numpy(dtype=float)
+        self.start_tier = towns[columns.TIER].to_numpy(dtype=object)
+        self.start_score = towns[columns.SCORE].to_numpy(dtype=float)
         self.current: Update | None = None
 
     @classmethod
@@ -299,7 +294,7 @@ class WhatIf:
         if sc.aggregation == "owa" and not sc.order_weights:
             raise errors.ConfigError("what-if: OWA needs order_weights (one per scored criterion)")
         scored = scoring.score(self.table, eligible, used, agg)
-        score = scored["score"].to_numpy(dtype=float)
+        score = scored[columns.SCORE].to_numpy(dtype=float)
         elig = eligible.to_numpy()
         model = self._model(sc.tiers, elig, score)
         pos = pd.Index(self.codes[elig]).get_indexer(model.towns.index)
@@ -307,7 +302,7 @@ class WhatIf:
         names = np.array([t.name for t in sc.tiers] + [""], dtype=object)
         tier = np.full(len(self.codes), "", dtype=object)
         tier[np.flatnonzero(elig)[pos]] = names[tier_idx]
-        towns = self._frame(tier, score, scored["rank"].to_numpy(dtype=float), elig, sc.tiers)
+        towns = self._frame(tier, score, scored[columns.RANK].to_numpy(dtype=float), elig, sc.tiers)
         up = Update(scenario=sc, towns=towns,
                     weights={u.name: u.weight for u in used if u.column},
                     sizes=dict(model.sizes), seconds=time.perf_counter() - t0,
@@ -322,7 +317,7 @@ class WhatIf:
         key = (tiers, elig.tobytes())
         if key not in self._models:
             sel = self._sel_in.loc[self.codes[elig]].copy()
-            sel["score"] = score[elig]
+            sel[columns.SCORE] = score[elig]
             if len(self._models) >= 8:
                 # Drop the oldest but never the run's own model (first key).
                 self._models.pop(list(self._models)[1])
@@ -343,11 +338,11 @@ class WhatIf:
         # A tier renamed away cannot happen (quotas only), so equal rank means same tier.
         t = self.result.towns
         return pd.DataFrame({
-            "name": t["name"].to_numpy(), "county_name": t["county_name"].to_numpy(),
-            "prefecture_name": t["prefecture_name"].to_numpy(), "eligible": elig,
-            "score": score, "rank": rank, "tier": tier, "tier_start": self.start_tier,
+            columns.NAME: t[columns.NAME].to_numpy(), columns.COUNTY_NAME: t[columns.COUNTY_NAME].to_numpy(),
+            columns.PREFECTURE_NAME: t[columns.PREFECTURE_NAME].to_numpy(), "eligible": elig,
+            columns.SCORE: score, columns.RANK: rank, columns.TIER: tier, "tier_start": self.start_tier,
             "score_start": self.start_score, "change": change,
-        }, index=pd.Index(self.codes, name="code"))
+        }, index=pd.Index(self.codes, name=columns.CODE))
 
     # -- saving ----------------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""The town table's one owner of column names (spatial_towns.columns)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+import spatial_towns
+from spatial_towns import columns
+from spatial_towns.criteria import indicators
+
+PKG = Path(spatial_towns.__file__).parent
+
+#: Modules that name the town table's columns only through spatial_towns.columns. The others
+#: (data readers, assessment, calibration, compare, panel) still spell some names out.
+MIGRATED = (
+    "pipeline/stages.py", "pipeline/eligibility.py", "pipeline/ingest.py", "pipeline/runfolder.py",
+    "pipeline/summary.py", "pipeline/records.py", "whatif/explorer.py", "mcda/selection.py",
+    "mcda/scoring.py", "mcda/sensitivity.py", "typology/devtypes.py", "criteria/indicators.py",
+    "render/typemap.py", "render/types_report.py", "render/maps.py", "render/printmap.py",
+    "render/report.py", "national/driver.py",
+)
+
+
+def _table_criteria(cfg):
+    return [(c.column, c.units) for c in cfg.criteria if c.source == "table"]
+
+
+def test_every_column_a_run_writes_is_described(default_run):
+    # towns.gpkg (both layers) and candidates.csv as written, and the table in memory: no
+    # column without an owner, each written by a known stage.
+    folder = default_run.output_dir
+    towns = pyogrio.read_dataframe(folder / "towns.gpkg", layer="towns")
+    counties = pyogrio.read_dataframe(folder / "towns.gpkg", layer="counties")
+    header = pd.read_csv(folder / "candidates.csv", nrows=0, encoding="utf-8-sig").columns
+    extra = _table_criteria(default_run.cfg)
+    names = set(towns.columns) | set(header) | set(default_run.towns.columns)
+    unknown = sorted(n for n in names if columns.describe(n, extra) is None)
+    assert unknown == []
+    assert {columns.describe(n, extra).stage for n in names} <= set(columns.STAGES)
+    assert set(counties.columns) <= set(columns.COUNTY)
+    # the facts criteria are described from the config (their names are the config's)
+    assert columns.describe("devzone_km", extra).stage == "facts"
+    assert columns.describe("devzone_km") is None
+
+
+def test_patterns_name_the_families():
+    assert columns.describe(columns.norm("dist_rail_km")).name == "norm_<criterion>"
+    assert columns.describe(columns.contrib("villages")).unit == "points of 100"
+    assert columns.describe(columns.probability("provincial")).stage == "robustness"
+    assert columns.describe("p_county_panel").name == "p_<tier>_panel"
+    assert columns.describe("pop_within_30min").stage == "criteria"
+    assert columns.describe("region_pop_60min").unit == "persons"
+    assert columns.describe("no_such_column") is None
+
+
+def test_the_criteria_describe_their_columns_with_the_owners_texts():
+    assert indicators.UNITS  # what the report's methods quote
+    for name, text in indicators.UNITS.items():
+        assert columns.TOWN[name].meaning == text and columns.TOWN[name].stage == "criteria"
+
+
+def _owned_literals(path: Path) -> list[str]:
+    """String literals (not docstrings, not inside f-strings) equal to a column name that
+    spatial_towns.columns owns."""
+    owned = {v for k, v in vars(columns).items() if k.isupper() and isinstance(v, str)}
+    owned -= {columns.ELIGIBLE, columns.EXCLUDED}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant):
+            skip.add(id(body[0].value))
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in ast.walk(node))
+    return sorted(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                  and isinstance(n.value, str) and n.value in owned and id(n) not in skip)
+
+
+@pytest.mark.parametrize("module", MIGRATED)
+def test_migrated_modules_spell_no_column_name(module):
+    assert _owned_literals(PKG / module) == []
+
+
+def test_the_literal_finder_can_fail(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text('"""county_code in a docstring is fine."""\n'
+                   'x = t["county_code"]\ny = f"{t[\'tier\']}"\n', encoding="utf-8")
+    assert _owned_literals(src) == ["county_code"]
