@@ -94,7 +94,7 @@ def _own_note(own: np.ndarray, what: str) -> str:
 
 def metro_core(seats: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     """The seat named ``name`` (the metro core), with a clear error if absent."""
-    hit = seats[(seats[columns.NAME] == name) & (seats["level"] == "prefecture")]
+    hit = seats[(seats["name"] == name) & (seats["level"] == "prefecture")]
     if hit.empty:
         raise errors.ConfigError(
             f"focus.metro_core = {name!r} is not a prefecture seat in the seats layer "
@@ -150,11 +150,11 @@ def compute(
     # Own seats: by the code of the town's polygon, then by its name (公主岭市 is 220184 in
     # the current boundaries but 220381 in the 2016 seats), then by the town code's county
     # part.
-    pref_own = own_seat(pref, [(_col(loc, columns.PREFECTURE_CODE), columns.CODE),
-                               (_col(loc, columns.PREFECTURE_NAME), columns.NAME)])
-    cnty_own = own_seat(cnty, [(_col(loc, columns.COUNTY_CODE), columns.CODE),
-                               (_col(loc, columns.COUNTY_NAME), columns.NAME),
-                               (loc[columns.CODE].astype(str).str[:6], columns.CODE)])
+    pref_own = own_seat(pref, [(_col(loc, columns.PREFECTURE_CODE), "code"),
+                               (_col(loc, columns.PREFECTURE_NAME), "name")])
+    cnty_own = own_seat(cnty, [(_col(loc, columns.COUNTY_CODE), "code"),
+                               (_col(loc, columns.COUNTY_NAME), "name"),
+                               (loc[columns.CODE].astype(str).str[:6], "code")])
     put("dist_changchun_km", nearest_km(txy, core_xy), UNITS["dist_changchun_km"])
     put("dist_prefecture_seat_km", own_km(txy, pref_xy, pref_own),
         UNITS["dist_prefecture_seat_km"] + _own_note(pref_own, "prefecture"))

@@ -148,7 +148,7 @@ def check_settings(raw: dict, codes: list[str]) -> None:
 
 def _province_point(code: str, national: str) -> tuple[float, float]:
     t = datasets.national_table(national)
-    row = t[(t["level"] == "province") & (t[columns.CODE].str[:6] == code)]
+    row = t[(t["level"] == "province") & (t["code"].str[:6] == code)]
     if row.empty or row["longitude"].isna().all():
         raise errors.InputDataError(f"{national}: no seat point for province {code}")
     return float(row["longitude"].iloc[0]), float(row["latitude"].iloc[0])
@@ -163,10 +163,10 @@ def _metro_core(code: str, national: str) -> tuple[str, str, np.ndarray]:
         raise errors.InputDataError(f"{national}: no prefecture seat with a point in {code}")
     lon, lat = _province_point(code, national)
     # Nearest by local equirectangular distance: only the choice of seat matters here.
-    d = np.hypot((pref[columns.LON] - lon) * np.cos(np.radians(lat)), pref[columns.LAT] - lat)
+    d = np.hypot((pref["lon"] - lon) * np.cos(np.radians(lat)), pref["lat"] - lat)
     k = int(np.argmin(d.to_numpy()))
-    xy = _coords.gcj02_to_wgs84(pref.loc[[k], [columns.LON, columns.LAT]].to_numpy(dtype=float))[0]
-    return str(pref.loc[k, columns.NAME]), str(pref.loc[k, columns.CODE]), xy
+    xy = _coords.gcj02_to_wgs84(pref.loc[[k], ["lon", "lat"]].to_numpy(dtype=float))[0]
+    return str(pref.loc[k, "name"]), str(pref.loc[k, "code"]), xy
 
 
 def _border_countries(counties: gpd.GeoDataFrame, within_km: float) -> tuple[str, ...]:
@@ -262,8 +262,8 @@ def _province_config_cached(raw_json: str, code: str, national: str) -> tuple:
     label_core = focus["metro_core"]
     if label_core in _PLACEHOLDER_PREFECTURES:
         t = datasets.national_table(national)
-        label_core = t.loc[(t["level"] == "province") & (t[columns.CODE].str[:6] == code),
-                           columns.NAME].iloc[0]
+        label_core = t.loc[(t["level"] == "province") & (t["code"].str[:6] == code),
+                           "name"].iloc[0]
     if "metro_name" not in ofocus:
         focus["metro_name"] = label_core  # what maps and reasons print (never 市辖区)
     if "criteria" not in over:
@@ -352,8 +352,8 @@ def criteria_task(raw: dict, code: str, national: str, prefixes: tuple[str, ...]
         towns, layers = ingest.read_layers(_inputs(raw, code, national), cfg)
         crs = _coords.metric_crs(cfg.metric_crs, tuple(layers.counties.total_bounds))
         if prefixes:
-            towns = towns[towns[columns.CODE].str[:4].isin(prefixes)]
-        towns = ingest.assign_counties(towns.sort_values(columns.CODE).reset_index(drop=True),
+            towns = towns[towns["code"].str[:4].isin(prefixes)]
+        towns = ingest.assign_counties(towns.sort_values("code").reset_index(drop=True),
                                        layers.counties)
         table, methods = criteria.compute(towns, layers, cfg, crs)
         if layers.population is not None:
@@ -394,7 +394,7 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
         cfg, notes = province_config(raw, code, national)
         towns = pd.concat([p["towns"] for p in parts], ignore_index=True)
         table = pd.concat([p["table"] for p in parts], ignore_index=True)
-        order = towns[columns.CODE].argsort(kind="stable").to_numpy()
+        order = towns["code"].argsort(kind="stable").to_numpy()
         towns = towns.iloc[order].reset_index(drop=True)
         table = table.iloc[order].reset_index(drop=True)
         counties = datasets.counties(code)
@@ -430,17 +430,17 @@ def province_task(raw: dict, code: str, name: str, national: str, out_dir: str |
             runfolder.write_outputs(res, Path(out_dir) / "provinces" / code,
                                     figures=figures, documents=figures)
         timing["province_s"] = time.perf_counter() - t0
-        return {columns.CODE: code, columns.NAME: name, "result": res, "timing": timing}
+        return {"code": code, "name": name, "result": res, "timing": timing}
     except errors.SpatialTownsError as exc:
         msg = str(exc) if failed else f"{type(exc).__name__}: {exc}"
         towns = datasets.national_towns(code, national)
-        towns = towns.sort_values(columns.CODE).reset_index(drop=True)
+        towns = towns.sort_values("code").reset_index(drop=True)
         towns[columns.STATUS] = "excluded"
         towns[columns.TIER] = ""
         towns[columns.REASON] = f"excluded: province run failed: {msg}"
         timing["province_s"] = time.perf_counter() - t0
-        return {columns.CODE: code, columns.NAME: name, "error": msg, "exit_code": exc.exit_code,
-                "towns": gpd.GeoDataFrame(towns, geometry=columns.GEOMETRY, crs=_coords.WGS84),
+        return {"code": code, "name": name, "error": msg, "exit_code": exc.exit_code,
+                "towns": gpd.GeoDataFrame(towns, geometry="geometry", crs=_coords.WGS84),
                 "timing": timing}
 
 
@@ -477,7 +477,7 @@ def plan(national: str | Path, codes: list[str] | None = None,
     for _, row in prov.iterrows():
         code = row["province_code"]
         if row["n_towns"] > split_towns and row["n_prefectures"] > 1:
-            pre = sorted(towns.loc[towns[columns.CODE].str[:2] == code[:2], columns.CODE].str[:4].unique())
+            pre = sorted(towns.loc[towns["code"].str[:2] == code[:2], "code"].str[:4].unique())
             chunks = tuple((p,) for p in pre)
         else:
             chunks = ((),)  # type: ignore[assignment]  # one chunk: every town
@@ -636,17 +636,17 @@ def _run_dask(parts, raw, national, out_dir, client, scheduler, n_workers, bar, 
 
 def gather(outcomes: list[dict]) -> NationalResult:
     """One national frame (sorted by province code) and a per-province summary."""
-    outcomes = sorted(outcomes, key=lambda o: o[columns.CODE])
+    outcomes = sorted(outcomes, key=lambda o: o["code"])
     frames, rows, results, timings, codes = [], [], {}, [], {}
     for o in outcomes:
-        timings.append({"province_code": o[columns.CODE], "towns": 0, **o["timing"]})
+        timings.append({"province_code": o["code"], "towns": 0, **o["timing"]})
         towns = o["result"].towns if "result" in o else o["towns"]
         towns = towns.copy()
-        towns.insert(0, "province_name", o[columns.NAME])
-        towns.insert(0, "province_code", o[columns.CODE])
+        towns.insert(0, "province_name", o["name"])
+        towns.insert(0, "province_code", o["code"])
         frames.append(pd.DataFrame(towns))
-        results[o[columns.CODE]] = o.get("result")
-        row = {"province_code": o[columns.CODE], "province_name": o[columns.NAME], "towns": len(towns),
+        results[o["code"]] = o.get("result")
+        row = {"province_code": o["code"], "province_name": o["name"], "towns": len(towns),
                "eligible": int((towns[columns.STATUS] == "eligible").sum())}
         if "result" in o:
             res = o["result"]
@@ -660,14 +660,14 @@ def gather(outcomes: list[dict]) -> NationalResult:
             row["error"] = ""
         else:
             row["error"] = o["error"]
-            codes[o[columns.CODE]] = o["exit_code"]
+            codes[o["code"]] = o["exit_code"]
         timings[-1]["towns"] = len(towns)
         rows.append(row)
     cols: list[str] = []
     for f in frames:
-        cols += [c for c in f.columns if c not in cols and c != columns.GEOMETRY]
-    towns = pd.concat([f.reindex(columns=cols + [columns.GEOMETRY]) for f in frames], ignore_index=True)
-    towns = gpd.GeoDataFrame(towns, geometry=columns.GEOMETRY, crs=_coords.WGS84)
+        cols += [c for c in f.columns if c not in cols and c != "geometry"]
+    towns = pd.concat([f.reindex(columns=cols + ["geometry"]) for f in frames], ignore_index=True)
+    towns = gpd.GeoDataFrame(towns, geometry="geometry", crs=_coords.WGS84)
     summary = pd.DataFrame(rows)
     for c in summary.columns:
         if pd.api.types.is_numeric_dtype(summary[c]):
@@ -684,12 +684,12 @@ def write_outputs(res: NationalResult, out_dir: Path, tiles: str | None = None) 
     files = {}
     towns = res.towns.copy()
     for c in towns.columns:
-        if c != columns.GEOMETRY and not pd.api.types.is_numeric_dtype(towns[c]) \
+        if c != "geometry" and not pd.api.types.is_numeric_dtype(towns[c]) \
                 and not pd.api.types.is_bool_dtype(towns[c]):
             towns[c] = towns[c].astype("string")
     files["towns.parquet"] = io.atomic_write(out_dir / "towns.parquet",
                                              lambda p: towns.to_parquet(p, index=False))
-    sel = pd.DataFrame(res.towns[res.towns[columns.TIER].fillna("") != ""]).drop(columns=columns.GEOMETRY)
+    sel = pd.DataFrame(res.towns[res.towns[columns.TIER].fillna("") != ""]).drop(columns="geometry")
     keep = [c for c in ["province_code", "province_name"] + runfolder.OUTPUT_COLUMNS_FIRST
             if c in sel.columns]
     files["candidates.csv"] = io.atomic_write(
@@ -717,5 +717,5 @@ def province_shapes(res: NationalResult) -> gpd.GeoDataFrame:
         # general union (equal geometry; the simplified display outline may start elsewhere).
         geom = shapely.simplify(shapely.coverage_union_all(counties.geometry.to_numpy()), 0.02,
                                 preserve_topology=True)
-        rows.append({"province_code": code, columns.GEOMETRY: geom})
-    return gpd.GeoDataFrame(rows, geometry=columns.GEOMETRY, crs=_coords.WGS84)
+        rows.append({"province_code": code, "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=_coords.WGS84)

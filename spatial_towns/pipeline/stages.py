@@ -22,9 +22,8 @@ import pandas as pd
 import pyproj
 from tqdm.auto import tqdm
 
-from .. import columns
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..criteria import indicators as criteria
 from ..data import coords as _coords
 from ..data import facts as facts_mod

@@ -461,7 +461,7 @@ def _town_features(sub: gpd.GeoDataFrame, labels: pd.Series, contrib, tiers) -> 
     rows = [dict(zip(cols, values, strict=True))
             for values in zip(*(sub[c].tolist() for c in cols), strict=True)]
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", columns.GEOMETRY: {"type": "Point", "coordinates": [x, y]},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
          "properties": {"popup": popup_html(row, contrib, tiers).replace("\n", " "),
                         "tooltip": html.escape(str(row[columns.NAME])), "search": label}}
         for label, row, x, y in zip(labels[sub.index].tolist(), rows, sub.geometry.x.tolist(),

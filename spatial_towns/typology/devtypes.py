@@ -214,7 +214,7 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
         d = pd.Series(np.nan, index=idx)
         d[located] = dist
         names = pd.Series("", index=idx, dtype=object)
-        names[located] = [str(layer[columns.NAME].iloc[f]) if f >= 0 else "" for f in feat]
+        names[located] = [str(layer["name"].iloc[f]) if f >= 0 else "" for f in feat]
         near = d <= radius
         text = pd.Series("", index=idx, dtype=object)
         text[near] = (what + " " + pd.Series([f"'{s}' " if s else "" for s in names[near]],
