@@ -87,9 +87,13 @@ def _owned_literals(path: Path) -> list[str]:
                   and isinstance(n.value, str) and n.value in owned and id(n) not in skip)
 
 
+#: Literals that are no column: the run's step "score" (pipeline.stages.STEPS).
+NOT_COLUMNS = {"pipeline/stages.py": ["score", "score"]}
+
+
 @pytest.mark.parametrize("module", MIGRATED)
 def test_migrated_modules_spell_no_column_name(module):
-    assert _owned_literals(PKG / module) == []
+    assert _owned_literals(PKG / module) == NOT_COLUMNS.get(module, [])
 
 
 def test_the_literal_finder_can_fail(tmp_path):

@@ -109,7 +109,7 @@ def _run(cfg: config_mod.Config, inputs: Inputs, out_dir: Path | None, progress:
 
 
 #: The run's steps, in order (the progress bar's labels).
-STEPS = ("ingest", "criteria", columns.SCORE, "select", "report")
+STEPS = ("ingest", "criteria", "score", "select", "report")
 
 
 def _refuse_warnings(warned: list[str]) -> None:
@@ -218,7 +218,7 @@ def assemble(towns: gpd.GeoDataFrame, table: pd.DataFrame, methods: dict,
                          "(only the tiers may differ)")
     status, reason, typed = scored.status, scored.reason, scored.typed
     eligible = status == "eligible"
-    step(columns.SCORE)
+    step("score")
 
     model, result = _select(towns, eligible, scored.scores, typed, cfg, crs)
     robust = None
