@@ -64,7 +64,10 @@ def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
     """
     cfg, inputs = cfg or config_mod.load(), inputs or Inputs()
     out_dir = None if output_dir is None else Path(output_dir) / cfg.run_name
-    record = RunRecord.from_files(cfg.run_name, ingest.input_files(inputs, cfg))
+    # The inputs are hashed for run.json only: a run that writes nothing (what-if, calibrate)
+    # does not read a large road file twice.
+    record = (RunRecord(cfg.run_name) if out_dir is None
+              else RunRecord.from_files(cfg.run_name, ingest.input_files(inputs, cfg)))
     try:
         # What exists before the run (modules, the caller's data) holds no garbage of the
         # run: left out of the collector's full passes meanwhile (see _forked.frozen).
