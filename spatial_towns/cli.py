@@ -13,7 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import config, errors
+from . import columns, config, errors
 from .assessment import assessment
 from .calibration import backtest as validate
 from .calibration import calibrate
@@ -313,7 +313,7 @@ def _compare(args) -> None:
         print(f"\n{alt} against {cmp.names[0]}:")
         for t in cmp.tier_names:
             for move in ("entering", "leaving"):
-                m = cmp.moves[(cmp.moves["alternative"] == alt) & (cmp.moves["tier"] == t)
+                m = cmp.moves[(cmp.moves["alternative"] == alt) & (cmp.moves[columns.TIER] == t)
                               & (cmp.moves["move"] == move)]
                 print(f"  {labels[t]} {move} ({len(m)}): "
                       + ", ".join(f"{r.name} {r.code}" for r in m.itertuples()))

@@ -16,13 +16,15 @@ from spatial_towns.criteria import indicators
 PKG = Path(spatial_towns.__file__).parent
 
 #: Modules that name the town table's columns only through spatial_towns.columns. The others
-#: (data readers, assessment, calibration, compare, panel) still spell some names out.
+#: (data readers, assessment, calibration, panel) still spell some names out.
 MIGRATED = (
     "pipeline/stages.py", "pipeline/eligibility.py", "pipeline/ingest.py", "pipeline/runfolder.py",
     "pipeline/summary.py", "pipeline/records.py", "whatif/explorer.py", "mcda/selection.py",
     "mcda/scoring.py", "mcda/sensitivity.py", "typology/devtypes.py", "criteria/indicators.py",
     "render/typemap.py", "render/types_report.py", "render/maps.py", "render/printmap.py",
     "render/report.py", "national/driver.py",
+    "compare/alternatives.py", "compare/comparison.py", "compare/inputs.py", "compare/_drivers.py",
+    "compare/agreement.py", "compare/outputs.py", "render/compare_html.py", "render/compare_docx.py",
 )
 
 

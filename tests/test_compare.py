@@ -121,7 +121,7 @@ def test_weight_change_names_the_criterion(by_weights, default_run, rail):
         label = next(c.label for c in rail.cfg.criteria if c.column == top)
         assert r.drivers.startswith(label), (r.name, r.drivers, top)
         d = by_weights.drivers[by_weights.drivers["code"] == r.code]
-        assert d["column"].iloc[0] == top and d["rank"].tolist() == list(range(1, len(d) + 1))
+        assert d["column"].iloc[0] == top and d["order"].tolist() == list(range(1, len(d) + 1))
         assert d["points"].iloc[0] == pytest.approx(delta[f"contrib_{top}"])
     moved_up = by_weights.changes[by_weights.changes["direction"] == "up"]
     assert moved_up["drivers"].str.contains("到火车站距离").any()

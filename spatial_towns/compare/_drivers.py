@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import columns
 from .alternatives import Alternative
 from .inputs import flat_config
 
@@ -119,7 +120,7 @@ def rule_changes(first: Alternative, here: Alternative) -> list[str]:
         prefix = f"tiers[{t.name}]"
         for key in sorted(k for k in set(a) | set(b) if k.startswith(prefix)):
             if a.get(key) != b.get(key):
-                field = key.removeprefix(prefix).removeprefix(".") or "tier"
+                field = key.removeprefix(prefix).removeprefix(".")
                 change = (field, a.get(key) or "(none)", b.get(key) or "(none)")
                 changes.setdefault(change, []).append(labels[t.name])
     return [f"{f} {x} → {y} ({', '.join(names)})" for (f, x, y), names in changes.items()]
@@ -137,15 +138,14 @@ def why(first: Alternative, here: Alternative, code: str, ds: list[Driver],
     a, b = first.towns.loc[code], here.towns.loc[code]
     scored_a, scored_b = bool(first.eligible[code]), bool(here.eligible[code])
     parts = []
+    r0, r1 = _rank(a[columns.RANK]), _rank(b[columns.RANK])
     if scored_a and scored_b:
-        s0, s1 = float(a["score"]), float(b["score"])
+        s0, s1 = float(a[columns.SCORE]), float(b[columns.SCORE])
         if abs(s1 - s0) < SAME_SCORE:
-            rank = (f"rank {_rank(a['rank'])}" if _rank(a["rank"]) == _rank(b["rank"])
-                    else f"rank {_rank(a['rank'])} → {_rank(b['rank'])}")
+            rank = f"rank {r0}" if r0 == r1 else f"rank {r0} → {r1}"
             parts.append(f"same score {s0:.2f}, {rank}")
         else:
-            parts.append(f"score {s0:.2f} → {s1:.2f} ({s1 - s0:+.2f}), rank {_rank(a['rank'])} → "
-                         f"{_rank(b['rank'])}")
+            parts.append(f"score {s0:.2f} → {s1:.2f} ({s1 - s0:+.2f}), rank {r0} → {r1}")
             if ds:
                 parts.append("most changed: " + ", ".join(d.words() for d in ds))
     elif scored_a:
@@ -154,6 +154,6 @@ def why(first: Alternative, here: Alternative, code: str, ds: list[Driver],
         parts.append(f"not scored in {first.name}")
     if rules:
         parts.append("tier rules differ: " + "; ".join(rules))
-    parts.append(f"in {first.name}: {a['reason'] or '-'}")
-    parts.append(f"in {here.name}: {b['reason'] or '-'}")
+    parts.append(f"in {first.name}: {a[columns.REASON] or '-'}")
+    parts.append(f"in {here.name}: {b[columns.REASON] or '-'}")
     return "; ".join(parts)

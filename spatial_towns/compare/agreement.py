@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import columns
+
 
 def tier_votes(tiers: pd.DataFrame, tier_names: Sequence[str]) -> pd.DataFrame:
     """Per town (rows) and tier (columns): in how many alternatives the town is in that tier."""
@@ -89,10 +91,10 @@ def moves(tiers: pd.DataFrame, tier_names: Sequence[str]) -> pd.DataFrame:
             here, there = tiers[alt] == t, tiers[ref] == t
             for move, mask in (("entering", here & ~there), ("leaving", there & ~here)):
                 for code in tiers.index[mask]:
-                    rows.append({"alternative": alt, "tier": t, "code": code, "move": move,
+                    rows.append({"alternative": alt, columns.TIER: t, columns.CODE: code, "move": move,
                                  "tier_first": tiers.at[code, ref],
                                  "tier_here": tiers.at[code, alt]})
-    return pd.DataFrame(rows, columns=["alternative", "tier", "code", "move", "tier_first",
+    return pd.DataFrame(rows, columns=["alternative", columns.TIER, columns.CODE, "move", "tier_first",
                                        "tier_here"])
 
 
@@ -105,7 +107,7 @@ def prefecture_counts(tiers: pd.DataFrame, prefecture: pd.Series, tier_names: Se
         for alt in tiers.columns:
             cols[(t, alt)] = (tiers[alt] == t).groupby(prefecture).sum().astype(int)
     out = pd.DataFrame(cols)
-    out.columns = pd.MultiIndex.from_tuples(out.columns, names=["tier", "alternative"])
+    out.columns = pd.MultiIndex.from_tuples(out.columns, names=[columns.TIER, "alternative"])
     if order is not None:
         out = out.reindex([p for p in order if p in out.index], fill_value=0)
     out.loc["合计 total"] = out.sum()

@@ -14,8 +14,8 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..pipeline import records, runfolder
 
 #: How many town codes an error message names before "and N more".
@@ -40,12 +40,13 @@ class Alternative:
     @property
     def tier(self) -> pd.Series:
         """Tier name per town, ``""`` for none."""
-        return self.towns["tier"].fillna("").astype(str)
+        return self.towns[columns.TIER].fillna("").astype(str)
 
     @property
     def eligible(self) -> pd.Series:
         """Towns that were scored (eligible, with a score)."""
-        return (self.towns["status"] == "eligible") & self.towns["score"].notna()
+        return ((self.towns[columns.STATUS] == columns.ELIGIBLE)
+                & self.towns[columns.SCORE].notna())
 
 
 RunLike = str | Path | records.RunResult | runfolder.RunFolder
@@ -79,14 +80,14 @@ def _read(run: RunLike) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, config_mod.
         raise errors.ConfigError(
             f"compare takes run folders or run results, not {type(run).__name__}")
     towns = run.towns.copy()
-    towns["code"] = towns["code"].astype(str)
-    dup = towns["code"][towns["code"].duplicated()]
+    towns[columns.CODE] = towns[columns.CODE].astype(str)
+    dup = towns[columns.CODE][towns[columns.CODE].duplicated()]
     where = run.output_dir or run.cfg.run_name
     if len(dup):
         raise errors.InputDataError(
             f"run {where}: town code(s) {', '.join(sorted(set(dup))[:NAMED])} appear more than "
             "once in its town table")
-    return towns.set_index("code", drop=False), run.counties, run.cfg, run.crs, run.output_dir
+    return towns.set_index(columns.CODE, drop=False), run.counties, run.cfg, run.crs, run.output_dir
 
 
 def _names(read: list, names: Sequence[str] | None) -> list[str]:
@@ -111,7 +112,7 @@ def _names(read: list, names: Sequence[str] | None) -> list[str]:
 
 
 def _listed(codes: list[str], towns: pd.DataFrame) -> str:
-    shown = [f"{c} {towns.at[c, 'name']}" for c in codes[:NAMED]]
+    shown = [f"{c} {towns.at[c, columns.NAME]}" for c in codes[:NAMED]]
     more = f" and {len(codes) - NAMED} more" if len(codes) > NAMED else ""
     return ", ".join(shown) + more
 

@@ -17,14 +17,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from .. import columns
 from . import _drivers, agreement, alternatives, inputs
 from .alternatives import Alternative, RunLike
 
 #: Columns of :attr:`Comparison.drivers`.
-DRIVER_COLUMNS = ["alternative", "code", "rank", "column", "label", "points", "weight_first",
+DRIVER_COLUMNS = ["alternative", columns.CODE, "order", "column", "label", "points", "weight_first",
                   "weight_here", "weight_moved", "value_first", "value_here", "value_moved"]
 #: Identity columns of a town kept in :attr:`Comparison.towns` (from the first alternative).
-TOWN_COLUMNS = ["name", "county_code", "county_name", "prefecture_code", "prefecture_name"]
+TOWN_COLUMNS = [c for c in columns.IDENTITY if c != columns.CODE]
+#: The columns naming a town in the tables (after its code).
+NAMING = [columns.NAME, columns.COUNTY_NAME, columns.PREFECTURE_NAME]
 
 
 @dataclass
@@ -92,8 +95,8 @@ class Comparison:
         first = alts[0].towns
         towns = gpd.GeoDataFrame(first[TOWN_COLUMNS].copy(), geometry=first.geometry.values,
                                  crs=first.crs, index=first.index)
-        order = (first[["prefecture_code", "prefecture_name"]].drop_duplicates()
-                 .sort_values("prefecture_code")["prefecture_name"].tolist())
+        order = (first[[columns.PREFECTURE_CODE, columns.PREFECTURE_NAME]].drop_duplicates()
+                 .sort_values(columns.PREFECTURE_CODE)[columns.PREFECTURE_NAME].tolist())
         tiers = frames["tiers"]
         changes, drivers = _changes(alts, tiers, towns)
         return cls(
@@ -101,7 +104,7 @@ class Comparison:
             **frames,
             membership=agreement.membership(tiers, tier_names),
             moves=_named(agreement.moves(tiers, tier_names), towns),
-            prefecture_counts=agreement.prefecture_counts(tiers, first["prefecture_name"],
+            prefecture_counts=agreement.prefecture_counts(tiers, first[columns.PREFECTURE_NAME],
                                                           tier_names, order=order),
             rank_agreement=agreement.rank_agreement(frames["scores"], frames["eligible"]),
             jaccard=agreement.jaccard(tiers, tier_names),
@@ -116,11 +119,11 @@ class Comparison:
         in every / some / one only, towns entering and leaving against the first alternative
         (summed over the others), and the Jaccard overlap of all alternatives."""
         out = pd.DataFrame({"label": [self.tier_labels[t] for t in self.tier_names]},
-                           index=pd.Index(self.tier_names, name="tier"))
+                           index=pd.Index(self.tier_names, name=columns.TIER))
         for alt in self.names:
             out[alt] = [int((self.tiers[alt] == t).sum()) for t in self.tier_names]
         out = out.join(self.membership[["every", "some", "one_only"]])
-        counts = self.moves.groupby(["tier", "move"]).size()
+        counts = self.moves.groupby([columns.TIER, "move"]).size()
         for move in ("entering", "leaving"):
             out[move] = [int(counts.get((t, move), 0)) for t in self.tier_names]
         out["jaccard_all"] = self.jaccard["all"]
@@ -136,7 +139,7 @@ class Comparison:
                  "any": votes > 0}
         if which not in masks:
             raise ValueError(f"which must be one of {sorted(masks)}, not {which!r}")
-        out = self.towns.loc[masks[which], ["name", "county_name", "prefecture_name"]]
+        out = self.towns.loc[masks[which], NAMING]
         return pd.DataFrame(out).join(self.tiers)
 
     def entering(self, tier: str, alternative: str | None = None) -> pd.DataFrame:
@@ -149,7 +152,7 @@ class Comparison:
 
     def _moved(self, tier: str, alternative: str | None, move: str) -> pd.DataFrame:
         m = self.moves
-        sel = (m["tier"] == tier) & (m["move"] == move)
+        sel = (m[columns.TIER] == tier) & (m["move"] == move)
         if alternative is not None:
             sel &= m["alternative"] == alternative
         return m[sel]
@@ -210,23 +213,23 @@ def _per_alternative(alts: list[Alternative]) -> dict[str, pd.DataFrame]:
         return pd.DataFrame({a.name: get(a).reindex(index) for a in alts}, columns=cols)
 
     return {"tiers": frame(lambda a: a.tier),
-            "scores": frame(lambda a: pd.to_numeric(a.towns["score"], errors="coerce")),
-            "ranks": frame(lambda a: pd.to_numeric(a.towns["rank"], errors="coerce")),
+            "scores": frame(lambda a: pd.to_numeric(a.towns[columns.SCORE], errors="coerce")),
+            "ranks": frame(lambda a: pd.to_numeric(a.towns[columns.RANK], errors="coerce")),
             "eligible": frame(lambda a: a.eligible)}
 
 
 def _named(table: pd.DataFrame, towns: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the towns' names, counties and prefectures after its ``code``."""
-    ident = towns[["name", "county_name", "prefecture_name"]]
-    out = table.join(ident, on="code")
-    first = [c for c in table.columns if c != "code"][:2] + ["code", *ident.columns]
+    ident = towns[NAMING]
+    out = table.join(ident, on=columns.CODE)
+    first = [c for c in table.columns if c != columns.CODE][:2] + [columns.CODE, *ident.columns]
     return out[first + [c for c in table.columns if c not in first]]
 
 
 def _changes(alts: list[Alternative], tiers: pd.DataFrame, towns: pd.DataFrame
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every (alternative, town) whose tier differs from the first alternative's, and the
-    criteria that moved each (one row per town and criterion, ``rank`` 1 = moved most)."""
+    criteria that moved each (one row per town and criterion, ``order`` 1 = moved most)."""
     first = alts[0]
     rows: list[dict] = []
     drivers: list[dict] = []
@@ -237,7 +240,7 @@ def _changes(alts: list[Alternative], tiers: pd.DataFrame, towns: pd.DataFrame
         moved = tiers.index[tiers[here.name] != tiers[first.name]]
         for code in moved:
             ds = _drivers.drivers(first, here, code, weights)
-            drivers += [{"alternative": here.name, "code": code, "rank": k + 1, "column": d.column,
+            drivers += [{"alternative": here.name, columns.CODE: code, "order": k + 1, "column": d.column,
                          "label": d.label, "points": d.points, "weight_first": d.weight_first,
                          "weight_here": d.weight_here, "weight_moved": d.weight_moved,
                          "value_first": d.value_first, "value_here": d.value_here,
@@ -245,22 +248,24 @@ def _changes(alts: list[Alternative], tiers: pd.DataFrame, towns: pd.DataFrame
             a, b = tiers.at[code, first.name], tiers.at[code, here.name]
             up = order.get(b, len(order)) < order.get(a, len(order))
             rows.append({
-                "alternative": here.name, "code": code, "tier_first": a, "tier_here": b,
+                "alternative": here.name, columns.CODE: code, "tier_first": a, "tier_here": b,
                 "direction": "up" if up else "down",
-                "score_first": first.towns.at[code, "score"], "score_here": here.towns.at[code, "score"],
-                "rank_first": first.towns.at[code, "rank"], "rank_here": here.towns.at[code, "rank"],
+                "score_first": first.towns.at[code, columns.SCORE],
+                "score_here": here.towns.at[code, columns.SCORE],
+                "rank_first": first.towns.at[code, columns.RANK],
+                "rank_here": here.towns.at[code, columns.RANK],
                 "drivers": "; ".join(d.words() for d in ds),
-                "reason_first": first.towns.at[code, "reason"],
-                "reason_here": here.towns.at[code, "reason"],
+                "reason_first": first.towns.at[code, columns.REASON],
+                "reason_here": here.towns.at[code, columns.REASON],
                 "why": _drivers.why(first, here, code, ds, rules)})
-    cols = ["alternative", "code", "tier_first", "tier_here", "direction", "score_first",
+    cols = ["alternative", columns.CODE, "tier_first", "tier_here", "direction", "score_first",
             "score_here", "rank_first", "rank_here", "drivers", "reason_first", "reason_here",
             "why"]
     table = pd.DataFrame(rows, columns=cols)
     # by alternative, then the tier moved into (highest first, none last), up before down
     table["_a"] = table["alternative"].map({a.name: k for k, a in enumerate(alts)})
     table["_t"] = table["tier_here"].map(order).fillna(len(order))
-    table = table.sort_values(["_a", "_t", "direction", "code"],
+    table = table.sort_values(["_a", "_t", "direction", columns.CODE],
                               ascending=[True, True, False, True]).drop(columns=["_a", "_t"])
     return _named(table.reset_index(drop=True), towns), pd.DataFrame(drivers, columns=DRIVER_COLUMNS)
 

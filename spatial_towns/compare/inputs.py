@@ -11,8 +11,9 @@ not in the data. Two records say what data a run used:
   every criterion measured, the facts read) is hashed per run, and a column whose hashes
   differ is reported with the number of towns whose values differ. This also catches what no
   file hash shows (criteria settings such as travel speeds) and works on run folders written
-  before ``run.json`` existed. Columns the decision layer writes (eligibility, scores,
-  contributions, tiers, reasons, development types, stability) are not inputs.
+  before ``run.json`` existed. Columns the decision stages write (eligibility, scores,
+  contributions, development types, tiers, reasons, stability) are not inputs: which stage
+  writes a column is said by its owner, :mod:`spatial_towns.columns`.
 """
 
 from __future__ import annotations
@@ -25,24 +26,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..pipeline.runrecord import RUN_JSON
 from .alternatives import Alternative
 
-#: Town-table columns written by the decision layer (scoring, selection, types, robustness).
-DECISION_COLUMNS = frozenset({
-    "status", "tier", "score", "rank", "reason", "dev_type", "dev_type_label",
-    "dev_type_reason", "dev_type_candidates", "cluster", "rank_lo", "rank_hi"})
-DECISION_PREFIXES = ("norm_", "contrib_", "p_")
+#: The stages (:data:`spatial_towns.columns.STAGES`) whose columns hold input data: the towns
+#: layer, the criteria measured from it and the facts tables. Later stages are decisions.
+INPUT_STAGES = ("ingest", "criteria", "facts")
 #: Pseudo-column of the hash of the towns' coordinates.
 LOCATION = "(location)"
 
 
-def input_columns(towns: pd.DataFrame) -> list[str]:
-    """The town table's input columns (see the module docstring), in table order."""
-    return [c for c in towns.columns if c != "geometry" and c not in DECISION_COLUMNS
-            and not c.startswith(DECISION_PREFIXES)]
+def input_columns(alt: Alternative) -> list[str]:
+    """The town table's input columns, in table order: those the column owner
+    (:func:`spatial_towns.columns.describe`) says an input stage writes, the point aside
+    (hashed as :data:`LOCATION`). A column no stage owns is kept: unknown data is compared
+    rather than ignored."""
+    table = [(c.column, c.units) for c in alt.cfg.criteria if c.source == "table"]
+    out = []
+    for name in alt.towns.columns:
+        col = columns.describe(name, table)
+        if name != columns.GEOMETRY and (col is None or col.stage in INPUT_STAGES):
+            out.append(name)
+    return out
 
 
 def _canonical(values: pd.Series) -> pd.Series:
@@ -73,7 +80,7 @@ def column_hash(text: pd.Series) -> str:
 
 def input_values(alt: Alternative) -> dict[str, pd.Series]:
     """Canonical text of every input column of ``alt`` (and its towns' locations)."""
-    out = {c: _canonical(alt.towns[c]) for c in input_columns(alt.towns)}
+    out = {c: _canonical(alt.towns[c]) for c in input_columns(alt)}
     out[LOCATION] = _location(alt)
     return out
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from docx.document import Document
 
+from .. import columns
 from . import _labels_zh, _reasons_zh, docx_base
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def _agreement(doc: Document, cmp: Comparison) -> None:
         doc.add_heading(f"{alt}相对{cmp.names[0]}的新进与退出", level=2)
         for t in cmp.tier_names:
             for move, word in (("entering", "新进"), ("leaving", "退出")):
-                m = cmp.moves[(cmp.moves["alternative"] == alt) & (cmp.moves["tier"] == t)
+                m = cmp.moves[(cmp.moves["alternative"] == alt) & (cmp.moves[columns.TIER] == t)
                               & (cmp.moves["move"] == move)]
                 names = "、".join(f"{r.name}（{r.county_name}）" for r in m.itertuples())
                 doc.add_paragraph(f"{labels[t]}{word}（{len(m)} 个）：{names or '无'}")
@@ -162,7 +163,7 @@ def _changes(doc: Document, cmp: Comparison) -> None:
                       "给出的入选或落选理由）并列。")
     labels = _labels(cmp)
     words = {(a, c): "；".join(_driver_words(d) for d in g.itertuples())
-             for (a, c), g in cmp.drivers.groupby(["alternative", "code"], sort=False)}
+             for (a, c), g in cmp.drivers.groupby(["alternative", columns.CODE], sort=False)}
 
     def pair(a, b, fmt: str) -> str:
         fa = "—" if pd.isna(a) else fmt.format(float(a))

@@ -25,6 +25,7 @@ from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from .. import columns
 from . import maps
 
 if TYPE_CHECKING:
@@ -104,11 +105,11 @@ def agreement_class(cmp: Comparison) -> pd.DataFrame:
         votes, _, tier = max(counts)
         if votes == 0:
             continue
-        rows[code] = {"tier": tier, "votes": votes,
+        rows[code] = {columns.TIER: tier, "votes": votes,
                       "colour": _mix(colours[tier], 0.25 + 0.75 * votes / n),
                       "changed": tiers.nunique() > 1}
     return pd.DataFrame.from_dict(rows, orient="index",
-                                  columns=["tier", "votes", "colour", "changed"])
+                                  columns=[columns.TIER, "votes", "colour", "changed"])
 
 
 def _tooltip(cmp: Comparison) -> pd.Series:
@@ -116,7 +117,8 @@ def _tooltip(cmp: Comparison) -> pd.Series:
     labels = {"": "未入选", **cmp.tier_labels}
     parts = [cmp.tiers[a].map(labels).fillna("未入选").radd(f"{a}: ") for a in cmp.names]
     per = pd.concat(parts, axis=1).agg(" · ".join, axis=1)
-    return cmp.towns["name"] + "（" + cmp.towns["county_name"] + "）" + " — " + per
+    return (cmp.towns[columns.NAME] + "（" + cmp.towns[columns.COUNTY_NAME] + "）" + " — "
+            + per)
 
 
 def _points(towns: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
@@ -128,7 +130,7 @@ def _points(towns: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
             continue
         feats.append({"type": "Feature", "geometry": {"type": "Point",
                                                       "coordinates": [round(g.x, 6), round(g.y, 6)]},
-                      "properties": {"code": code, **records[code]}})
+                      "properties": {columns.CODE: code, **records[code]}})
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -136,7 +138,7 @@ def _outlines(cmp: Comparison) -> dict:
     first = cmp.alternatives[0]
     simple = maps.simplify_coverage(first.counties, first.crs).to_crs(4326)
     simple.geometry = simple.geometry.set_precision(1e-4)
-    return json.loads(simple[["county_name", "geometry"]].to_json())
+    return json.loads(simple[[columns.COUNTY_NAME, columns.GEOMETRY]].to_json())
 
 
 def _base_map(bounds, outlines: dict, *, width: str, height: int) -> folium.Map:
@@ -150,7 +152,7 @@ def _base_map(bounds, outlines: dict, *, width: str, height: int) -> folium.Map:
     folium.GeoJson(outlines, name="县域 (counties)", control=False,
                    style_function=lambda f: {"color": "#777", "weight": 0.7, "fillColor": "#f7f7f7",
                                              "fillOpacity": 0.6, "className": "county-outline"},
-                   tooltip=folium.GeoJsonTooltip(fields=["county_name"], aliases=["县(市、区)"])
+                   tooltip=folium.GeoJsonTooltip(fields=[columns.COUNTY_NAME], aliases=["县(市、区)"])
                    ).add_to(m)
     m.add_child(maps.metric_scale())
     m.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -178,7 +180,7 @@ def agreement_map(cmp: Comparison, outlines: dict) -> folium.Map:
     tips = _tooltip(cmp)
     n = len(cmp.names)
     for k, t in enumerate(cmp.tier_names):
-        sub = cls[cls["tier"] == t].sort_values("votes")
+        sub = cls[cls[columns.TIER] == t].sort_values("votes")
         props = pd.DataFrame({"colour": sub["colour"], "changed": sub["changed"],
                               "key": f"{t}-" + sub["votes"].astype(str),
                               "label": tips.reindex(sub.index)})
@@ -244,7 +246,7 @@ def _table(df: pd.DataFrame, *, index: bool = False) -> str:
 
 
 def _names(codes: pd.Series, cmp: Comparison) -> str:
-    return "、".join(cmp.towns.loc[list(codes), "name"])
+    return "、".join(cmp.towns.loc[list(codes), columns.NAME])
 
 
 def tables_html(cmp: Comparison) -> str:
@@ -256,16 +258,16 @@ def tables_html(cmp: Comparison) -> str:
            f"{html.escape(cmp.names[0])}; jaccard_all: towns in the tier everywhere / anywhere.</p>",
            _table(cmp.summary(), index=True)]
     names = [{"等级 (tier)": label[t],
-              f"均入选 (in every) · {len(cmp.members(t, 'every'))}": "、".join(cmp.members(t, "every")["name"]),
+              f"均入选 (in every) · {len(cmp.members(t, 'every'))}": "、".join(cmp.members(t, "every")[columns.NAME]),
               f"部分方案入选 (in some) · {len(cmp.members(t, 'some'))}": "、".join(
-                  cmp.members(t, "some")["name"])} for t in cmp.tier_names]
+                  cmp.members(t, "some")[columns.NAME])} for t in cmp.tier_names]
     out += ["<h3>各等级名单 (towns of each tier in every / some alternatives)</h3>",
             "\n".join(_table(pd.DataFrame([row])) for row in names)]
     rows = []
-    for (alt, tier), g in cmp.moves.groupby(["alternative", "tier"], sort=False):
+    for (alt, tier), g in cmp.moves.groupby(["alternative", columns.TIER], sort=False):
         rows.append({"方案 (alternative)": alt, "等级 (tier)": label[tier],
-                     "新进 (entering)": _names(g.loc[g["move"] == "entering", "code"], cmp),
-                     "退出 (leaving)": _names(g.loc[g["move"] == "leaving", "code"], cmp)})
+                     "新进 (entering)": _names(g.loc[g["move"] == "entering", columns.CODE], cmp),
+                     "退出 (leaving)": _names(g.loc[g["move"] == "leaving", columns.CODE], cmp)})
     out += [f"<h3>新进与退出 (entering and leaving, against {html.escape(cmp.names[0])})</h3>",
             _table(pd.DataFrame(rows)) if rows else "<p class='note'>none: the same towns in every tier.</p>"]
     pc = cmp.prefecture_counts.copy()
@@ -281,8 +283,8 @@ def tables_html(cmp: Comparison) -> str:
     for c in ("tier_first", "tier_here"):
         ch[c] = ch[c].map(label)
     out += [f"<h3>等级变化的镇及原因 (towns whose tier changed, and why) · {len(ch)}</h3>",
-            _table(ch[["alternative", "name", "county_name", "prefecture_name", "tier_first",
-                       "tier_here", "score_first", "score_here", "why"]])]
+            _table(ch[["alternative", columns.NAME, columns.COUNTY_NAME, columns.PREFECTURE_NAME,
+                       "tier_first", "tier_here", "score_first", "score_here", "why"]])]
     if len(cmp.config_differences):
         out += ["<h3>方案设置差异 (configuration differences)</h3>",
                 _table(cmp.config_differences, index=True)]
