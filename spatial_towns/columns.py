@@ -86,7 +86,9 @@ TYPE_COLUMNS = (DEV_TYPE, DEV_TYPE_LABEL, DEV_TYPE_REASON, DEV_TYPE_CANDIDATES)
 OUTPUT_FIRST = (CODE, NAME, KIND, COUNTY_CODE, COUNTY_NAME, PREFECTURE_CODE, PREFECTURE_NAME,
                 STATUS, TIER, DEV_TYPE_LABEL, SCORE, RANK, REASON, DEV_TYPE, DEV_TYPE_REASON)
 #: Whole numbers held as floats (NaN-able) that ``candidates.csv`` writes as integers.
-INTEGER = (RANK, RANK_LO, RANK_HI, RANK_LO + "_panel", RANK_HI + "_panel")
+#: Suffix of a stability column over an expert panel's bootstrap draws (:func:`from_panel`).
+PANEL_SUFFIX = "_panel"
+INTEGER = (RANK, RANK_LO, RANK_HI, RANK_LO + PANEL_SUFFIX, RANK_HI + PANEL_SUFFIX)
 #: Text columns a run folder's reader restores from the GeoPackage (empty, not missing).
 TEXT = (CODE, COUNTY_CODE, PREFECTURE_CODE, TIER, REASON, STATUS)
 
@@ -218,6 +220,12 @@ def contrib(criterion: str) -> str:
 def probability(tier: str) -> str:
     """The column of the share of weight draws selecting a town for ``tier``."""
     return f"p_{tier}"
+
+
+def from_panel(column: str) -> str:
+    """A stability column (``p_<tier>``, ``rank_lo``, ``rank_hi``) over the expert panel's
+    bootstrap draws instead of the Dirichlet's (runs whose weights come from a panel)."""
+    return column + PANEL_SUFFIX
 
 
 _PATTERNS = [(re.compile("^" + re.escape(c.name).replace(re.escape("<T>"), r"\d+(?:\.\d+)?")

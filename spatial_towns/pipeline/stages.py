@@ -305,7 +305,7 @@ def _town_table(towns: gpd.GeoDataFrame, table: pd.DataFrame, scored: pd.DataFra
         if robust.panel is not None:
             stab = robust.panel.reindex(out[columns.CODE])
             for col in stab.columns:
-                out[f"{col}_panel"] = stab[col].to_numpy()
+                out[columns.from_panel(col)] = stab[col].to_numpy()
     out = gpd.GeoDataFrame(out, geometry=columns.GEOMETRY, crs=_coords.WGS84)
     for col in types_mod.TYPE_COLUMNS:
         out[col] = typed[col]

@@ -191,8 +191,9 @@ def _panel_robustness(res) -> list[str]:
         return []
     towns, first = res.towns, res.cfg.tiers[0]
     mine = towns[columns.TIER] == first.name
-    p_d = towns.loc[mine, f"p_{first.name}"]
-    p_p = towns.loc[mine, f"p_{first.name}_panel"]
+    p_col = columns.probability(first.name)
+    p_d = towns.loc[mine, p_col]
+    p_p = towns.loc[mine, columns.from_panel(p_col)]
     out = ["### Robustness from the panel", "",
            f"The weights come from an expert panel, so the Monte Carlo is also drawn from the "
            f"panel itself: {rb.panel_draws} panels of the same size resampled from its experts "
@@ -207,7 +208,7 @@ def _panel_robustness(res) -> list[str]:
     if len(differ):
         out += ["", "Stable under one view only: " + ", ".join(
             f"{n} ({a:.0%} Dirichlet, {b:.0%} panel)" for n, a, b in zip(
-                differ[columns.NAME], differ[f"p_{first.name}"], differ[f"p_{first.name}_panel"],
+                differ[columns.NAME], differ[p_col], differ[columns.from_panel(p_col)],
                 strict=True)) + "."]
     return out + [""]
 
