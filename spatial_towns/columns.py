@@ -85,9 +85,9 @@ TYPE_COLUMNS = (DEV_TYPE, DEV_TYPE_LABEL, DEV_TYPE_REASON, DEV_TYPE_CANDIDATES)
 #: the table's order).
 OUTPUT_FIRST = (CODE, NAME, KIND, COUNTY_CODE, COUNTY_NAME, PREFECTURE_CODE, PREFECTURE_NAME,
                 STATUS, TIER, DEV_TYPE_LABEL, SCORE, RANK, REASON, DEV_TYPE, DEV_TYPE_REASON)
-#: Whole numbers held as floats (NaN-able) that ``candidates.csv`` writes as integers.
 #: Suffix of a stability column over an expert panel's bootstrap draws (:func:`from_panel`).
 PANEL_SUFFIX = "_panel"
+#: Whole numbers held as floats (NaN-able) that ``candidates.csv`` writes as integers.
 INTEGER = (RANK, RANK_LO, RANK_HI, RANK_LO + PANEL_SUFFIX, RANK_HI + PANEL_SUFFIX)
 #: Text columns a run folder's reader restores from the GeoPackage (empty, not missing).
 TEXT = (CODE, COUNTY_CODE, PREFECTURE_CODE, TIER, REASON, STATUS)
