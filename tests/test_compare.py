@@ -278,3 +278,20 @@ def test_input_files_from_run_json(default_run, tmp_path):
     (other / "run.json").write_text("{", encoding="utf-8")
     with pytest.raises(errors.InputDataError, match="run.json: not a run record"):
         compare([folder, other], names=["a", "b"])
+
+
+def test_town_excluded_by_a_hard_constraint(default_run):
+    def change(raw):
+        for c in raw["criteria"]:
+            if c["column"] == "dist_rail_km":
+                c["max"] = 15.0
+    strict = _variant("rail15", change)
+    cmp = compare([default_run, strict])
+    scored = strict.towns.set_index("code")
+    both = cmp.eligible.all(axis=1)
+    assert cmp.rank_agreement.at[0, "towns"] == int(both.sum()) < int(cmp.eligible.iloc[:, 0].sum())
+    gone = cmp.changes[~cmp.changes["code"].map(cmp.eligible["rail15"])]
+    assert len(gone) > 0
+    for r in gone.itertuples():
+        assert scored.at[r.code, "dist_rail_km"] > 15.0
+        assert r.why.startswith("not scored in rail15") and "hard constraint" in r.why
