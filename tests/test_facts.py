@@ -310,7 +310,8 @@ def test_a_county_that_nominated_nothing_is_a_named_quota_error(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == errors.QuotaError.exit_code
     assert "county 双阳区 (220112) of 长春市 nominated no 镇" in err
-    assert not out.exists()  # nothing written, not even the run folder
+    # No run folder is written; only the failure's record beside it (run.json's twin, #25).
+    assert [p.name for p in out.iterdir()] == ["jilin-default.failed.json"]
 
 
 def test_only_nominated_towns_are_candidates(tmp_path):
