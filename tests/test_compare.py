@@ -212,6 +212,9 @@ def test_writes_tables_page_and_document(by_rules, tmp_path):
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["一、比选方案", "二、输入数据", "三、等级一致性", "四、各市(州)入选数",
                         "五、排名一致性与重合度", "六、等级变化的镇及原因"]
+    settings = next(t for t in doc.tables if t.rows[0].cells[0].text == "设置项")
+    assert sorted(r.cells[0].text for r in settings.rows[1:]) == [
+        "县级 · minimums", "市级 · minimums", "省级 · minimums"]
     last = doc.tables[-1]
     header = [c.text for c in last.rows[0].cells]
     col = {h: header.index(h) for h in ("镇（县）", "参照方案中的理由", "该方案中的理由")}

@@ -50,12 +50,24 @@ def _alternatives(doc: Document, cmp: Comparison) -> None:
     if len(diff) == 0:
         doc.add_paragraph("各方案的配置相同（运行名称除外）。")
         return
-    doc.add_paragraph("下表列出各方案配置中取值不同的设置项（criteria[列名] 为评价指标，"
-                      "tiers[等级] 为等级规则）。")
+    doc.add_paragraph("下表列出各方案配置中取值不同的设置项（配置键名；评价指标与等级注以中文名称）。")
     w = (WIDTH_CM - 7) / len(cmp.names)
     docx_base.table(doc, ["设置项", *cmp.names],
-                    [[k, *row] for k, row in zip(diff.index, diff.to_numpy().tolist(), strict=True)],
+                    [[_key_words(k, cmp), *row]
+                     for k, row in zip(diff.index, diff.to_numpy().tolist(), strict=True)],
                     widths_cm=[7, *[w] * len(cmp.names)])
+
+
+def _key_words(key: str, cmp: Comparison) -> str:
+    """A configuration key path with its criterion's or tier's Chinese name, e.g.
+    ``criteria[dist_rail_km].weight`` → ``到火车站距离 (km) · weight``."""
+    labels = {c.column: c.label for a in cmp.alternatives for c in a.cfg.criteria}
+    head, sep, rest = key.partition("[")
+    if not sep or "]" not in rest:
+        return key
+    name, _, field = rest.partition("]")
+    named = (labels if head == "criteria" else cmp.tier_labels if head == "tiers" else {}).get(name)
+    return f"{named} · {field.removeprefix('.')}" if named else key
 
 
 def _tier_rules(doc: Document, cmp: Comparison) -> None:
