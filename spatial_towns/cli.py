@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="province code whose county boundaries bound the download (default Jilin)")
     f.add_argument("--boundaries", help="county boundaries file to use instead of --province")
     f.add_argument("--boundaries-frame", help="coordinate frame of --boundaries if not in the file")
-    f.add_argument("--output", help="GraphML file (default data_raw/roads_<province>.graphml)")
+    f.add_argument("--output", help="GraphML file (default data_raw/roads_<province>.graphml in a "
+                   "checkout, ./roads_<province>.graphml for an installed wheel)")
     f.add_argument("--all-roads", action="store_true",
                    help="every drivable road, not only tertiary and above (much larger)")
     a = sub.add_parser("assess", help="yearly assessment: rank the provincial towns, commend, "
@@ -182,7 +183,9 @@ def _fetch_roads(args: argparse.Namespace) -> None:
         counties = io.read_boundaries(args.boundaries, args.boundaries_frame)
     else:
         counties = datasets.counties(args.province)
-    out = args.output or str(datasets.DATA_RAW / f"roads_{args.province}.graphml")
+    # Beside the embedded data in a checkout; in the current folder for an installed wheel.
+    out = args.output or str((datasets.DATA_RAW if datasets.IN_CHECKOUT else Path.cwd())
+                             / f"roads_{args.province}.graphml")
     print(f"downloading roads for {len(counties)} county units from OpenStreetMap "
           "(Overpass API; a province takes several minutes)...", file=sys.stderr)
     path = network.fetch_roads(counties.union_all(), out,

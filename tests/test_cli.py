@@ -65,6 +65,14 @@ def test_fetch_roads_offline_writes_a_graph_run_can_use(tmp_path, monkeypatch, c
     assert cli.main(["fetch-roads", "--boundaries", str(bounds), "--output", str(out),
                      "--all-roads"]) == 0
     assert "custom_filter" not in seen and seen["network_type"] == "drive"
+    # Installed from a wheel (#25): the default file goes to the current folder, not into the
+    # package's data.
+    from spatial_towns.data import datasets
+
+    monkeypatch.setattr(datasets, "IN_CHECKOUT", False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["fetch-roads", "--boundaries", str(bounds)]) == 0
+    assert (tmp_path / "roads_220000.graphml").is_file()
 
 
 def test_fetch_roads_offline_failure_is_a_clear_error(tmp_path, monkeypatch, capsys):

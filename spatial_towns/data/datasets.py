@@ -35,6 +35,9 @@ from . import io, matching
 _PACKAGED_DATA = Path(__file__).resolve().parents[1] / "data_raw"
 DATA_RAW = (_PACKAGED_DATA if _PACKAGED_DATA.is_dir()
             else Path(__file__).resolve().parents[2] / "data_raw")
+#: Whether the embedded data is a checkout's ``data_raw/`` (writable beside the source) rather
+#: than the installed package's copy (read-only: nothing of the user's goes there).
+IN_CHECKOUT = DATA_RAW != _PACKAGED_DATA
 
 #: The national Vonng/adcode table (all provinces, GCJ-02) stays outside the package, in the
 #: shared reference data ``../shared/data`` next to the repository (or next to its parent
