@@ -64,6 +64,8 @@ def swap_into_place(new: Path, dst: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there: keep the folder
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
