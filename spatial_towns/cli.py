@@ -198,7 +198,7 @@ def _run_national(args) -> int:
     res = national.run(cfg, provinces=codes, national=args.national, output_dir=args.output,
                        run_name=args.run_name or "national", scheduler=args.scheduler,
                        serial=args.serial, n_workers=args.workers, progress=not args.quiet,
-                       tiles=args.tiles)
+                       tiles=args.tiles, strict=args.strict)
     failed = res.provinces[res.provinces["error"] != ""]
     if not args.quiet:
         cols = [c for c in ("province_code", "province_name", "towns", "eligible", "provincial",
@@ -218,9 +218,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run" and (args.scope == "national" or args.provinces):
-            if args.strict:
-                raise errors.ConfigError("--strict is not available for national runs yet "
-                                         "(--scope national / --provinces)")
             return _run_national(args)
         if args.command == "run":
             overrides: dict = {"run_name": args.run_name} if args.run_name else {}

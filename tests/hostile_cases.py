@@ -298,8 +298,9 @@ CASES = [
     ("--strict: a header in units the criterion does not use",
      lambda d: _facts_run(d, [_csv(d, "name,产值(美元)\n双阳镇,100\n", name="f.csv")])
      + ["--strict"], 6, "the header says 美元 but criterion industry_output is in 万元"),
-    ("--strict on a national run",
-     lambda d: ["--scope", "national", "--strict"], 2, "--strict is not available for national runs"),
+    ("--strict on a national run whose seat table is missing",
+     lambda d: ["--scope", "national", "--strict", "--national", str(d / "missing.csv")], 3,
+     "national town-seat table not found"),
     ("facts: a .xlsx that is not a workbook",
      lambda d: _facts_run(d, [_csv(d, "code,name\n", name="facts.xlsx")]), 3,
      "not a readable XLSX (not a zip archive)"),

@@ -454,3 +454,40 @@ def test_dask_run_with_a_road_file_prepares_it_on_a_worker(ningxia_roads, cluste
                        output_dir=None, client=client, progress=False)
     assert network.cache_path(roads).is_file()
     _assert_same(par, res)
+
+
+def test_strict_national_run_fails_on_a_province_warning(tmp_path):
+    """--strict in a national run (#25): a county of 宁夏 in 元 inside the facts sheet (SYNTHETIC
+    values, seeded) is a warning of the province; without --strict it is in run.json, with it
+    the run is a StrictError and the old run folder stays."""
+    import numpy as np
+
+    towns = datasets.national_towns("640000", NATIONAL)
+    towns = towns[towns["kind"] == "镇"].reset_index(drop=True)
+    rng = np.random.default_rng(5)
+    values = np.round(np.exp(rng.normal(8.0, 1.0, len(towns))), 1)
+    # The county with the most 镇 (fewer than half of them) in 元.
+    yuan = (towns["county_code"] == towns["county_code"].value_counts().index[0]).to_numpy()
+    values[yuan] *= 1e4
+    facts_csv = tmp_path / "宁夏.csv"
+    pd.DataFrame({"code": towns["code"], "name": towns["name"], "产值(万元)": values}).to_csv(
+        facts_csv, index=False, encoding="utf-8")
+    raw = config.load().to_dict()
+    raw["criteria"] = raw["criteria"] + [{
+        "column": "industry_output", "label": "产值", "source": "table", "units": "万元",
+        "direction": "benefit", "weight": 0.1, "transform": "log", "missing": "county_median"}]
+    raw["national"] = {**raw["national"], "facts": [str(facts_csv)]}
+    cfg = config.from_dict(raw)
+    res = national.run(cfg, provinces=["640000"], national=NATIONAL, output_dir=tmp_path,
+                       serial=True, progress=False)
+    rec = json.loads(res.files["run.json"].read_text(encoding="utf-8"))
+    (w,) = rec["warnings"]
+    assert w.startswith("WARNING province 640000: 宁夏.csv, county ") and "元 (not 万元)" in w
+    before = {p.name: p.read_bytes() for p in (tmp_path / "national").iterdir() if p.is_file()}
+    with pytest.raises(errors.StrictError, match="province 640000: 宁夏.csv, county "):
+        national.run(cfg, provinces=["640000"], national=NATIONAL, output_dir=tmp_path,
+                     serial=True, progress=False, strict=True)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "national").iterdir()
+            if p.is_file()} == before
+    failed = json.loads((tmp_path / "national.failed.json").read_text(encoding="utf-8"))
+    assert (failed["status"], failed["exit_code"], failed["warnings"]) == ("failed", 6, [w])

