@@ -1,4 +1,4 @@
-"""Time the selection's reasons (``TierSelection._reasons``) on a SYNTHETIC province against
+"""Time the selection's reasons (``spatial_towns.mcda._reasons.reasons``) on a SYNTHETIC province against
 the plain column-by-column reading (``tests/selection_rules.reference_reasons``, what the
 module did before #19) in the same run, and check that both give the same texts.
 
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from spatial_towns import config
-from spatial_towns.mcda import selection
+from spatial_towns.mcda import _reasons, selection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from selection_rules import reference_reasons  # noqa: E402
@@ -73,7 +73,7 @@ def main() -> None:
     pinned = model._pinned()
     print(f"{args.towns} SYNTHETIC towns, tiers {res.sizes}, "
           f"{int((res.binding != '').sum())} with a binding unit; load {os.getloadavg()[0]:.2f}")
-    new_w, new_c, new = best_of(lambda: model._reasons(res.tier, pinned), args.repeat)
+    new_w, new_c, new = best_of(lambda: _reasons.reasons(model, res.tier, pinned), args.repeat)
     ref_w, ref_c, ref = best_of(lambda: reference_reasons(model, res.tier, pinned), args.repeat)
     for a, b in zip(new, ref, strict=True):
         pd.testing.assert_series_equal(a, b)

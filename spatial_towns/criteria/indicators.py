@@ -103,14 +103,61 @@ def metro_core(seats: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return hit.iloc[[0]]
 
 
+#: Population raster cells (metric x/y, persons), see :func:`raster_cells`; None without a raster.
+_Cells = tuple[np.ndarray, np.ndarray] | None
+
+
+class _Table:
+    """The criteria table being filled: one column per criterion, indexed like the towns, and
+    for each column the sentence on how it was computed (``"not computed: ..."`` when not)."""
+
+    def __init__(self, towns: gpd.GeoDataFrame):
+        self.index = towns.index
+        self.located = towns.geometry.notna() & ~towns.geometry.is_empty
+        self.out = pd.DataFrame(index=towns.index)
+        self.methods: dict[str, str] = {}
+
+    def put(self, col: str, values, method: str) -> None:
+        """Values of the located towns (in their order); the others get NaN."""
+        s = pd.Series(np.nan, index=self.index, dtype=float)
+        s[self.located] = np.asarray(values, dtype=float)
+        self.out[col] = s
+        self.methods[col] = method
+
+    def missing(self, col: str, why: str) -> None:
+        """``col`` named in the table (all NaN) with the reason it is not computed."""
+        self.out[col] = np.nan
+        self.methods[col] = why
+
+    def located_values(self, col: str) -> pd.Series:
+        return self.out.loc[self.located, col]
+
+
+@dataclass
+class _Seats:
+    """The seats the distances and times go to, in the metric CRS: the metro core, the
+    prefecture and county seats, and each located town's own seat (row, or -1)."""
+
+    core_xy: np.ndarray
+    pref_xy: np.ndarray
+    cnty_xy: np.ndarray
+    pref_own: np.ndarray
+    cnty_own: np.ndarray
+
+
 def compute(
     towns: gpd.GeoDataFrame,
     layers: Layers,
     cfg: config_mod.Config,
     crs: pyproj.CRS,
+    *,
     progress=None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Compute all criteria for ``towns``.
+    """Compute all criteria for ``towns``: one function per criterion family, in this order
+    (the table's column order): :func:`seat_distances`, :func:`border`, :func:`focus_areas`,
+    :func:`rail_distance`, :func:`travel_times` (with the accessibility measures of a road
+    graph), :func:`city_periphery`, the access columns not computable (named all the same),
+    :func:`population` and :func:`county_density`.
 
     Parameters
     ----------
@@ -123,6 +170,9 @@ def compute(
         Run configuration (focus areas, fallback speeds, radii).
     crs
         Metric CRS used for every distance.
+    progress
+        Called with the name of each finished group ("distances", "travel times",
+        "population"), when given.
 
     Returns
     -------
@@ -130,227 +180,288 @@ def compute(
         Criteria columns indexed like ``towns``, and for each column a sentence on how it was
         computed (or ``"not computed: ..."``).
     """
-    out = pd.DataFrame(index=towns.index)
-    methods: dict[str, str] = {}
-    located = towns.geometry.notna() & ~towns.geometry.is_empty
-    loc = towns[located]
+    tab = _Table(towns)
+    loc = towns[tab.located]
     txy = _xy(loc, crs)
-    acc = cfg.access
+    seats = seat_distances(tab, loc, txy, layers, cfg, crs)
+    if progress:
+        progress("distances")
+    border(tab, loc, layers, cfg, crs)
+    focus_areas(tab, loc, cfg)
+    stations = rail_distance(tab, txy, layers, cfg, crs)
+    cells = raster_cells(layers.population, crs) if layers.population is not None else None
+    travel_times(tab, towns.index, txy, layers, cfg, crs, seats, stations, cells)
+    city_periphery(tab, cfg)
+    _access_not_computed(tab, cfg.access)
+    if progress:
+        progress("travel times")
+    population(tab, txy, layers, cfg, crs, cells)
+    county_density(tab, loc, layers, crs)
+    if progress:
+        progress("population")
+    return tab.out, tab.methods
 
-    def put(col: str, values, method: str) -> None:
-        s = pd.Series(np.nan, index=towns.index, dtype=float)
-        s[located] = np.asarray(values, dtype=float)
-        out[col] = s
-        methods[col] = method
 
+def seat_distances(tab: _Table, loc: gpd.GeoDataFrame, txy: np.ndarray, layers: Layers,
+                   cfg: config_mod.Config, crs: pyproj.CRS) -> _Seats:
+    """Straight-line km to the metro core and to the town's own prefecture and county seats."""
     pref = layers.seats[layers.seats["level"] == "prefecture"]
     cnty = layers.seats[layers.seats["level"] == "county"]
     core = metro_core(layers.seats, cfg.focus.metro_core)
-    pref_xy, cnty_xy, core_xy = _xy(pref, crs), _xy(cnty, crs), _xy(core, crs)
-    # Own seats: by the code of the town's polygon, then by its name (公主岭市 is 220184 in
-    # the current boundaries but 220381 in the 2016 seats), then by the town code's county
-    # part.
-    pref_own = own_seat(pref, [(_col(loc, columns.PREFECTURE_CODE), "code"),
-                               (_col(loc, columns.PREFECTURE_NAME), "name")])
-    cnty_own = own_seat(cnty, [(_col(loc, columns.COUNTY_CODE), "code"),
-                               (_col(loc, columns.COUNTY_NAME), "name"),
-                               (loc[columns.CODE].astype(str).str[:6], "code")])
-    put("dist_changchun_km", nearest_km(txy, core_xy), UNITS["dist_changchun_km"])
-    put("dist_prefecture_seat_km", own_km(txy, pref_xy, pref_own),
-        UNITS["dist_prefecture_seat_km"] + _own_note(pref_own, "prefecture"))
-    put("dist_county_seat_km", own_km(txy, cnty_xy, cnty_own),
-        UNITS["dist_county_seat_km"] + _own_note(cnty_own, "county"))
-    if progress:
-        progress("distances")
+    seats = _Seats(core_xy=_xy(core, crs), pref_xy=_xy(pref, crs), cnty_xy=_xy(cnty, crs),
+                   # Own seats: by the code of the town's polygon, then by its name (公主岭市
+                   # is 220184 in the current boundaries but 220381 in the 2016 seats), then
+                   # by the town code's county part.
+                   pref_own=own_seat(pref, [(_col(loc, columns.PREFECTURE_CODE), "code"),
+                                            (_col(loc, columns.PREFECTURE_NAME), "name")]),
+                   cnty_own=own_seat(cnty, [(_col(loc, columns.COUNTY_CODE), "code"),
+                                            (_col(loc, columns.COUNTY_NAME), "name"),
+                                            (loc[columns.CODE].astype(str).str[:6], "code")]))
+    tab.put("dist_changchun_km", nearest_km(txy, seats.core_xy), UNITS["dist_changchun_km"])
+    tab.put("dist_prefecture_seat_km", own_km(txy, seats.pref_xy, seats.pref_own),
+            UNITS["dist_prefecture_seat_km"] + _own_note(seats.pref_own, "prefecture"))
+    tab.put("dist_county_seat_km", own_km(txy, seats.cnty_xy, seats.cnty_own),
+            UNITS["dist_county_seat_km"] + _own_note(seats.cnty_own, "county"))
+    return seats
 
-    if layers.borders is not None and not layers.borders.empty:
-        border = layers.borders.to_crs(crs).geometry.union_all()
-        put("dist_border_km", _geometry.distance(loc.to_crs(crs).geometry.to_numpy(), border)
+
+def border(tab: _Table, loc: gpd.GeoDataFrame, layers: Layers, cfg: config_mod.Config,
+           crs: pyproj.CRS) -> None:
+    """Km to the nearest neighbouring country's land, and whether the town's county is a
+    border county (within ``focus.border_county_km`` of it)."""
+    if layers.borders is None or layers.borders.empty:
+        why = "not computed: no neighbouring country in the map extent"
+        tab.missing("dist_border_km", why)
+        tab.missing(columns.BORDER_AREA, why)
+        return
+    line = layers.borders.to_crs(crs).geometry.union_all()
+    tab.put("dist_border_km", _geometry.distance(loc.to_crs(crs).geometry.to_numpy(), line)
             / 1000.0,
             UNITS["dist_border_km"] + f" ({', '.join(layers.borders['iso3'])})")
-        # Only whether a county is within border_county_km matters, and the exact
-        # all-pairs distance of 60 long outlines took seconds.
-        cdist = _geometry.distance(layers.counties.to_crs(crs).geometry.to_numpy(), border,
-                                   max_distance=cfg.focus.border_county_km * 1000.0) / 1000.0
-        border_counties = set(layers.counties.loc[cdist <= cfg.focus.border_county_km, columns.COUNTY_CODE])
-        put(columns.BORDER_AREA, loc[columns.COUNTY_CODE].isin(border_counties).to_numpy(),
+    # Only whether a county is within border_county_km matters, and the exact all-pairs
+    # distance of 60 long outlines took seconds.
+    cdist = _geometry.distance(layers.counties.to_crs(crs).geometry.to_numpy(), line,
+                               max_distance=cfg.focus.border_county_km * 1000.0) / 1000.0
+    border_counties = set(layers.counties.loc[cdist <= cfg.focus.border_county_km,
+                                              columns.COUNTY_CODE])
+    tab.put(columns.BORDER_AREA, loc[columns.COUNTY_CODE].isin(border_counties).to_numpy(),
             UNITS[columns.BORDER_AREA] + f" (county within {cfg.focus.border_county_km} km of it)")
-    else:
-        methods["dist_border_km"] = "not computed: no neighbouring country in the map extent"
-        methods[columns.BORDER_AREA] = methods["dist_border_km"]
-        out["dist_border_km"] = np.nan
-        out[columns.BORDER_AREA] = np.nan
 
+
+def focus_areas(tab: _Table, loc: gpd.GeoDataFrame, cfg: config_mod.Config) -> None:
+    """The plan's focus areas by list: metro area counties, key assisted counties, key node
+    towns."""
     fc = cfg.focus
     metro = np.where(loc[columns.COUNTY_CODE].isin(fc.metro_counties), 1.0,
                      np.where(loc[columns.COUNTY_CODE].isin(fc.metro_partial_counties),
                               fc.metro_partial_value, 0.0))
-    put("in_metro", metro,
-        UNITS["in_metro"] + f" ({len(fc.metro_counties)} counties in focus.metro_counties"
-        + (f"; {fc.metro_partial_value:g} for the {len(fc.metro_partial_counties)} partly "
-           "included (focus.metro_partial_counties)" if fc.metro_partial_counties else "")
-        + ")")
-    put("key_assisted", loc[columns.COUNTY_CODE].isin(cfg.focus.key_assisted_counties).to_numpy(),
-        UNITS["key_assisted"] + (f" ({len(cfg.focus.key_assisted_counties)} listed)"
-                                 if cfg.focus.key_assisted_counties else " (list empty)"))
+    tab.put("in_metro", metro,
+            UNITS["in_metro"] + f" ({len(fc.metro_counties)} counties in focus.metro_counties"
+            + (f"; {fc.metro_partial_value:g} for the {len(fc.metro_partial_counties)} partly "
+               "included (focus.metro_partial_counties)" if fc.metro_partial_counties else "")
+            + ")")
+    tab.put("key_assisted", loc[columns.COUNTY_CODE].isin(fc.key_assisted_counties).to_numpy(),
+            UNITS["key_assisted"] + (f" ({len(fc.key_assisted_counties)} listed)"
+                                     if fc.key_assisted_counties else " (list empty)"))
+    tab.put("key_node", loc[columns.CODE].isin(fc.key_node_towns).to_numpy(),
+            UNITS["key_node"] + (f" ({len(fc.key_node_towns)} listed)"
+                                 if fc.key_node_towns else " (list empty)"))
 
-    put("key_node", loc[columns.CODE].isin(cfg.focus.key_node_towns).to_numpy(),
-        UNITS["key_node"] + (f" ({len(cfg.focus.key_node_towns)} listed)"
-                             if cfg.focus.key_node_towns else " (list empty)"))
 
-    st = None
-    if layers.stations is not None and not layers.stations.empty:
-        st = layers.stations[layers.stations["station"].isin(acc.station_types)]
-        put("dist_rail_km", nearest_km(txy, _xy(st, crs)),
+def rail_distance(tab: _Table, txy: np.ndarray, layers: Layers, cfg: config_mod.Config,
+                  crs: pyproj.CRS) -> gpd.GeoDataFrame | None:
+    """Km to the nearest railway station of ``access.station_types``; returns those stations
+    (None without a station layer)."""
+    acc = cfg.access
+    if layers.stations is None or layers.stations.empty:
+        tab.missing("dist_rail_km", "not computed: no railway station layer given")
+        return None
+    st = layers.stations[layers.stations["station"].isin(acc.station_types)]
+    tab.put("dist_rail_km", nearest_km(txy, _xy(st, crs)),
             UNITS["dist_rail_km"] + f" ({len(st)} stations of type {list(acc.station_types)})")
-    else:
-        out["dist_rail_km"] = np.nan
-        methods["dist_rail_km"] = "not computed: no railway station layer given"
+    return st
 
+
+def travel_times(tab: _Table, index: pd.Index, txy: np.ndarray, layers: Layers,
+                 cfg: config_mod.Config, crs: pyproj.CRS, seats: _Seats,
+                 stations: gpd.GeoDataFrame | None, cells: _Cells) -> None:
+    """Minutes to the seats (and to rail and expressway with a road graph): by road when a
+    road graph is given (:func:`_road_times`, then :func:`_road_access`), else straight
+    line × circuity at the fallback speed (:func:`_fallback_times`)."""
     targets = {
-        "time_changchun_min": (core_xy, out.loc[located, "dist_changchun_km"]),
-        "time_prefecture_min": (pref_xy, out.loc[located, "dist_prefecture_seat_km"]),
-        "time_county_seat_min": (cnty_xy, out.loc[located, "dist_county_seat_km"]),
+        "time_changchun_min": (seats.core_xy, tab.located_values("dist_changchun_km")),
+        "time_prefecture_min": (seats.pref_xy, tab.located_values("dist_prefecture_seat_km")),
+        "time_county_seat_min": (seats.cnty_xy, tab.located_values("dist_county_seat_km")),
     }
-    own_of = {"time_prefecture_min": pref_own, "time_county_seat_min": cnty_own}
-    cells = raster_cells(layers.population, crs) if layers.population is not None else None
     if layers.roads is not None:
         g = network.as_prepared(layers.roads, crs)
         layers.provenance.setdefault("roads", f"road graph ({g.n_nodes} nodes)")
         town_node, snap_m = network.snap(g, txy)
-        # The leg from the town to its node is driven at the fallback speed (a skeleton
-        # without local roads: see _skeleton_times).
-        access_s = snap_m / 1000.0 / acc.fallback_speed_kmh * 3600.0
-        put(columns.SNAP_KM, snap_m / 1000.0, UNITS[columns.SNAP_KM])
-        graph_note = f"road graph, {g.n_nodes} nodes, Dijkstra"
-        target_nodes = {col: network.snap(g, xy)[0] for col, (xy, _) in targets.items()}
-        if st is not None and len(st):
-            target_nodes["time_rail_min"] = network.snap(g, _xy(st, crs))[0]
-        else:
-            out["time_rail_min"] = np.nan
-            methods["time_rail_min"] = "not computed: needs a road graph and a station layer"
-        if g.expressway_access.size:
-            target_nodes["time_expressway_min"] = g.expressway_access
-            graph_note_exp = f"; {g.expressway_access.size} access nodes"
-        else:
-            out["time_expressway_min"] = np.nan
-            methods["time_expressway_min"] = "not computed: the road graph has no motorway"
-            graph_note_exp = ""
-        if g.skeleton:
-            target_xy = {col: xy for col, (xy, _) in targets.items()}
-            target_km = {col: d for col, (_, d) in targets.items()}
-            if "time_rail_min" in target_nodes and st is not None:
-                target_xy["time_rail_min"] = _xy(st, crs)
-                target_km["time_rail_min"] = out.loc[located, "dist_rail_km"]
-            for col in target_xy:
-                t, note = _skeleton_times(g, town_node, snap_m, target_xy[col],
-                                          target_km[col].to_numpy(), acc, own_of.get(col))
-                put(col, t / 60.0, UNITS[col] + f" ({note})")
-            del target_nodes["time_changchun_min"], target_nodes["time_prefecture_min"]
-            del target_nodes["time_county_seat_min"]
-            target_nodes.pop("time_rail_min", None)
-        for col, nodes in target_nodes.items():
-            t = network.time_to_nearest(g, nodes)[town_node]
-            own = own_of.get(col)
-            if own is not None and (own >= 0).any():
-                ok = own >= 0
-                t[ok] = network.time_to_each(g, nodes)[own[ok], town_node[ok]]
-            t = t + access_s
-            # Unreachable (other component) stays missing, not infinite: the town is then
-            # excluded with the network flag as its reason rather than scored as worst.
-            n_unreach = int(np.isinf(t).sum())
-            t[np.isinf(t)] = np.nan
-            note = graph_note + (graph_note_exp if col == "time_expressway_min" else "")
-            put(col, t / 60.0, UNITS[col] + f" ({note}"
+        _road_times(tab, g, town_node, snap_m, targets, seats, stations, cfg, crs)
+        tab.out[columns.NETWORK_FLAG] = _network_flags(index, tab.located, snap_m,
+                                                       network.component_labels(g)[town_node],
+                                                       cfg.access.max_snap_km)
+        tab.methods[columns.NETWORK_FLAG] = _network_flag_method(g, snap_m, cfg.access)
+        _road_access(tab, g, town_node, snap_m, txy, layers, cfg, crs, cells)
+    else:
+        _fallback_times(tab, targets, cfg.access)
+
+
+def _road_times(tab: _Table, g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
+                targets: dict, seats: _Seats, stations: gpd.GeoDataFrame | None,
+                cfg: config_mod.Config, crs: pyproj.CRS) -> None:
+    """Minutes by road to each target: Dijkstra over a full graph; over a skeleton (no local
+    roads) the seats and stations by :func:`_skeleton_times`."""
+    acc = cfg.access
+    # The leg from the town to its node is driven at the fallback speed (a skeleton without
+    # local roads: see _skeleton_times).
+    access_s = snap_m / 1000.0 / acc.fallback_speed_kmh * 3600.0
+    tab.put(columns.SNAP_KM, snap_m / 1000.0, UNITS[columns.SNAP_KM])
+    graph_note = f"road graph, {g.n_nodes} nodes, Dijkstra"
+    own_of = {"time_prefecture_min": seats.pref_own, "time_county_seat_min": seats.cnty_own}
+    target_nodes = {col: network.snap(g, xy)[0] for col, (xy, _) in targets.items()}
+    if stations is not None and len(stations):
+        target_nodes["time_rail_min"] = network.snap(g, _xy(stations, crs))[0]
+    else:
+        tab.missing("time_rail_min", "not computed: needs a road graph and a station layer")
+    if g.expressway_access.size:
+        target_nodes["time_expressway_min"] = g.expressway_access
+        graph_note_exp = f"; {g.expressway_access.size} access nodes"
+    else:
+        tab.missing("time_expressway_min", "not computed: the road graph has no motorway")
+        graph_note_exp = ""
+    if g.skeleton:
+        target_xy = {col: xy for col, (xy, _) in targets.items()}
+        target_km = {col: d for col, (_, d) in targets.items()}
+        if "time_rail_min" in target_nodes and stations is not None:
+            target_xy["time_rail_min"] = _xy(stations, crs)
+            target_km["time_rail_min"] = tab.located_values("dist_rail_km")
+        for col in target_xy:
+            t, note = _skeleton_times(g, town_node, snap_m, target_xy[col],
+                                      target_km[col].to_numpy(), acc, own_of.get(col))
+            tab.put(col, t / 60.0, UNITS[col] + f" ({note})")
+        del target_nodes["time_changchun_min"], target_nodes["time_prefecture_min"]
+        del target_nodes["time_county_seat_min"]
+        target_nodes.pop("time_rail_min", None)
+    for col, nodes in target_nodes.items():
+        t = network.time_to_nearest(g, nodes)[town_node]
+        own = own_of.get(col)
+        if own is not None and (own >= 0).any():
+            ok = own >= 0
+            t[ok] = network.time_to_each(g, nodes)[own[ok], town_node[ok]]
+        t = t + access_s
+        # Unreachable (other component) stays missing, not infinite: the town is then
+        # excluded with the network flag as its reason rather than scored as worst.
+        n_unreach = int(np.isinf(t).sum())
+        t[np.isinf(t)] = np.nan
+        note = graph_note + (graph_note_exp if col == "time_expressway_min" else "")
+        tab.put(col, t / 60.0, UNITS[col] + f" ({note}"
                 + (f"; {n_unreach} towns cannot reach it)" if n_unreach else ")"))
-        out[columns.NETWORK_FLAG] = _network_flags(towns.index, located, snap_m,
-                                                   network.component_labels(g)[town_node],
-                                                   acc.max_snap_km)
-        methods[columns.NETWORK_FLAG] = "towns far from the road graph or on a disconnected component"
-        if g.skeleton:
-            n_far = int((snap_m / 1000.0 > acc.max_snap_km).sum())
-            methods[columns.NETWORK_FLAG] += (
-                f" ({n_far} towns more than {acc.max_snap_km:g} km from the skeleton: kept and "
-                f"scored, their access leg is straight line × {acc.circuity_factor:g} at "
-                f"{acc.access_speed_kmh:g} km/h)")
-        if cells is not None:
-            node_pop = network.assign_to_nodes(g, *cells, max_distance_m=acc.max_snap_km * 1000.0)
-            within, grav = network.accessibility(
-                g, town_node, node_pop, thresholds_min=acc.isochrone_min,
-                beta_per_min=acc.gravity_beta_per_min, limit_min=acc.gravity_limit_min)
-            for k, minutes in enumerate(acc.isochrone_min):
-                put(isochrone_column(minutes), within[:, k],
+
+
+def _network_flag_method(g: network.PreparedGraph, snap_m: np.ndarray, acc) -> str:
+    method = "towns far from the road graph or on a disconnected component"
+    if g.skeleton:
+        n_far = int((snap_m / 1000.0 > acc.max_snap_km).sum())
+        method += (f" ({n_far} towns more than {acc.max_snap_km:g} km from the skeleton: kept "
+                   f"and scored, their access leg is straight line × {acc.circuity_factor:g} "
+                   f"at {acc.access_speed_kmh:g} km/h)")
+    return method
+
+
+def _road_access(tab: _Table, g: network.PreparedGraph, town_node: np.ndarray,
+                 snap_m: np.ndarray, txy: np.ndarray, layers: Layers, cfg: config_mod.Config,
+                 crs: pyproj.CRS, cells: _Cells) -> None:
+    """Persons reachable by road (isochrones, gravity) from the population raster's cells,
+    and from the regional population grid (the ``region_*`` catchments)."""
+    acc = cfg.access
+    if cells is not None:
+        node_pop = network.assign_to_nodes(g, *cells, max_distance_m=acc.max_snap_km * 1000.0)
+        within, grav = network.accessibility(
+            g, town_node, node_pop, thresholds_min=acc.isochrone_min,
+            beta_per_min=acc.gravity_beta_per_min, limit_min=acc.gravity_limit_min)
+        for k, minutes in enumerate(acc.isochrone_min):
+            tab.put(isochrone_column(minutes), within[:, k],
                     f"persons reachable by road within {minutes:g} min (raster cells summed "
                     "onto their nearest road node; bounded Dijkstra)")
-            put("gravity_access", grav,
+        tab.put("gravity_access", grav,
                 f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over nodes within "
                 f"{acc.gravity_limit_min:g} min by road")
-        if layers.population_grid is not None:
-            grid = layers.population_grid
-            within, grav, note = region_access(g, town_node, snap_m, txy,
-                                               _xy(_grid_points(grid), crs),
-                                               grid["pop"].to_numpy(float), acc,
-                                               grid.attrs.get("label", "a regional grid"))
-            for k, minutes in enumerate(acc.region_isochrone_min):
-                put(region_column(minutes), within[:, k],
-                    f"persons of the regional population grid reachable within {minutes:g} min "
-                    f"({note})")
-            put("region_gravity", grav,
+    if layers.population_grid is not None:
+        grid = layers.population_grid
+        within, grav, note = region_access(g, town_node, snap_m, txy,
+                                           _xy(_grid_points(grid), crs),
+                                           grid["pop"].to_numpy(float), acc,
+                                           grid.attrs.get("label", "a regional grid"))
+        for k, minutes in enumerate(acc.region_isochrone_min):
+            tab.put(region_column(minutes), within[:, k],
+                    f"persons of the regional population grid reachable within {minutes:g} "
+                    f"min ({note})")
+        tab.put("region_gravity", grav,
                 f"Σ persons × exp(-{acc.gravity_beta_per_min:g} × minutes) over grid cells "
                 f"within {acc.gravity_limit_min:g} min ({note})")
-    else:
-        for col in ("time_rail_min", "time_expressway_min"):
-            out[col] = np.nan
-            methods[col] = "not computed: no road graph given"
-        for col, (_, dist) in targets.items():
-            minutes = dist.to_numpy() * acc.circuity_factor / acc.fallback_speed_kmh * 60.0
-            put(col, minutes,
+
+
+def _fallback_times(tab: _Table, targets: dict, acc) -> None:
+    """Without a road graph: straight line × circuity at the fallback speed to the seats."""
+    for col in ("time_rail_min", "time_expressway_min"):
+        tab.missing(col, "not computed: no road graph given")
+    for col, (_, dist) in targets.items():
+        minutes = dist.to_numpy() * acc.circuity_factor / acc.fallback_speed_kmh * 60.0
+        tab.put(col, minutes,
                 UNITS[col] + f" — FALLBACK (no road graph): straight line × "
                 f"{acc.circuity_factor} circuity at {acc.fallback_speed_kmh:g} km/h")
-    t_pref = out.loc[located, "time_prefecture_min"]
-    put("city_periphery",
-        np.where(t_pref.isna(), np.nan, t_pref <= cfg.focus.periphery_min),
-        UNITS["city_periphery"] + f" ({cfg.focus.periphery_min:g} min, as time_prefecture_min)")
+
+
+def _access_not_computed(tab: _Table, acc) -> None:
+    """The access columns a config may name, present even when not computable, so that a
+    config using them degrades with a stated reason (scoring drops or substitutes them)
+    instead of failing."""
     for col in [isochrone_column(m) for m in acc.isochrone_min] + ["gravity_access"]:
-        if col not in out:
-            # Named in the output even when not computable, so a config using them degrades
-            # with a stated reason (scoring drops or substitutes them) instead of failing.
-            out[col] = np.nan
-            methods[col] = ("not computed: needs a road graph and a population raster"
-                            " (--roads and --population)")
+        if col not in tab.out:
+            tab.missing(col, "not computed: needs a road graph and a population raster"
+                             " (--roads and --population)")
     for col in [region_column(m) for m in acc.region_isochrone_min] + ["region_gravity"]:
-        if col not in out:
-            out[col] = np.nan
-            methods[col] = ("not computed: needs a road graph and the regional population grid"
-                            " (embedded for the Jilin default run, access.embedded_population_grid)")
-    if progress:
-        progress("travel times")
+        if col not in tab.out:
+            tab.missing(col, "not computed: needs a road graph and the regional population grid"
+                             " (embedded for the Jilin default run, access.embedded_population_grid)")
 
-    if layers.population is not None:
-        pop, note = population_within(layers.population, txy, crs,
-                                      acc.population_radius_km * 1000.0, cells=cells)
-        put("pop_within_km", pop, UNITS["pop_within_km"] + f" ({acc.population_radius_km:g} km"
+
+def city_periphery(tab: _Table, cfg: config_mod.Config) -> None:
+    """Whether the town is within ``focus.periphery_min`` minutes of a prefecture seat."""
+    t_pref = tab.located_values("time_prefecture_min")
+    tab.put("city_periphery",
+            np.where(t_pref.isna(), np.nan, t_pref <= cfg.focus.periphery_min),
+            UNITS["city_periphery"] + f" ({cfg.focus.periphery_min:g} min, as time_prefecture_min)")
+
+
+def population(tab: _Table, txy: np.ndarray, layers: Layers, cfg: config_mod.Config,
+               crs: pyproj.CRS, cells: _Cells) -> None:
+    """Persons of the population raster within ``access.population_radius_km``."""
+    acc = cfg.access
+    if layers.population is None:
+        tab.missing("pop_within_km", "not computed: no population raster given")
+        return
+    pop, note = population_within(layers.population, txy, crs,
+                                  acc.population_radius_km * 1000.0, cells=cells)
+    tab.put("pop_within_km", pop, UNITS["pop_within_km"] + f" ({acc.population_radius_km:g} km"
             + (f"; {note})" if note else ")"))
-    else:
-        out["pop_within_km"] = np.nan
-        methods["pop_within_km"] = "not computed: no population raster given"
 
-    if layers.census is not None:
-        area_km2 = layers.counties.to_crs(crs).area / 1e6
-        dens = pd.Series(
-            layers.counties[columns.COUNTY_CODE].map(
-                layers.census.set_index(columns.COUNTY_CODE)["pop_2020"]).to_numpy()
-            / area_km2.to_numpy(),
-            index=layers.counties[columns.COUNTY_CODE].to_numpy(),
-        )
-        put("county_pop_density", loc[columns.COUNTY_CODE].map(dens).to_numpy(),
+
+def county_density(tab: _Table, loc: gpd.GeoDataFrame, layers: Layers, crs: pyproj.CRS) -> None:
+    """Persons per km² of the town's county (2020 census over the county's area)."""
+    if layers.census is None:
+        tab.missing("county_pop_density", "not computed: no county census table given")
+        return
+    area_km2 = layers.counties.to_crs(crs).area / 1e6
+    dens = pd.Series(
+        layers.counties[columns.COUNTY_CODE].map(
+            layers.census.set_index(columns.COUNTY_CODE)["pop_2020"]).to_numpy()
+        / area_km2.to_numpy(),
+        index=layers.counties[columns.COUNTY_CODE].to_numpy(),
+    )
+    tab.put("county_pop_density", loc[columns.COUNTY_CODE].map(dens).to_numpy(),
             UNITS["county_pop_density"])
-    else:
-        out["county_pop_density"] = np.nan
-        methods["county_pop_density"] = "not computed: no county census table given"
-    if progress:
-        progress("population")
-    return out, methods
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -485,7 +485,7 @@ def plan(national: str | Path, codes: list[str] | None = None,
     return sorted(out, key=lambda p: (-p.n_towns, p.province_code))
 
 
-def run(cfg: config_mod.Config | None = None, provinces: list[str] | None = None,
+def run(cfg: config_mod.Config | None = None, *, provinces: list[str] | None = None,
         national: str | Path | None = None, output_dir: str | Path | None = "outputs",
         run_name: str = "national", client=None, scheduler: str | None = None,
         serial: bool = False, n_workers: int | None = None, progress: bool = True,

@@ -37,7 +37,7 @@ from .records import Inputs, RunResult, RunState, Scored
 from .runrecord import RunRecord, own_warnings, refuse_warnings
 
 
-def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None,
+def run(cfg: config_mod.Config | None = None, inputs: Inputs | None = None, *,
         output_dir: str | Path | None = "outputs", progress: bool = True,
         tiles: str | None = None, strict: bool = False) -> RunResult:
     """Run the whole pipeline and (unless ``output_dir`` is None) write its outputs.

@@ -26,6 +26,7 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import branca
@@ -506,7 +507,9 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
              isochrones: gpd.GeoDataFrame | None = None,
              extra_layers: Sequence = (), extra_html: Sequence[str] = (),
              legend_toggles: Sequence[tuple] = ()) -> folium.Map:
-    """Build the folium map.
+    """Build the folium map: :func:`_base_map`, :func:`_county_layers`,
+    :func:`_network_layers`, :func:`_town_layers`, then the controls and the legend
+    (:func:`_controls`), in this order (the order of the page's elements).
 
     Parameters
     ----------
@@ -553,6 +556,21 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         raise ValueError(f"indicator must be one of {list(INDICATORS)}, not {indicator!r}")
     crs = crs or _coords.auto_albers(tuple(counties.to_crs(4326).total_bounds))
     counties = _simplified(counties, crs)
+    m = _base_map(counties, tiles)
+    cl = _county_layers(m, counties, metro_counties, metro_area, indicator)
+    _network_layers(m, roads, isochrones)
+    groups = _town_layers(m, towns, tiers, used)
+    _controls(m, extra_layers, extra_html, legend_toggles, cl)
+    m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
+        _legend(groups, cl.legends, has_metro=cl.has_metro, has_border=cl.has_border,
+                metro_area=metro_area)))
+    minx, miny, maxx, maxy = counties.total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _base_map(counties: gpd.GeoDataFrame, tiles: str | None) -> folium.Map:
+    """The empty map over the counties, offline unless ``tiles`` is given."""
     minx, miny, maxx, maxy = counties.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
                    control_scale=False, zoomSnap=0.25)
@@ -564,8 +582,26 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     if tiles:
         folium.TileLayer(tiles, name=f"底图 {tiles} (online)", show=False, overlay=True,
                          control=True).add_to(m)
+    return m
 
-    cols = [columns.COUNTY_CODE, columns.COUNTY_NAME, columns.PREFECTURE_NAME, "n_selected", columns.GEOMETRY]
+
+@dataclass
+class _CountyLayers:
+    """What :func:`_county_layers` drew that the controls and the legend need."""
+
+    layer: folium.GeoJson
+    legends: list
+    keys: dict
+    has_metro: bool
+    has_border: bool
+
+
+def _county_layers(m: folium.Map, counties: gpd.GeoDataFrame, metro_counties: Sequence[str],
+                   metro_area: str, indicator: str) -> _CountyLayers:
+    """The county choropleth (one layer restyled per indicator), the metro area's outline
+    and the border-area counties."""
+    cols = [columns.COUNTY_CODE, columns.COUNTY_NAME, columns.PREFECTURE_NAME, "n_selected",
+            columns.GEOMETRY]
     base = counties[cols].copy()
     for c in ("best_score", "mean_score"):
         base[c + "_txt"] = counties[c].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}")
@@ -590,8 +626,8 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
                                   "weight": 0.8, "fillOpacity": 0.7,
                                   "className": "county-polygon"},
         tooltip=folium.GeoJsonTooltip(
-            fields=[columns.COUNTY_NAME, columns.PREFECTURE_NAME, "best_score_txt", "mean_score_txt",
-                    "n_selected", "flags"],
+            fields=[columns.COUNTY_NAME, columns.PREFECTURE_NAME, "best_score_txt",
+                    "mean_score_txt", "n_selected", "flags"],
             aliases=["县(市、区)", "市(州)", "最高得分", "平均得分", "入选镇数", "重点区域"]),
     )
     county_layer.add_to(m)
@@ -610,7 +646,13 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
             style_function=lambda f: {**BORDER_STYLE, "className": "outline-border"},
             tooltip=folium.GeoJsonTooltip(fields=[columns.COUNTY_NAME], aliases=["边境地区县"]),
         ).add_to(m)
+    return _CountyLayers(layer=county_layer, legends=legends, keys=keys,
+                         has_metro=len(metro) > 0, has_border=len(border) > 0)
 
+
+def _network_layers(m: folium.Map, roads: gpd.GeoDataFrame | None,
+                    isochrones: gpd.GeoDataFrame | None) -> None:
+    """The road lines (off by default) and the isochrones, when given."""
     if roads is not None and len(roads):
         # Every road layer the package reads is OpenStreetMap data (ODbL): attribute it in the
         # layer name and in the map's attribution line.
@@ -623,14 +665,19 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
         m.add_child(_Attribution(ROADS_ATTRIBUTION))
     if isochrones is not None and len(isochrones):
         iso = isochrones.to_crs(4326)
-        iso = iso[[columns.NAME, columns.GEOMETRY]] if columns.NAME in iso else iso[[columns.GEOMETRY]]
+        named = columns.NAME in iso
+        iso = iso[[columns.NAME, columns.GEOMETRY]] if named else iso[[columns.GEOMETRY]]
         folium.GeoJson(
             _geojson(iso), name="等时圈 (isochrones)", show=True,
             style_function=lambda f: {"color": "#0868ac", "weight": 1.2, "fillColor": "#43a2ca",
                                       "fillOpacity": 0.15, "className": "isochrone"},
-            tooltip=folium.GeoJsonTooltip(fields=[columns.NAME], aliases=["等时圈"]) if columns.NAME in iso
+            tooltip=folium.GeoJsonTooltip(fields=[columns.NAME], aliases=["等时圈"]) if named
             else None).add_to(m)
 
+
+def _town_layers(m: folium.Map, towns: gpd.GeoDataFrame, tiers, used) -> list[dict]:
+    """One layer of town markers per tier, the eligible towns left out and the excluded,
+    under one parent group the search box indexes; returns the groups (for the legend)."""
     contrib = [(f"contrib_{u.name}", u.label, u.column) for u in used if u.column]
     groups = _tier_groups(tiers)
     # Of the ~100 columns of a town only those its popup and search label read: each group
@@ -665,6 +712,13 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
             on_each_feature=JsCode(_TOWN_FEATURE_JS)).add_to(fg)
     plugins.Search(layer=everyone, search_label="search", search_zoom=11,
                    placeholder="搜索镇名/拼音", position="topright").add_to(m)
+    return groups
+
+
+def _controls(m: folium.Map, extra_layers: Sequence, extra_html: Sequence[str],
+              legend_toggles: Sequence[tuple], cl: _CountyLayers) -> None:
+    """Full screen, the metric scale, the extra layers and snippets, the layer control and
+    the indicator switch."""
     plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(m)
     m.add_child(_MetricScale())
     # Layers must exist before the LayerControl is rendered, or they never show.
@@ -675,12 +729,7 @@ def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
     for layer, element_id in legend_toggles:
         m.add_child(_LegendWithLayer(layer, element_id))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    m.add_child(_IndicatorSwitch(county_layer, keys))
-    m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
-        _legend(groups, legends, has_metro=len(metro) > 0, has_border=len(border) > 0,
-                metro_area=metro_area)))
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return m
+    m.add_child(_IndicatorSwitch(cl.layer, cl.keys))
 
 
 @_names_memoised()

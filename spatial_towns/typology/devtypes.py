@@ -99,10 +99,32 @@ def _road_rules(towns: gpd.GeoDataFrame, located: pd.Series, roads, crs: pyproj.
     return d_exp, pct, how
 
 
+class _Rules:
+    """The type rules met so far: per type the towns meeting it (``meets``), the sentence
+    per town (``why``) and how the rule was assessed, or why it was not (``assessed``)."""
+
+    def __init__(self, towns: gpd.GeoDataFrame):
+        self.idx = towns.index
+        self.located = towns.geometry.notna() & ~towns.geometry.is_empty
+        self.meets: dict[str, pd.Series] = {}
+        self.why: dict[str, pd.Series] = {}
+        self.assessed: dict[str, str] = {}
+
+    def rule(self, key: str, mask: pd.Series, text: pd.Series, how: str) -> None:
+        self.meets[key] = mask.fillna(False).astype(bool) & self.located
+        self.why[key] = text
+        self.assessed[key] = how
+
+    def text(self) -> pd.Series:
+        return pd.Series("", index=self.idx, dtype=object)
+
+
 def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
              industry: gpd.GeoDataFrame | None = None,
              tourism: gpd.GeoDataFrame | None = None, roads=None) -> pd.DataFrame:
-    """Rule-based development type of every town.
+    """Rule-based development type of every town: each type's rule (:func:`_metro_rule`,
+    :func:`_border_rule`, :func:`_commerce_rule`, :func:`_thematic_rules`), then the type by
+    precedence (:func:`_by_precedence`).
 
     Parameters
     ----------
@@ -127,64 +149,69 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
         type whose rule the town meets, ``;``-separated, precedence order).
         ``attrs["assessed"]`` maps each type to how it was assessed or why it was not.
     """
-    t = cfg.types
-    idx = towns.index
-    located = towns.geometry.notna() & ~towns.geometry.is_empty
-    meets: dict[str, pd.Series] = {}
-    why: dict[str, pd.Series] = {}
-    assessed: dict[str, str] = {}
+    r = _Rules(towns)
+    _metro_rule(r, towns, cfg)
+    _border_rule(r, towns, cfg.types)
+    _commerce_rule(r, towns, roads, crs, cfg.types)
+    _thematic_rules(r, towns, industry, tourism, crs, cfg.types)
+    return _by_precedence(r, cfg.types)
 
-    def rule(key: str, mask: pd.Series, text: pd.Series, how: str) -> None:
-        meets[key] = mask.fillna(False).astype(bool) & located
-        why[key] = text
-        assessed[key] = how
 
-    # metro satellite
+def _metro_rule(r: _Rules, towns: gpd.GeoDataFrame, cfg: config_mod.Config) -> None:
+    """Metro satellite: in the metro area and near its core city (or, when configured, near
+    the own prefecture seat)."""
+    t, idx = cfg.types, r.idx
     tcc, tpref = _num(towns, "time_changchun_min"), _num(towns, "time_prefecture_min")
     in_metro = _num(towns, "in_metro") == 1
-    if towns.columns.isin(["in_metro", "time_changchun_min", "time_prefecture_min"]).sum() == 3:
-        m1 = in_metro & (tcc <= t.metro_changchun_min)
-        # 0 turns the own-prefecture-seat clause off (the default: see the config).
-        m2 = ((tpref <= t.metro_prefecture_min) if t.metro_prefecture_min > 0
-              else pd.Series(False, index=idx))
-        text = pd.Series("", index=idx, dtype=object)
-        text[m2] = "prefecture seat " + _fmt(tpref[m2], ".0f") + " min away"
-        text[m1] = (f"{cfg.focus.metro_area}, {cfg.focus.metro_city} " + _fmt(tcc[m1], ".0f")
-                    + " min away")
-        how = f"in_metro and time_changchun_min <= {t.metro_changchun_min:g} min"
-        if t.metro_prefecture_min > 0:
-            how += f", or time_prefecture_min <= {t.metro_prefecture_min:g} min"
-        rule("metro_satellite", m1 | m2, text, how)
-    else:
-        assessed["metro_satellite"] = "not assessed: criteria in_metro/time_* missing"
+    if towns.columns.isin(["in_metro", "time_changchun_min", "time_prefecture_min"]).sum() != 3:
+        r.assessed["metro_satellite"] = "not assessed: criteria in_metro/time_* missing"
+        return
+    m1 = in_metro & (tcc <= t.metro_changchun_min)
+    # 0 turns the own-prefecture-seat clause off (the default: see the config).
+    m2 = ((tpref <= t.metro_prefecture_min) if t.metro_prefecture_min > 0
+          else pd.Series(False, index=idx))
+    text = r.text()
+    text[m2] = "prefecture seat " + _fmt(tpref[m2], ".0f") + " min away"
+    text[m1] = (f"{cfg.focus.metro_area}, {cfg.focus.metro_city} " + _fmt(tcc[m1], ".0f")
+                + " min away")
+    how = f"in_metro and time_changchun_min <= {t.metro_changchun_min:g} min"
+    if t.metro_prefecture_min > 0:
+        how += f", or time_prefecture_min <= {t.metro_prefecture_min:g} min"
+    r.rule("metro_satellite", m1 | m2, text, how)
 
-    # border prosperity
+
+def _border_rule(r: _Rules, towns: gpd.GeoDataFrame, t) -> None:
+    """Border prosperity: near the international border (or in a border-area county)."""
     dborder = _num(towns, "dist_border_km")
-    if dborder.notna().any():
-        near = dborder <= t.border_dist_km
-        county = ((_num(towns, columns.BORDER_AREA) == 1) if t.border_use_county
-                  else pd.Series(False, index=idx))
-        text = pd.Series("", index=idx, dtype=object)
-        text[county] = "border-area county, border " + _fmt(dborder[county], ".0f") + " km"
-        text[near] = "international border " + _fmt(dborder[near], ".1f") + " km away"
-        rule("border_prosperity", county | near, text,
-             ("border_area county or " if t.border_use_county else "")
-             + f"dist_border_km <= {t.border_dist_km:g} km")
-    else:
-        assessed["border_prosperity"] = "not assessed: no border distance (no neighbouring country)"
+    if not dborder.notna().any():
+        r.assessed["border_prosperity"] = "not assessed: no border distance (no neighbouring country)"
+        return
+    near = dborder <= t.border_dist_km
+    county = ((_num(towns, columns.BORDER_AREA) == 1) if t.border_use_county
+              else pd.Series(False, index=r.idx))
+    text = r.text()
+    text[county] = "border-area county, border " + _fmt(dborder[county], ".0f") + " km"
+    text[near] = "international border " + _fmt(dborder[near], ".1f") + " km away"
+    r.rule("border_prosperity", county | near, text,
+           ("border_area county or " if t.border_use_county else "")
+           + f"dist_border_km <= {t.border_dist_km:g} km")
 
-    # commerce and logistics
+
+def _commerce_rule(r: _Rules, towns: gpd.GeoDataFrame, roads, crs: pyproj.CRS, t) -> None:
+    """Commerce and logistics: near a railway station, or (with a road graph) near an
+    expressway access or central in the road network."""
+    idx = r.idx
     drail = _num(towns, "dist_rail_km")
     com = pd.Series(False, index=idx)
-    text = pd.Series("", index=idx, dtype=object)
+    text = r.text()
     hows = []
     if drail.notna().any():
         st = drail <= t.rail_station_km
         com |= st.fillna(False)
         text[st] = "railway station " + _fmt(drail[st], ".1f") + " km away"
         hows.append(f"dist_rail_km <= {t.rail_station_km:g} km")
-    if roads is not None and located.any():
-        dexp, pct, how = _road_rules(towns, located, roads, crs, t)
+    if roads is not None and r.located.any():
+        dexp, pct, how = _road_rules(towns, r.located, roads, crs, t)
         ex = dexp <= t.expressway_km
         ce = pct > t.centrality_quantile
         top = ("road-network betweenness in the top "
@@ -197,18 +224,23 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
         hows.append(f"expressway access node <= {t.expressway_km:g} km or betweenness "
                     f"percentile > {t.centrality_quantile:g} ({how})")
     if hows:
-        rule("commerce_logistics", com, text, " or ".join(hows))
+        r.rule("commerce_logistics", com, text, " or ".join(hows))
     else:
-        assessed["commerce_logistics"] = "not assessed: no railway stations and no road graph"
+        r.assessed["commerce_logistics"] = "not assessed: no railway stations and no road graph"
 
-    # thematic types
+
+def _thematic_rules(r: _Rules, towns: gpd.GeoDataFrame, industry: gpd.GeoDataFrame | None,
+                    tourism: gpd.GeoDataFrame | None, crs: pyproj.CRS, t) -> None:
+    """Industry-led and culture-tourism: a site of the thematic layer within the radius; not
+    assessed (never guessed) without the layer."""
+    idx, located = r.idx, r.located
     for key, layer, radius, what in (
             ("industry_led", industry, t.industry_radius_km, "industrial site"),
             ("culture_tourism", tourism, t.tourism_radius_km, "scenic/heritage site")):
         if layer is None or layer.empty:
             opt = "industry" if key == "industry_led" else "tourism"
-            assessed[key] = (f"NOT ASSESSED: no {opt} layer given (run --{opt}); the type is "
-                             "not guessed")
+            r.assessed[key] = (f"NOT ASSESSED: no {opt} layer given (run --{opt}); the type is "
+                               "not guessed")
             continue
         dist, feat = _nearest_feature(towns.loc[located].geometry, layer, crs)
         d = pd.Series(np.nan, index=idx)
@@ -216,15 +248,20 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
         names = pd.Series("", index=idx, dtype=object)
         names[located] = [str(layer["name"].iloc[f]) if f >= 0 else "" for f in feat]
         near = d <= radius
-        text = pd.Series("", index=idx, dtype=object)
+        text = r.text()
         text[near] = (what + " " + pd.Series([f"'{s}' " if s else "" for s in names[near]],
                                              index=names[near].index, dtype=object)
                       + _fmt(d[near], ".1f") + " km away")
-        rule(key, near, text, f"{what} within {radius:g} km ({len(layer)} features in "
-                              f"{layer.attrs.get('path', 'the layer')})")
+        r.rule(key, near, text, f"{what} within {radius:g} km ({len(layer)} features in "
+                                f"{layer.attrs.get('path', 'the layer')})")
 
-    order = [k for k in t.precedence if k in meets]
-    not_assessed = [label(k) for k in t.precedence if k not in meets]
+
+def _by_precedence(r: _Rules, t) -> pd.DataFrame:
+    """Each town's type: the first rule met in ``types.precedence``, else the default; the
+    reason names the other types it meets too."""
+    idx, located = r.idx, r.located
+    order = [k for k in t.precedence if k in r.meets]
+    not_assessed = [label(k) for k in t.precedence if k not in r.meets]
     out = pd.DataFrame(index=idx)
     out[columns.DEV_TYPE] = np.where(located, DEFAULT_TYPE, "")
     reason = pd.Series("", index=idx, dtype=object)
@@ -235,11 +272,11 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     reason[~located] = "not typed: no seat coordinates"
     cands = pd.Series("", index=idx, dtype=object)
     for k in reversed(order):
-        m = meets[k]
+        m = r.meets[k]
         out.loc[m, columns.DEV_TYPE] = k
-        reason[m] = label(k) + ": " + why[k][m]
+        reason[m] = label(k) + ": " + r.why[k][m]
     for k in order:
-        m = meets[k]
+        m = r.meets[k]
         cands[m] = np.where(cands[m] != "", cands[m] + ";" + k, k)
     multi = cands.str.contains(";")
     also = cands[multi].map(lambda s: "、".join(label(k) for k in s.split(";")[1:]))
@@ -247,8 +284,8 @@ def classify(towns: gpd.GeoDataFrame, cfg: config_mod.Config, crs: pyproj.CRS,
     out[columns.DEV_TYPE_LABEL] = out[columns.DEV_TYPE].map(label)
     out[columns.DEV_TYPE_REASON] = reason
     out[columns.DEV_TYPE_CANDIDATES] = cands
-    assessed[DEFAULT_TYPE] = "default: towns meeting no other rule"
-    out.attrs["assessed"] = {k: assessed[k] for k in DEV_TYPES if k in assessed}
+    r.assessed[DEFAULT_TYPE] = "default: towns meeting no other rule"
+    out.attrs["assessed"] = {k: r.assessed[k] for k in DEV_TYPES if k in r.assessed}
     return out
 
 
