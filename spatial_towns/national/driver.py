@@ -687,7 +687,7 @@ def gather(outcomes: list[dict]) -> NationalResult:
                           timings=pd.DataFrame(timings), exit_codes=codes)
 
 
-def write_outputs(res: NationalResult, out_dir: Path, tiles: str | None = None) -> dict:
+def write_outputs(res: NationalResult, out_dir: Path, *, tiles: str | None = None) -> dict:
     """towns.parquet (GeoParquet, every town), candidates.csv, provinces.csv, map.html and
     report.md in ``out_dir``; per-province outputs are already in ``out_dir/provinces/``."""
     files = {}

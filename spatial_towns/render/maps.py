@@ -500,8 +500,8 @@ def _memoise(f):
 
 
 @_names_memoised()
-def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used,
-             tiles: str | None = None, *, metro_counties: Sequence[str] = (),
+def make_map(towns: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, tiers, used, *,
+             tiles: str | None = None, metro_counties: Sequence[str] = (),
              metro_area: str = "都市圈", crs: pyproj.CRS | None = None, indicator: str = "best_score",
              roads: gpd.GeoDataFrame | None = None,
              isochrones: gpd.GeoDataFrame | None = None,
@@ -733,7 +733,7 @@ def _controls(m: folium.Map, extra_layers: Sequence, extra_html: Sequence[str],
 
 
 @_names_memoised()
-def from_result(res, tiles: str | None = None, indicator: str = "best_score",
+def from_result(res, *, tiles: str | None = None, indicator: str = "best_score",
                 roads: gpd.GeoDataFrame | None = None,
                 isochrones: gpd.GeoDataFrame | None = None) -> folium.Map:
     """:func:`make_map` of a :class:`~spatial_towns.pipeline.RunResult` (its towns,
