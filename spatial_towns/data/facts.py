@@ -354,7 +354,9 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
          reference: matching.Reference | None = None, embedded: str | Path | None = None,
          province_code: str | None = None, nominations: list[str | Path] | None = None
          ) -> FactsTable:
-    """Read facts tables and match their rows to the run's towns.
+    """Read facts tables and match their rows to the run's towns: :func:`_read_files` (every
+    sheet's rows), :func:`_match_rows` (rows to towns), then per criterion
+    :func:`_column_parts` (numbers in its units, plausibility) and the duplicates' check.
 
     Parameters
     ----------
@@ -389,10 +391,56 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
         files.append((Path(embedded), True))
     listing = {str(Path(p)) for p in nominations or []}
     files += [(Path(p), False) for p in nominations or []]
-    county_names = _county_names(towns, reference)
     names = dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
     county_of = dict(zip(towns["code"].astype(str), towns["county_name"].astype(str),
                          strict=True)) if "county_name" in towns else {}
+    got = _read_files(files, crits, _county_names(towns, reference), listing)
+    matched = _match_rows(got.per_file, towns, reference, province_code)
+    # Which file supplies each column: the planner's files; the embedded table only for
+    # columns none of them has.
+    planner_cols = {col for path, emb, _, _, fs in got.per_file if not emb
+                    for v in fs.values() for col in v["found"]}
+    values = pd.DataFrame(index=pd.Index(towns["code"].astype(str), name="code"))
+    for c in crits:
+        parts = _column_parts(c, got, matched, planner_cols, county_of)
+        if got.problems or not parts:
+            continue
+        part = pd.concat(parts, ignore_index=True)
+        got.notes += _median_check(c.column, part)
+        series, dup_notes, dup_errors = _combine(c.column, part, names)
+        got.notes += dup_notes
+        got.problems += dup_errors
+        values[c.column] = series.reindex(values.index)
+    if got.problems:
+        raise errors.InputDataError(
+            f"facts table(s): {len(got.problems)} problem(s): " + "; ".join(got.problems[:12])
+            + (" ..." if len(got.problems) > 12 else ""))
+    nominated = _nominations(got.per_file, matched)
+    values = values.dropna(how="all")
+    return FactsTable(values=values, rows=_rows_report(matched), sources=got.sources,
+                      units=got.units, notes=got.notes, files=got.file_info,
+                      nominated=nominated, unused_columns=got.unused)
+
+
+@dataclass
+class _Read:
+    """What :func:`read` gathers on its way: per file its rows, sheets and the criteria
+    columns found in each sheet (``per_file``); and the notes, problems, sources and units
+    of the columns, filled in file and criterion order."""
+
+    per_file: list[tuple[Path, bool, pd.DataFrame, dict[str, Sheet], dict[str, dict]]]
+    file_info: list[dict]
+    unused: dict[str, list[str]]
+    notes: list[str]
+    problems: list[str] = field(default_factory=list)
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+
+def _read_files(files: list[tuple[Path, bool]], crits: list[config_mod.Criterion],
+                county_names: set[str], listing: set[str]) -> _Read:
+    """Every sheet of every file: its rows (code, name, county and the raw criteria cells)
+    and which criteria columns each sheet has."""
     notes: list[str] = []
     per_file: list[tuple[Path, bool, pd.DataFrame, dict[str, Sheet], dict[str, dict]]] = []
     file_info = []
@@ -419,6 +467,13 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
         file_info.append({"file": path.name, "path": str(path), "embedded": is_embedded,
                           "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                           "sheets": [s.sheet for s in sheets], "rows": len(rows)})
+    return _Read(per_file=per_file, file_info=file_info, unused=unused, notes=notes)
+
+
+def _match_rows(per_file: list, towns: pd.DataFrame, reference: matching.Reference | None,
+                province_code: str | None) -> pd.DataFrame:
+    """Every row of every file matched to a town (the one town matcher); a row of another
+    province's town is counted as such, not as unmatched."""
     all_rows = pd.concat([f[2] for f in per_file], ignore_index=True) if per_file else \
         pd.DataFrame(columns=["file", "sheet", "row", "code", "name", "county"])
     matched = matching.match_rows(all_rows, towns, reference) if len(all_rows) else \
@@ -431,68 +486,49 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
         matched.loc[other, "match_status"] = OTHER_PROVINCE
         matched.loc[other, "match_reason"] = ("a town of province " + canon[other].str[:2]
                                               + "0000, read by that province's run")
-    # Which file supplies each column: the planner's files; the embedded table only for
-    # columns none of them has.
-    planner_cols = {col for path, emb, _, _, fs in per_file if not emb
-                    for v in fs.values() for col in v["found"]}
-    values = pd.DataFrame(index=pd.Index(towns["code"].astype(str), name="code"))
-    sources: dict[str, list[str]] = {}
-    units: dict[str, str] = {}
-    problems: list[str] = []
-    for c in crits:
-        parts = []
-        for path, emb, _rows, _sheets, fs in per_file:
-            if emb and c.column in planner_cols:
-                if any(c.column in v["found"] for v in fs.values()):
-                    notes.append(f"column {c.column}: the planner's file wins over the embedded "
+    return matched
+
+
+def _column_parts(c: config_mod.Criterion, got: _Read, matched: pd.DataFrame,
+                  planner_cols: set[str], county_of: dict[str, str]) -> list[pd.DataFrame]:
+    """Criterion ``c``'s values from every sheet that has its column (numbers in the
+    criterion's units, with where each came from); the notes, problems, sources and units
+    go to ``got``."""
+    parts = []
+    for path, emb, _rows, _sheets, fs in got.per_file:
+        if emb and c.column in planner_cols:
+            if any(c.column in v["found"] for v in fs.values()):
+                got.notes.append(f"column {c.column}: the planner's file wins over the embedded "
                                  f"{path.name}, whose {c.column} is not used")
+            continue
+        for sheet_name, v in fs.items():
+            if c.column not in v["found"]:
                 continue
-            for sheet_name, v in fs.items():
-                if c.column not in v["found"]:
-                    continue
-                sh = v["sheet"]
-                k = v["found"][c.column]
-                sel = matched[(matched["path"] == str(path)) & (matched["sheet"] == sheet_name)]
-                scale, note = _unit_factor(c, sh.units.get(k, ""), sh.where(col=k))
-                if note:
-                    notes.append(note)
-                nums = []
-                for line, raw in zip(sel["row"], sel[f"raw:{c.column}"], strict=True):
-                    v_, ok = parse_number(raw)
-                    if not ok:
-                        problems.append(f"{sh.where(int(line), k)}: {raw!r} is not a number")
-                    nums.append(v_ * scale)
-                notes += _plausibility(c, sh, k, sel, nums, county_of)
-                part = pd.DataFrame({"town": sel["town_code"].to_numpy(), "value": nums,
-                                     "where": [sh.where(int(x)) for x in sel["row"]],
-                                     "file": path.name, "sheet": sheet_name,
-                                     "status": sel["match_status"].to_numpy()})
-                parts.append(part)
-                if path.name not in sources.setdefault(c.column, []):
-                    sources[c.column].append(path.name)
-                if c.units:
-                    units[c.column] = c.units
-                elif sh.units.get(k):
-                    units.setdefault(c.column, sh.units[k])
-        if problems:
-            continue
-        if not parts:
-            continue
-        part = pd.concat(parts, ignore_index=True)
-        notes += _median_check(c.column, part)
-        series, dup_notes, dup_errors = _combine(c.column, part, names)
-        notes += dup_notes
-        problems += dup_errors
-        values[c.column] = series.reindex(values.index)
-    if problems:
-        raise errors.InputDataError(
-            f"facts table(s): {len(problems)} problem(s): " + "; ".join(problems[:12])
-            + (" ..." if len(problems) > 12 else ""))
-    nominated = _nominations(per_file, matched)
-    values = values.dropna(how="all")
-    return FactsTable(values=values, rows=_rows_report(matched), sources=sources, units=units,
-                      notes=notes, files=file_info, nominated=nominated,
-                      unused_columns=unused)
+            sh = v["sheet"]
+            k = v["found"][c.column]
+            sel = matched[(matched["path"] == str(path)) & (matched["sheet"] == sheet_name)]
+            scale, note = _unit_factor(c, sh.units.get(k, ""), sh.where(col=k))
+            if note:
+                got.notes.append(note)
+            nums = []
+            for line, raw in zip(sel["row"], sel[f"raw:{c.column}"], strict=True):
+                v_, ok = parse_number(raw)
+                if not ok:
+                    got.problems.append(f"{sh.where(int(line), k)}: {raw!r} is not a number")
+                nums.append(v_ * scale)
+            got.notes += _plausibility(c, sh, k, sel, nums, county_of)
+            part = pd.DataFrame({"town": sel["town_code"].to_numpy(), "value": nums,
+                                 "where": [sh.where(int(x)) for x in sel["row"]],
+                                 "file": path.name, "sheet": sheet_name,
+                                 "status": sel["match_status"].to_numpy()})
+            parts.append(part)
+            if path.name not in got.sources.setdefault(c.column, []):
+                got.sources[c.column].append(path.name)
+            if c.units:
+                got.units[c.column] = c.units
+            elif sh.units.get(k):
+                got.units.setdefault(c.column, sh.units[k])
+    return parts
 
 
 def _unit_factor(c: config_mod.Criterion, header_unit: str, where: str) -> tuple[float, str]:

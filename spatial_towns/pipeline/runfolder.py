@@ -57,7 +57,7 @@ OUTPUT_COLUMNS_FIRST = list(columns.OUTPUT_FIRST)
 INTEGER_COLUMNS = columns.INTEGER
 
 
-def write_outputs(res: RunResult, out_dir: Path, tiles: str | None = None,
+def write_outputs(res: RunResult, out_dir: Path, *, tiles: str | None = None,
                   concurrent: bool | None = None, figures: bool = True,
                   documents: bool = True) -> dict:
     """Write candidates.csv, towns.gpkg, map.html, map_tiers.png/.pdf, criteria.png,
