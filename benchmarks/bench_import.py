@@ -63,13 +63,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--only", default=",".join(STATEMENTS),
+                    help="comma-separated statements to time (e.g. floor,run for an older "
+                         "checkout, PYTHONPATH=/path/to/it, that has no render family)")
     args = ap.parse_args(argv)
-    times: dict[str, list[float]] = {k: [] for k in STATEMENTS}
+    chosen = {k: STATEMENTS[k] for k in args.only.split(",")}
+    times: dict[str, list[float]] = {k: [] for k in chosen}
     heavy: dict[str, list[str]] = {}
-    for stmt in STATEMENTS.values():  # warm the file cache once
+    for stmt in chosen.values():  # warm the file cache once
         time_one(stmt)
     for _ in range(args.repeats):
-        for name, stmt in STATEMENTS.items():
+        for name, stmt in chosen.items():
             dt, h = time_one(stmt)
             times[name].append(dt)
             heavy[name] = h
@@ -79,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name, ts in times.items():
         med = statistics.median(ts)
         rows[name] = {"median_s": med, "spread_s": max(ts) - min(ts), "above_floor_s": med - floor,
-                      "heavy": heavy[name], "statement": STATEMENTS[name]}
+                      "heavy": heavy[name], "statement": chosen[name]}
         print(f"{name:<14} {med:9.3f} {max(ts) - min(ts):9.3f} {med - floor:10.3f}  "
               f"{', '.join(heavy[name]) or '-'}")
     if args.json:
