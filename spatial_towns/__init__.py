@@ -34,7 +34,7 @@ __getattr__, __dir__, _public = attach(__name__, {
     "calibration": ".calibration", "whatif": ".whatif", "national": ".national", "render": ".render",
     "run": ".pipeline.stages:run", "Inputs": ".pipeline.records:Inputs",
     "RunResult": ".pipeline.records:RunResult", "explore": ".whatif.widget:explore",
-    "compare": ".compare.comparison:compare",
+    "compare": ".scenarios.comparison:compare",
     **_OLD_NAMES,
 })
 __all__ = ["config", "errors", "run", "explore", "compare", "Inputs", "RunResult"]

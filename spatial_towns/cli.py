@@ -17,7 +17,6 @@ from . import columns, config, errors
 from .assessment import assessment
 from .calibration import backtest as validate
 from .calibration import calibrate
-from .compare import comparison
 from .data import datasets, facts, io, template
 from .national import driver as national
 from .panel import questionnaire
@@ -27,6 +26,7 @@ from .panel.hierarchy import Hierarchy
 from .pipeline import records, runfolder
 from .pipeline import stages as pipeline
 from .render import panel_report
+from .scenarios import comparison
 from .util import cache as _cache
 
 

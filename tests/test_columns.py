@@ -23,8 +23,8 @@ MIGRATED = (
     "mcda/scoring.py", "mcda/sensitivity.py", "typology/devtypes.py", "criteria/indicators.py",
     "render/typemap.py", "render/types_report.py", "render/maps.py", "render/printmap.py",
     "render/report.py", "national/driver.py",
-    "compare/alternatives.py", "compare/comparison.py", "compare/inputs.py", "compare/_drivers.py",
-    "compare/agreement.py", "compare/outputs.py", "render/compare_html.py", "render/compare_docx.py",
+    "scenarios/alternatives.py", "scenarios/comparison.py", "scenarios/inputs.py", "scenarios/_drivers.py",
+    "scenarios/agreement.py", "scenarios/outputs.py", "render/compare_html.py", "render/compare_docx.py",
 )
 
 

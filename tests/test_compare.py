@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 from spatial_towns import config, errors, pipeline
-from spatial_towns.compare import compare
+from spatial_towns.scenarios import compare
 
 
 def _variant(run_name: str, change) -> pipeline.RunResult:
@@ -180,19 +180,20 @@ def test_three_alternatives(default_run, cumulative, rail):
     assert set(cmp.changes["alternative"]) == {"cumulative", "rail"}
 
 
-def test_family_is_callable_however_reached(tmp_path):
-    # `import spatial_towns.compare` binds the family to the name; calling it still compares
-    code = ("import spatial_towns.compare, spatial_towns\n"
-            "assert callable(spatial_towns.compare)\n"
+def test_spatial_towns_compare_is_the_function_however_the_family_is_reached():
+    # importing the family (scenarios) must not hide the function spatial_towns.compare
+    code = ("import spatial_towns.scenarios, spatial_towns\n"
+            "from spatial_towns.scenarios.comparison import compare as f\n"
+            "assert spatial_towns.compare is f, spatial_towns.compare\n"
             "from spatial_towns import compare\n"
-            "assert callable(compare)\n")
+            "assert compare is f\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_comparing_loads_no_presentation_library():
     # the data family: folium and python-docx only when the documents are written
     code = ("import sys\n"
-            "from spatial_towns.compare import comparison, agreement, inputs, alternatives\n"
+            "from spatial_towns.scenarios import comparison, agreement, inputs, alternatives\n"
             "heavy = [m for m in ('folium', 'docx', 'matplotlib', 'sklearn', 'ipywidgets')\n"
             "         if m in sys.modules]\n"
             "assert heavy == [], heavy\n")

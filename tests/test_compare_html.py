@@ -12,8 +12,8 @@ import pytest
 from test_maps_browser import CAPTURE, CHROMIUM, run_chromium
 
 from spatial_towns import config, pipeline
-from spatial_towns.compare import compare
 from spatial_towns.render import compare_html
+from spatial_towns.scenarios import compare
 
 REPORT = """<script>
 window.addEventListener('load', function () {

@@ -18,7 +18,7 @@ from .. import columns
 from . import _labels_zh, _reasons_zh, docx_base
 
 if TYPE_CHECKING:
-    from ..compare import Comparison
+    from ..scenarios import Comparison
 
 #: Page text width of landscape A4 with the house margins, cm (tables are sized to it).
 WIDTH_CM = 24.0

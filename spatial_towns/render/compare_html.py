@@ -29,7 +29,7 @@ from .. import columns
 from . import maps
 
 if TYPE_CHECKING:
-    from ..compare import Comparison
+    from ..scenarios import Comparison
 
 #: Map heights in px: the agreement map, and each of the side-by-side maps.
 AGREEMENT_PX, SIDE_PX = 560, 460

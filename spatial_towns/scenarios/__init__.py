@@ -6,15 +6,10 @@ agreement, and why each moved town moved. Data only; :mod:`spatial_towns.render`
 >>> cmp = spatial_towns.compare(["outputs/jilin-default", "outputs/cumulative"],
 ...                             names=["方案一", "方案二"], output_dir="outputs/compare")  # doctest: +SKIP
 
-A lazy door (see :mod:`spatial_towns.util.lazy`). ``spatial_towns.compare`` is both this family
-and its function: once the family is imported, Python binds the name ``compare`` of
-``spatial_towns`` to it, so the family is callable too (calling it calls
-:func:`~spatial_towns.compare.comparison.compare`), and ``spatial_towns.compare(...)`` works
-however the name was reached first.
+A lazy door (see :mod:`spatial_towns.util.lazy`). The family is named ``scenarios`` (方案),
+not ``compare``, so that ``spatial_towns.compare`` stays the function: importing a subpackage
+binds its name on the parent package and would hide a function of the same name.
 """
-
-import sys
-import types
 
 from ..util.lazy import attach
 
@@ -29,12 +24,3 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "outputs": ".outputs",
 })
 
-
-class _CallableFamily(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        from .comparison import compare
-
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableFamily
