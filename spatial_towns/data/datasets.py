@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import errors
+from .. import columns, errors
 from ..util import cache as _cache
 from . import coords as _coords
 from . import io, matching
@@ -146,10 +146,10 @@ def convert_counties(province_code: str) -> gpd.GeoDataFrame:
     geoms = shapely.coverage_simplify(shapely.make_valid(geoms), _SIMPLIFY_DEG)
     gdf = gpd.GeoDataFrame(
         {
-            "county_code": counties["code"].to_numpy(),
-            "county_name": counties["district"].to_numpy(),
-            "prefecture_code": counties["city"].map(cities).to_numpy(),
-            "prefecture_name": counties["city"].to_numpy(),
+            columns.COUNTY_CODE: counties["code"].to_numpy(),
+            columns.COUNTY_NAME: counties["district"].to_numpy(),
+            columns.PREFECTURE_CODE: counties["city"].map(cities).to_numpy(),
+            columns.PREFECTURE_NAME: counties["city"].to_numpy(),
         },
         geometry=list(geoms),
         crs=None,
@@ -450,7 +450,7 @@ def towns_table() -> pd.DataFrame:
         {
             "code": t["code"].str[:9].to_numpy(),
             "name": t["name"].to_numpy(),
-            "county_code": t["adcode"].to_numpy(),
+            columns.COUNTY_CODE: t["adcode"].to_numpy(),
             "lon": pd.to_numeric(t["longitude"]).to_numpy(),
             "lat": pd.to_numeric(t["latitude"]).to_numpy(),
         }
@@ -495,11 +495,11 @@ def crosswalk_2016_2023(counties: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     names16, names23 = _county_names(counties)
     old = towns_table()
-    old = old.assign(county_name=old["county_code"].map(names16).fillna(old["county_code"]))
+    old = old.assign(county_name=old[columns.COUNTY_CODE].map(names16).fillna(old[columns.COUNTY_CODE]))
     new = townships_2023()
     new = new.assign(county_name=new["areaCode"].map(names23).fillna(new["areaCode"]))
-    return matching.code_crosswalk(old[["code", "name", "county_name"]],
-                                   new[["code", "name", "county_name"]])
+    return matching.code_crosswalk(old[["code", "name", columns.COUNTY_NAME]],
+                                   new[["code", "name", columns.COUNTY_NAME]])
 
 
 def _county_names(given: pd.DataFrame | None) -> tuple[dict, dict]:
@@ -507,7 +507,7 @@ def _county_names(given: pd.DataFrame | None) -> tuple[dict, dict]:
     seats = seats_table()
     names16 = dict(zip(seats["code"], seats["name"], strict=False))
     current = _counties_cached("220000") if given is None else given
-    return names16, {**names16, **dict(zip(current["county_code"], current["county_name"], strict=False))}
+    return names16, {**names16, **dict(zip(current[columns.COUNTY_CODE], current[columns.COUNTY_NAME], strict=False))}
 
 
 def matching_reference(counties: pd.DataFrame | None = None) -> matching.Reference:
@@ -532,7 +532,7 @@ def _reference(counties: pd.DataFrame | None) -> matching.Reference:
     return matching.Reference(
         county_names=names,
         townships_2023=pd.DataFrame({"code": t23["code"], "name": t23["name"],
-                                     "county_code": t23["areaCode"]}),
+                                     columns.COUNTY_CODE: t23["areaCode"]}),
         crosswalk=crosswalk_2016_2023(counties))
 
 
@@ -720,8 +720,8 @@ def supplement_seats(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     fill = ~has & key.isin(sup.index)
     rows = sup.loc[key[fill]]
     out.loc[fill, "geometry"] = gpd.points_from_xy(rows["lon"], rows["lat"], crs=_coords.WGS84)
-    out["seat_source"] = np.where(has, SEAT_SOURCE_OWN, "")
-    out.loc[fill, "seat_source"] = rows["seat_source"].to_numpy()
+    out[columns.SEAT_SOURCE] = np.where(has, SEAT_SOURCE_OWN, "")
+    out.loc[fill, columns.SEAT_SOURCE] = rows["seat_source"].to_numpy()
     out.attrs.update(towns.attrs)
     out.attrs["supplemented"] = int(fill.sum())
     return out
@@ -753,9 +753,9 @@ def current_townships(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     t23 = townships_2023()
     names16, names23 = _county_names(None)
     ref23 = pd.DataFrame({"code": t23["code"], "name": t23["name"],
-                          "county_code": t23["areaCode"],
-                          "county_name": t23["areaCode"].map(names23)})
-    county16 = towns["county_code"].astype("string").str[:6]
+                          columns.COUNTY_CODE: t23["areaCode"],
+                          columns.COUNTY_NAME: t23["areaCode"].map(names23)})
+    county16 = towns[columns.COUNTY_CODE].astype("string").str[:6]
     county16 = county16.where(county16.notna(), towns["code"].astype(str).str[:6])
     rows = pd.DataFrame({"code": towns["code"].astype(str).to_numpy(),
                          "name": towns["name"].astype(str).to_numpy(),
@@ -765,7 +765,7 @@ def current_townships(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     similar = m["match_reason"].str.startswith("similar name").to_numpy()
     carries = found & ~similar
     out = towns.copy()
-    out["kind_2016"] = out["kind"]
+    out[columns.KIND_2016] = out["kind"]
     code23 = m["town_code"].where(carries).astype("string")
     name23 = m["town_name"].where(carries, "")
     kind23 = name23.map(lambda s: matching.town_kind(s) if s else "")
@@ -776,9 +776,9 @@ def current_townships(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         [~carries, kind23.to_numpy() != out["kind"].to_numpy(), ~same_code.to_numpy(),
          ~same_name.to_numpy()],
         ["absent", "kind changed", "recoded", "renamed"], "same")
-    out["code_2023"] = code23.to_numpy()
-    out["name_2023"] = name23.to_numpy()
-    out["list_2023"] = status
+    out[columns.CODE_2023] = code23.to_numpy()
+    out[columns.NAME_2023] = name23.to_numpy()
+    out[columns.LIST_2023] = status
     out.loc[carries, "kind"] = kind23[carries].to_numpy()
     # Similar-name matches still claim their 2023 unit, which is then not "new".
     claimed = set(m.loc[found, "town_code"].dropna().astype(str))
@@ -786,13 +786,13 @@ def current_townships(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     add = gpd.GeoDataFrame({
         "code": (new["code"].astype(str) + "000").to_numpy(),
         "name": new["name"].to_numpy(),
-        "county_code": new["areaCode"].astype("string").to_numpy(),
+        columns.COUNTY_CODE: new["areaCode"].astype("string").to_numpy(),
         "kind": new["name"].map(matching.town_kind).to_numpy(),
-        "kind_2016": "", "code_2023": new["code"].astype("string").to_numpy(),
-        "name_2023": new["name"].to_numpy(), "list_2023": "new",
+        columns.KIND_2016: "", columns.CODE_2023: new["code"].astype("string").to_numpy(),
+        columns.NAME_2023: new["name"].to_numpy(), columns.LIST_2023: "new",
     }, geometry=[None] * len(new), crs=out.crs)
-    if "seat_source" in out:
-        add["seat_source"] = ""
+    if columns.SEAT_SOURCE in out:
+        add[columns.SEAT_SOURCE] = ""
     res = pd.concat([out, add], ignore_index=True)
     res.attrs.update(towns.attrs)
     return gpd.GeoDataFrame(res, geometry="geometry", crs=out.crs)

@@ -40,8 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from . import datasets, io, matching, plausibility
 
 EMBEDDED = "jilin_town_facts.csv"
@@ -340,10 +340,10 @@ def _rows_of(sheet: Sheet, crits: list[config_mod.Criterion], county_names: set[
 
 
 def _county_names(towns: pd.DataFrame, reference: matching.Reference | None) -> set[str]:
-    names = set(towns.get("county_name", pd.Series(dtype=str)).dropna().astype(str))
+    names = set(towns.get(columns.COUNTY_NAME, pd.Series(dtype=str)).dropna().astype(str))
     if reference is not None:
         codes = set()
-        for col in ("county_code", "county_code_input"):
+        for col in (columns.COUNTY_CODE, columns.COUNTY_CODE_INPUT):
             if col in towns:
                 codes |= {str(c)[:6] for c in towns[col].dropna()}
         names |= {n for c, n in reference.county_names.items() if c in codes}
@@ -392,8 +392,8 @@ def read(paths: list[str | Path], towns: pd.DataFrame, cfg: config_mod.Config,
     listing = {str(Path(p)) for p in nominations or []}
     files += [(Path(p), False) for p in nominations or []]
     names = dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
-    county_of = dict(zip(towns["code"].astype(str), towns["county_name"].astype(str),
-                         strict=True)) if "county_name" in towns else {}
+    county_of = dict(zip(towns["code"].astype(str), towns[columns.COUNTY_NAME].astype(str),
+                         strict=True)) if columns.COUNTY_NAME in towns else {}
     got = _read_files(files, crits, _county_names(towns, reference), listing)
     matched = _match_rows(got.per_file, towns, reference, province_code)
     # Which file supplies each column: the planner's files; the embedded table only for
@@ -720,8 +720,8 @@ def attach(table: pd.DataFrame, towns: pd.DataFrame, facts: FactsTable | None,
                 "sources": facts.sources.get(c.column, [])}
         gap = base_eligible & v.isna()
         if c.missing == "county_median" and gap.any():
-            med = v[pool].groupby(towns.loc[pool, "county_code"]).median()
-            fill = towns.loc[gap, "county_code"].map(med)
+            med = v[pool].groupby(towns.loc[pool, columns.COUNTY_CODE]).median()
+            fill = towns.loc[gap, columns.COUNTY_CODE].map(med)
             ok = fill.notna()
             v[fill.index[ok]] = fill[ok]
             notes[fill.index[ok]] += [f"{c.column} imputed = county median {x:g}; "
@@ -749,14 +749,14 @@ def annotate(towns: pd.DataFrame, used: FactsUsed) -> pd.DataFrame:
     the reason of each imputed town; say why a town without a table value was excluded."""
     out = towns.copy()
     notes = used.imputed if used.imputed is not None else pd.Series("", index=out.index)
-    out["imputed"] = notes.reindex(out.index).fillna("")
-    has = out["imputed"] != ""
-    out.loc[has, "reason"] = out.loc[has, "reason"].astype(str) + " [imputed: " + \
-        out.loc[has, "imputed"] + "]"
+    out[columns.IMPUTED] = notes.reindex(out.index).fillna("")
+    has = out[columns.IMPUTED] != ""
+    out.loc[has, columns.REASON] = out.loc[has, columns.REASON].astype(str) + " [imputed: " + \
+        out.loc[has, columns.IMPUTED] + "]"
     for col, info in used.coverage.items():
-        hit = out["reason"].astype(str).str.startswith("excluded: no value for") & \
-            out["reason"].astype(str).str.contains(col, regex=False)
-        out.loc[hit, "reason"] = out.loc[hit, "reason"] + (
+        hit = out[columns.REASON].astype(str).str.startswith("excluded: no value for") & \
+            out[columns.REASON].astype(str).str.contains(col, regex=False)
+        out.loc[hit, columns.REASON] = out.loc[hit, columns.REASON] + (
             f" (no row of the facts tables gives {col}; missing = {info['policy']}"
             + (", and no town of its county has a value" if info["policy"] == "county_median"
                else "") + ")")
@@ -808,7 +808,7 @@ def with_nominations(towns: pd.DataFrame, used: FactsUsed, cfg: config_mod.Confi
     if ft is None or ft.nominated is None or ft.nominated.empty:
         return towns  # no table says 是/否 for any town: no nominations to apply
     out = towns.copy()
-    out["nominated"] = out["code"].astype(str).map(ft.nominated).fillna(False).astype(bool)
+    out[columns.NOMINATED] = out["code"].astype(str).map(ft.nominated).fillna(False).astype(bool)
     check_nominations(out, base_eligible, cfg)
     return out
 
@@ -817,14 +817,14 @@ def check_nominations(towns: pd.DataFrame, base_eligible: pd.Series,
                       cfg: config_mod.Config) -> None:
     """Raise :class:`~spatial_towns.errors.QuotaError` when the nominations cannot meet the
     tiers' per-county, per-prefecture or total needs (see :func:`with_nominations`)."""
-    nom = base_eligible & towns["nominated"]
+    nom = base_eligible & towns[columns.NOMINATED]
     kinds = "/".join(cfg.eligible_kinds)
     problems = []
     need_c = max((t.per_county_min for t in cfg.tiers), default=0)
     need_p = max((t.per_prefecture_min for t in cfg.tiers), default=0)
     for unit, need, code_col, name_col, what in (
-            ("county", need_c, "county_code", "county_name", "per_county_min"),
-            ("prefecture", need_p, "prefecture_code", "prefecture_name", "per_prefecture_min")):
+            ("county", need_c, columns.COUNTY_CODE, columns.COUNTY_NAME, "per_county_min"),
+            ("prefecture", need_p, columns.PREFECTURE_CODE, columns.PREFECTURE_NAME, "per_prefecture_min")):
         if not need:
             continue
         have = base_eligible.groupby(towns[code_col]).sum()

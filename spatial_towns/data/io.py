@@ -39,19 +39,23 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .. import errors
+from .. import columns, errors
 from . import coords as _coords
 from . import matching
 
 _LON = ("lon", "lng", "longitude", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
+#: The input headers each column is read from (a file's own header, not the town table's
+#: column, although a file already in the table's schema uses the same names).
+#: Input headers each column is read from: a file's own headers (a file already in the town
+#: table's schema uses the same names, hence the literals).
 _ALIASES = {
     "code": ("code", "town_code", "adcode_town", "编码", "代码"),
     "name": ("name", "town_name", "名称"),
-    "county_code": ("county_code", "adcode", "areaCode", "county", "区县代码"),
-    "county_name": ("county_name", "name", "区县"),
-    "prefecture_code": ("prefecture_code", "city_code", "cityCode"),
-    "prefecture_name": ("prefecture_name", "city_name", "city"),
+    columns.COUNTY_CODE: ("county_code", "adcode", "areaCode", "county", "区县代码"),
+    columns.COUNTY_NAME: ("county_name", "name", "区县"),
+    columns.PREFECTURE_CODE: ("prefecture_code", "city_code", "cityCode"),
+    columns.PREFECTURE_NAME: ("prefecture_name", "city_name", "city"),
     "level": ("level",),
     "station": ("station", "type"),
 }
@@ -434,13 +438,13 @@ def read_towns(path: str | Path, frame: str | None = None, layer: str | None = N
         gdf = gdf[gdf[level] == "town"]
     code = _pick(gdf, "code", path)
     name = _pick(gdf, "name", path)
-    county = _pick(gdf, "county_code", path, required=False)
+    county = _pick(gdf, columns.COUNTY_CODE, path, required=False)
     out = gpd.GeoDataFrame(
         {
             "code": gdf[code].astype("string").str.strip(),
             "name": gdf[name].astype("string").str.strip(),
-            "county_code": (gdf[county].astype("string").str.strip() if county
-                            else pd.Series(pd.NA, index=gdf.index, dtype="string")),
+            columns.COUNTY_CODE: (gdf[county].astype("string").str.strip() if county
+                                  else pd.Series(pd.NA, index=gdf.index, dtype="string")),
         },
         geometry=gdf.geometry.values,
         crs=_coords.WGS84,
@@ -486,7 +490,8 @@ def read_boundaries(path: str | Path, frame: str | None = None, layer: str | Non
     path = Path(path)
     gdf = _read_vector(path, layer, frame, "boundaries")
     cols = {k: _pick(gdf, k, path) for k in
-            ("county_code", "county_name", "prefecture_code", "prefecture_name")}
+            (columns.COUNTY_CODE, columns.COUNTY_NAME, columns.PREFECTURE_CODE,
+             columns.PREFECTURE_NAME)}
     out = gpd.GeoDataFrame(
         {k: gdf[c].astype(str).str.strip() for k, c in cols.items()},
         geometry=gdf.geometry.values, crs=_coords.WGS84,
@@ -494,7 +499,7 @@ def read_boundaries(path: str | Path, frame: str | None = None, layer: str | Non
     empty = out.geometry.isna() | out.geometry.is_empty
     if empty.any():
         raise errors.InputDataError(
-            f"{path}: county feature(s) {list(out.loc[empty, 'county_code'][:5])} have an "
+            f"{path}: county feature(s) {list(out.loc[empty, columns.COUNTY_CODE][:5])} have an "
             "empty geometry"
         )
     kinds = set(out.geom_type) - {"Polygon", "MultiPolygon"}
@@ -503,8 +508,8 @@ def read_boundaries(path: str | Path, frame: str | None = None, layer: str | Non
     invalid = ~out.is_valid
     if invalid.any():
         out.loc[invalid, "geometry"] = shapely.make_valid(out.geometry[invalid].values)
-        out.attrs["repaired"] = list(out.loc[invalid, "county_code"])
-    dup = out["county_code"][out["county_code"].duplicated()]
+        out.attrs["repaired"] = list(out.loc[invalid, columns.COUNTY_CODE])
+    dup = out[columns.COUNTY_CODE][out[columns.COUNTY_CODE].duplicated()]
     if not dup.empty:
         raise errors.InputDataError(f"{path}: duplicate county codes {sorted(set(dup))}")
     out.attrs["path"] = str(path)

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .. import columns
+
 KINDS = ("镇", "乡", "街道", "其他")
 MATCHED, UNMATCHED, AMBIGUOUS = "matched", "unmatched", "ambiguous"
 #: Columns :func:`match_rows` adds to the rows it is given.
@@ -161,12 +163,12 @@ def code_crosswalk(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     old_codes = set(o["code"])
     o = o[~o["code"].isin(set(n["code"]))]
     n = n[~n["code"].isin(old_codes)]
-    o = o[~o.duplicated(["key", "county_name"], keep=False)]
-    n = n[~n.duplicated(["key", "county_name"], keep=False)]
-    m = o.merge(n, on=["key", "county_name"], suffixes=("_old", "_new"))
+    o = o[~o.duplicated(["key", columns.COUNTY_NAME], keep=False)]
+    n = n[~n.duplicated(["key", columns.COUNTY_NAME], keep=False)]
+    m = o.merge(n, on=["key", columns.COUNTY_NAME], suffixes=("_old", "_new"))
     out = pd.DataFrame({"old_code": m["code_old"], "new_code": m["code_new"],
                         "name_old": m["name_old"], "name_new": m["name_new"],
-                        "county_name": m["county_name"]})
+                        columns.COUNTY_NAME: m[columns.COUNTY_NAME]})
     return out.sort_values("old_code").reset_index(drop=True)
 
 
@@ -230,11 +232,11 @@ class _RunIndex:
         blank = pd.Series("", index=towns.index)
         self.code = towns["code"].astype(str).to_list()
         self.name = towns["name"].astype(str).to_list()
-        self.county_name = towns.get("county_name", blank).fillna("").astype(str).to_list()
+        self.county_name = towns.get(columns.COUNTY_NAME, blank).fillna("").astype(str).to_list()
         self.norm = [normalise_name(x) for x in self.name]
         self.key = [name_key(x) for x in self.name]
-        c1 = towns.get("county_code", blank).to_list()
-        c2 = towns.get("county_code_input", blank).to_list()
+        c1 = towns.get(columns.COUNTY_CODE, blank).to_list()
+        c2 = towns.get(columns.COUNTY_CODE_INPUT, blank).to_list()
         self.county_codes = [{str(a)[:6] for a in (x, y) if isinstance(a, str) and a}
                              for x, y in zip(c1, c2, strict=True)]
         self.county_keys = [
@@ -254,7 +256,7 @@ class _RunIndex:
         self.t23: dict[str, tuple[str, str]] = {}
         self.t23_by_key: dict[str, list[str]] = {}
         if t23 is not None and len(t23):
-            county_col = "county_code" if "county_code" in t23 else "areaCode"
+            county_col = columns.COUNTY_CODE if columns.COUNTY_CODE in t23 else "areaCode"
             for c, nm, cc in zip(t23["code"].map(canonical_code), t23["name"].astype(str),
                                  t23[county_col].astype(str), strict=True):
                 self.t23[c] = (nm, cc)

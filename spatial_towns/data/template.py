@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from . import io
 
 #: Header texts of the key columns (each one of :mod:`.facts`' accepted headers).
@@ -91,8 +91,8 @@ def write(res, output_dir: str | Path = "templates", prefecture: str | None = No
 
     cfg = cfg or res.cfg
     towns = res.towns
-    pool = towns[towns["kind"].isin(cfg.eligible_kinds) & towns["county_code"].notna()]
-    prefs = pool.groupby("prefecture_code", sort=True)["prefecture_name"].first()
+    pool = towns[towns["kind"].isin(cfg.eligible_kinds) & towns[columns.COUNTY_CODE].notna()]
+    prefs = pool.groupby(columns.PREFECTURE_CODE, sort=True)[columns.PREFECTURE_NAME].first()
     if prefecture is not None:
         hit = prefs[(prefs == prefecture) | (prefs.index == str(prefecture))
                     | (prefs.index.str[:4] == str(prefecture)[:4])]
@@ -122,9 +122,9 @@ def write(res, output_dir: str | Path = "templates", prefecture: str | None = No
         ws0.append([NOMINATED, "是/否", "本县推荐为候选示范镇的选“是”"])
         ws0.column_dimensions["A"].width = 100
         used_titles = {"填表说明"}
-        sub = pool[pool["prefecture_code"] == pcode]
-        for _, g in sub.groupby("county_code", sort=True):
-            cname = str(g["county_name"].iloc[0])
+        sub = pool[pool[columns.PREFECTURE_CODE] == pcode]
+        for _, g in sub.groupby(columns.COUNTY_CODE, sort=True):
+            cname = str(g[columns.COUNTY_NAME].iloc[0])
             ws = wb.create_sheet(_sheet_title(cname, used_titles))
             headers = ([CODE, NAME, KIND, COUNTY] + [f"{u.label} [参考]" for u in spatial]
                        + [_header(c) for c in table_crit] + [NOMINATED])
@@ -194,5 +194,5 @@ def _unit_of(res, column: str) -> str:
         return "人/km²"
     if column.startswith("pop_within"):
         return "人"
-    return "0/1" if column in ("in_metro", "border_area", "key_assisted", "key_node",
+    return "0/1" if column in ("in_metro", columns.BORDER_AREA, "key_assisted", "key_node",
                                "city_periphery") else ""
