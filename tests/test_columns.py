@@ -16,7 +16,7 @@ from spatial_towns.criteria import indicators
 PKG = Path(spatial_towns.__file__).parent
 
 #: Modules that name the town table's columns only through spatial_towns.columns. The others
-#: (assessment, calibration, render's assessment and document writers) still spell some names out.
+#: (assessment, render's assessment and document writers) still spell some names out.
 MIGRATED = (
     "pipeline/stages.py", "pipeline/eligibility.py", "pipeline/ingest.py", "pipeline/runfolder.py",
     "pipeline/summary.py", "pipeline/records.py", "whatif/explorer.py", "mcda/selection.py",
@@ -26,6 +26,7 @@ MIGRATED = (
     "scenarios/alternatives.py", "scenarios/comparison.py", "scenarios/inputs.py", "scenarios/_drivers.py",
     "scenarios/agreement.py", "scenarios/outputs.py", "render/compare_html.py", "render/compare_docx.py",
     "data/io.py", "data/datasets.py", "data/facts.py", "data/matching.py", "data/template.py",
+    "calibration/backtest.py", "calibration/calibrate.py",
 )
 
 
@@ -94,13 +95,15 @@ def _owned_literals(path: Path) -> list[str]:
 #: the input headers a towns or boundaries file is read from (data.io._ALIASES); the census
 #: table's and the population grid CSV's county code and the seat supplement CSV's source
 #: (data.datasets); the facts sheets' accepted headers and key role "nominated", the coverage
-#: record's count "imputed" and the matched rows' "status" (data.facts).
+#: record's count "imputed" and the matched rows' "status" (data.facts); the designation
+#: list's accepted headers and its "tier" column (calibration.calibrate).
 NOT_COLUMNS = {
     "pipeline/stages.py": ["score", "score"],
     "data/io.py": ["county_code", "county_name", "prefecture_code", "prefecture_name"],
     "data/datasets.py": ["county_code", "county_code", "seat_source"],
     "data/facts.py": ["county_code", "county_name"] + ["imputed"] * 3 + ["nominated"] * 4
     + ["status"] * 3,
+    "calibration/calibrate.py": ["county_code", "county_name"] + ["tier"] * 4,
 }
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import errors
+from .. import columns, errors
 from ..data import datasets, matching
 from . import calibrate
 from ._metrics import roc_auc, top_k_hit_rate
@@ -87,7 +87,7 @@ class Validation:
                 out += ["None.", ""]
                 continue
             cols = [c for c in ("row", "code", "name", "county", "town_code", "town_name",
-                                "match_status", "match_reason", "status", "reason")
+                                "match_status", "match_reason", columns.STATUS, columns.REASON)
                     if c in frame.columns]
             out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
             for _, r in frame[cols].iterrows():
@@ -133,7 +133,7 @@ def validate(towns: pd.DataFrame, recognised: pd.DataFrame, *, tiers=(), ks=None
     draws, seed
         Bootstrap resamples (0: no intervals) and their seed.
     """
-    need = {"code", "status", "score", "tier"}
+    need = {"code", columns.STATUS, columns.SCORE, columns.TIER}
     if need - set(towns.columns):
         raise errors.InputDataError(
             f"validate needs a run's towns with {sorted(need)}; missing "
@@ -141,18 +141,18 @@ def validate(towns: pd.DataFrame, recognised: pd.DataFrame, *, tiers=(), ks=None
     matches = matching.match_rows(recognised.reset_index(drop=True), towns,
                                   datasets.matching_reference())
     matches["matched"] = matches["match_status"] == matching.MATCHED
-    info = towns.set_index(towns["code"].astype(str))[["status", "reason"]]
-    matches["status"] = matches["town_code"].map(info["status"])
-    matches["reason"] = matches["town_code"].map(info["reason"])
+    info = towns.set_index(towns["code"].astype(str))[[columns.STATUS, columns.REASON]]
+    matches[columns.STATUS] = matches["town_code"].map(info[columns.STATUS])
+    matches[columns.REASON] = matches["town_code"].map(info[columns.REASON])
     unmatched = matches[~matches["matched"]].reset_index(drop=True)
     hit = matches[matches["matched"]]
-    not_eligible = hit[hit["status"] != "eligible"].reset_index(drop=True)
+    not_eligible = hit[hit[columns.STATUS] != columns.ELIGIBLE].reset_index(drop=True)
 
-    elig = towns[towns["status"] == "eligible"]
-    codes = set(hit.loc[hit["status"] == "eligible", "town_code"].astype(str))
+    elig = towns[towns[columns.STATUS] == columns.ELIGIBLE]
+    codes = set(hit.loc[hit[columns.STATUS] == columns.ELIGIBLE, "town_code"].astype(str))
     y = elig["code"].astype(str).isin(codes).to_numpy()
-    s = elig["score"].to_numpy(dtype=float)
-    tier = elig["tier"].fillna("").astype(str).to_numpy()
+    s = elig[columns.SCORE].to_numpy(dtype=float)
+    tier = elig[columns.TIER].fillna("").astype(str).to_numpy()
     n_pos = int(y.sum())
     notes = []
     if hit["town_code"].duplicated().any():

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import threadpoolctl
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..data import datasets, io, matching
 from ._metrics import roc_auc, top_k_hit_rate
 
@@ -175,7 +175,7 @@ class WeightCalibration:
 
     @classmethod
     def from_frame(cls, towns: pd.DataFrame, designated_codes, criteria, *,
-                   group_col: str = "prefecture_name", seed: int = 0, n_boot: int = 200,
+                   group_col: str = columns.PREFECTURE_NAME, seed: int = 0, n_boot: int = 200,
                    Cs: tuple[float, ...] | None = None) -> WeightCalibration:
         """Set up from a towns frame with ``norm_<column>`` columns.
 
@@ -190,10 +190,10 @@ class WeightCalibration:
             The config's criteria (:class:`spatial_towns.config.Criterion`); those with a
             ``norm_`` column in ``towns`` are fitted.
         """
-        crit = [c for c in criteria if f"norm_{c.column}" in towns.columns]
+        crit = [c for c in criteria if columns.norm(c.column) in towns.columns]
         if not crit:
             raise errors.InputDataError("no norm_* criterion columns to calibrate on")
-        X = towns[[f"norm_{c.column}" for c in crit]].astype(float)
+        X = towns[[columns.norm(c.column) for c in crit]].astype(float)
         X.columns = [c.column for c in crit]
         if X.isna().any().any():
             bad = X.index[X.isna().any(axis=1)][:5]
@@ -211,7 +211,7 @@ class WeightCalibration:
         const = [c for c in X.columns if X[c].nunique() <= 1]
         if const:
             notes.append(f"constant over the eligible towns, weight fixed at 0: {const}")
-        baseline = (towns["score"].to_numpy(dtype=float) if "score" in towns
+        baseline = (towns[columns.SCORE].to_numpy(dtype=float) if columns.SCORE in towns
                     else np.zeros(len(towns)))
         return cls(X=X, y=y, groups=groups, criteria=crit, baseline=baseline, seed=seed,
                    n_boot=n_boot, Cs=tuple(Cs or cls.Cs), notes=notes)
@@ -224,7 +224,7 @@ class WeightCalibration:
         Matched towns that are not eligible in the run (e.g. a 乡, or no seat point) cannot
         be fitted; they are noted, not silently ignored.
         """
-        elig = res.towns[res.towns["status"] == "eligible"]
+        elig = res.towns[res.towns[columns.STATUS] == columns.ELIGIBLE]
         m = matches[matches["matched"]]
         if tier:
             m = m[m["tier"] == tier]
@@ -428,9 +428,9 @@ def synthetic_designations(towns: pd.DataFrame, weights: dict[str, float], k: in
     For testing and demonstrating :func:`match` and :class:`WeightCalibration` with a known
     answer; never a real designation. Ties are broken by code.
     """
-    elig = towns[towns["status"] == "eligible"] if "status" in towns else towns
-    s = sum(w * elig[f"norm_{c}"].astype(float) for c, w in weights.items())
+    elig = towns[towns[columns.STATUS] == columns.ELIGIBLE] if columns.STATUS in towns else towns
+    s = sum(w * elig[columns.norm(c)].astype(float) for c, w in weights.items())
     top = elig.assign(_s=s).sort_values(["_s", "code"], ascending=[False, True]).head(k)
     return pd.DataFrame({"code": top["code"].astype(str).str[:9], "name": top["name"],
-                         "county": top["county_name"], "tier": tier,
+                         "county": top[columns.COUNTY_NAME], "tier": tier,
                          "note": "SYNTHETIC: top-k by known weights"})
