@@ -15,19 +15,22 @@ from spatial_towns.criteria import indicators
 
 PKG = Path(spatial_towns.__file__).parent
 
-#: Modules that name the town table's columns only through spatial_towns.columns. The others
-#: (assessment, render's assessment and document writers) still spell some names out.
-MIGRATED = (
-    "pipeline/stages.py", "pipeline/eligibility.py", "pipeline/ingest.py", "pipeline/runfolder.py",
-    "pipeline/summary.py", "pipeline/records.py", "whatif/explorer.py", "mcda/selection.py",
-    "mcda/scoring.py", "mcda/sensitivity.py", "typology/devtypes.py", "criteria/indicators.py",
-    "render/typemap.py", "render/types_report.py", "render/maps.py", "render/printmap.py",
-    "render/report.py", "national/driver.py",
-    "scenarios/alternatives.py", "scenarios/comparison.py", "scenarios/inputs.py", "scenarios/_drivers.py",
-    "scenarios/agreement.py", "scenarios/outputs.py", "render/compare_html.py", "render/compare_docx.py",
-    "data/io.py", "data/datasets.py", "data/facts.py", "data/matching.py", "data/template.py",
-    "calibration/backtest.py", "calibration/calibrate.py",
+#: Modules that still spell some of the town table's names out (#24 item 4, being migrated).
+#: Every other module, a new one included, names them only through spatial_towns.columns.
+PENDING = (
+    "assessment/assessment.py", "assessment/ledger.py", "config.py", "mcda/normalise.py",
+    "pipeline/runrecord.py", "render/_labels_zh.py", "render/assessment_docx.py",
+    "render/assessment_report.py", "render/candidates_xlsx.py", "render/national_map.py",
+    "render/report_docx.py", "whatif/widget.py",
 )
+MIGRATED = tuple(sorted(
+    p.relative_to(PKG).as_posix() for p in PKG.rglob("*.py")
+    if p.relative_to(PKG).as_posix() not in PENDING + ("columns.py",)))
+
+
+def test_the_pending_modules_exist():
+    # a module moved or migrated leaves this list, so that the check reaches it
+    assert [m for m in PENDING if not (PKG / m).is_file()] == []
 
 
 def _table_criteria(cfg):
