@@ -29,11 +29,11 @@ from .render import panel_report
 from .scenarios import comparison
 from .util import cache as _cache
 
+_Sub = argparse._SubParsersAction  # the subcommands' action (`sub` below); argparse names it privately
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="spatial-towns",
-                                description="Select rural-revitalisation demonstration towns.")
-    sub = p.add_subparsers(dest="command", required=True)
+
+def _add_run(sub: _Sub) -> None:
+    """``run``: the pipeline's inputs, outputs and the national-run options."""
     r = sub.add_parser("run", help="run the pipeline (embedded Jilin data by default)")
     r.add_argument("--config", help="TOML config overriding the defaults")
     r.add_argument("--towns", help="towns file (CSV with lon/lat, GeoJSON, GPKG, Parquet)")
@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     r.add_argument("--strict", action="store_true",
                    help="every warning of the run is an error (exit code 6; for schedulers)")
+    _add_national(r)
+
+
+def _add_fetch_roads(sub: _Sub) -> None:
+    """``fetch-roads``: download the drive network."""
     f = sub.add_parser("fetch-roads", help="download the drive network from OpenStreetMap "
                        "(online) as GraphML for --roads")
     f.add_argument("--province", default="220000",
@@ -76,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
                    "checkout, ./roads_<province>.graphml for an installed wheel)")
     f.add_argument("--all-roads", action="store_true",
                    help="every drivable road, not only tertiary and above (much larger)")
+
+
+def _add_assess(sub: _Sub) -> None:
+    """``assess``: the yearly assessment."""
     a = sub.add_parser("assess", help="yearly assessment: rank the provincial towns, commend, "
                        "criticise, eliminate and replace; append the year to the ledger")
     a.add_argument("--year", type=int, required=True, help="assessment year, e.g. 2024")
@@ -93,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--output", default="outputs",
                    help="parent output folder; files go to <output>/assessment-<year>/")
     a.add_argument("--quiet", action="store_true", help="no summary")
+
+
+def _add_calibrate(sub: _Sub) -> None:
+    """``calibrate``: fit the weights past designations reveal."""
     c = sub.add_parser("calibrate", help="fit the criterion weights past designations reveal")
     c.add_argument("--designated", required=True,
                    help="CSV of designated towns: code, or name with county; optional tier")
@@ -104,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     c.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (default 200)")
     c.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _add_template(sub: _Sub) -> None:
+    """``template``: the counties' submission templates."""
     t = sub.add_parser("template", help="write XLSX templates for the counties' submissions "
                        "(one per prefecture: eligible towns, reference criteria, blank fact "
                        "columns, 是/否 nominations)")
@@ -111,6 +128,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", help="TOML config whose source = 'table' criteria get columns")
     t.add_argument("--output", default="templates", help="folder (default: templates)")
     t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _add_validate(sub: _Sub) -> None:
+    """``validate``: backtest the score."""
     v = sub.add_parser("validate", help="backtest the configured score on towns programmes "
                        "really recognised: ROC AUC, tier lift, top-k hit rate")
     v.add_argument("--recognised", required=True,
@@ -124,16 +145,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--output", help="parent output folder for validation.md and matches.csv "
                    "(<output>/<run_name>/validate/); default: print only")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
-    n = r.add_argument_group("national runs (spatial_towns.national, on Dask)")
-    n.add_argument("--scope", choices=["province", "national"], default="province",
-                   help="'national': every province of the national seat table")
-    n.add_argument("--provinces", help="comma-separated province codes, e.g. 220000,210000")
-    n.add_argument("--national", help="national Vonng/adcode seat table (default: "
-                   "../shared/data/vonng-adcode-china-towns/china_towns_2016.csv)")
-    n.add_argument("--scheduler", help="address of an existing Dask scheduler "
-                   "(default: a LocalCluster sized to this machine)")
-    n.add_argument("--workers", type=int, help="LocalCluster worker processes (default: CPUs)")
-    n.add_argument("--serial", action="store_true", help="run the partitions in this process")
+
+
+def _add_survey(sub: _Sub) -> None:
+    """``survey``: the expert panel's questionnaires."""
     s = sub.add_parser("survey", help="write AHP questionnaires (XLSX), one per expert, for the "
                        "configured criterion groups")
     s.add_argument("--config", help="TOML config whose criteria and groups are asked about")
@@ -143,6 +158,10 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--names", help="comma-separated expert names, e.g. 张三,李四")
     s.add_argument("--output", required=True, help="folder for the questionnaires")
     s.add_argument("--quiet", action="store_true", help="no summary")
+
+
+def _add_weights(sub: _Sub) -> None:
+    """``weights``: aggregate a panel's answers."""
     w = sub.add_parser("weights", help="read a panel's filled questionnaires (or long CSV) and "
                        "write panel.md and a TOML snippet with the aggregated weights")
     w.add_argument("--panel", nargs="+", required=True, metavar="FILE",
@@ -155,6 +174,10 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--output", default="panel", help="folder for panel.md and panel_weights.toml "
                    "(default: panel)")
     w.add_argument("--quiet", action="store_true", help="no summary")
+
+
+def _add_compare(sub: _Sub) -> None:
+    """``compare``: compare run folders."""
     m = sub.add_parser("compare", help="compare run folders (方案比选): per tier the towns in every "
                        "/ some / one run, entering and leaving, counts per 市(州), rank agreement, why "
                        "each town moved; writes compare.html, compare.docx and the tables")
@@ -165,12 +188,39 @@ def _parser() -> argparse.ArgumentParser:
                    "方案一,方案二 (default: the folder names)")
     m.add_argument("--output", required=True, help="folder for the comparison's files")
     m.add_argument("--quiet", action="store_true", help="no summary")
+
+
+def _add_cache(sub: _Sub) -> None:
+    """``cache``: show or clean the cache folder."""
     k = sub.add_parser("cache", help="show or clean the cache folder (converted boundaries, "
                        "map outlines, pinyin; $SPATIAL_TOWNS_CACHE)")
     k.add_argument("--prune", type=float, metavar="DAYS",
                    help="remove cache files not used for DAYS days (e.g. files of an older "
                    "version, never read again)")
     k.add_argument("--clear", action="store_true", help="remove every cache file")
+
+
+def _add_national(r: argparse.ArgumentParser) -> None:
+    """``run``'s options of a national run (an argument group, listed after the others)."""
+    n = r.add_argument_group("national runs (spatial_towns.national, on Dask)")
+    n.add_argument("--scope", choices=["province", "national"], default="province",
+                   help="'national': every province of the national seat table")
+    n.add_argument("--provinces", help="comma-separated province codes, e.g. 220000,210000")
+    n.add_argument("--national", help="national Vonng/adcode seat table (default: "
+                   "../shared/data/vonng-adcode-china-towns/china_towns_2016.csv)")
+    n.add_argument("--scheduler", help="address of an existing Dask scheduler "
+                   "(default: a LocalCluster sized to this machine)")
+    n.add_argument("--workers", type=int, help="LocalCluster worker processes (default: CPUs)")
+    n.add_argument("--serial", action="store_true", help="run the partitions in this process")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="spatial-towns",
+                                description="Select rural-revitalisation demonstration towns.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for add in (_add_run, _add_fetch_roads, _add_assess, _add_calibrate, _add_template,
+                _add_validate, _add_survey, _add_weights, _add_compare, _add_cache):
+        add(sub)
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     return p
 

@@ -85,13 +85,34 @@ def write(res, output_dir: str | Path = "templates", prefecture: str | None = No
         An unknown prefecture (naming the known ones).
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     cfg = cfg or res.cfg
     towns = res.towns
     pool = towns[towns["kind"].isin(cfg.eligible_kinds) & towns[columns.COUNTY_CODE].notna()]
+    prefs = _prefectures(pool, prefecture)
+    table_crit = list(cfg.table_criteria())
+    spatial = [u for u in res.used if u.column and u.column in towns.columns
+               and u.column not in {c.column for c in table_crit}]
+    out_dir = Path(output_dir)
+    written = []
+    for pcode, pname in prefs.items():
+        wb = Workbook()
+        _instructions_sheet(wb.active, table_crit)
+        used_titles = {"填表说明"}
+        sub = pool[pool[columns.PREFECTURE_CODE] == pcode]
+        for _, g in sub.groupby(columns.COUNTY_CODE, sort=True):
+            cname = str(g[columns.COUNTY_NAME].iloc[0])
+            ws = wb.create_sheet(_sheet_title(cname, used_titles))
+            _county_sheet(ws, res, g, pname=pname, cname=cname, spatial=spatial,
+                          table_crit=table_crit)
+        path = out_dir / f"{pname}_示范镇候选镇基本情况表.xlsx"
+        io.atomic_write(path, wb.save)
+        written.append(path)
+    return written
+
+
+def _prefectures(pool: pd.DataFrame, prefecture: str | None) -> pd.Series:
+    """Prefecture names by code, sorted; only ``prefecture`` (name, 4- or 6-digit code) if given."""
     prefs = pool.groupby(columns.PREFECTURE_CODE, sort=True)[columns.PREFECTURE_NAME].first()
     if prefecture is not None:
         hit = prefs[(prefs == prefecture) | (prefs.index == str(prefecture))
@@ -101,81 +122,94 @@ def write(res, output_dir: str | Path = "templates", prefecture: str | None = No
                 f"template --prefecture {prefecture!r}: not a prefecture of the run (known: "
                 f"{', '.join(prefs)})")
         prefs = hit
-    table_crit = list(cfg.table_criteria())
-    spatial = [u for u in res.used if u.column and u.column in towns.columns
-               and u.column not in {c.column for c in table_crit}]
-    grey = PatternFill("solid", fgColor="DDDDDD")
+    return prefs
+
+
+def _instructions_sheet(ws0, table_crit: list[config_mod.Criterion]) -> None:
+    """The first sheet: the instructions and the indicators to fill with their units."""
+    ws0.title = "填表说明"
+    for line in INSTRUCTIONS:
+        ws0.append([line])
+    ws0.append([])
+    ws0.append(["需填写的指标", "单位", "说明"])
+    for c in table_crit:
+        ws0.append([_header(c), c.units or "", f"{c.column}; "
+                    + ("越大越好" if c.direction == "benefit" else "越小越好")])
+    ws0.append([NOMINATED, "是/否", "本县推荐为候选示范镇的选“是”"])
+    ws0.column_dimensions["A"].width = 100
+
+
+def _county_sheet(ws, res, g: pd.DataFrame, *, pname: str, cname: str, spatial: list,
+                  table_crit: list[config_mod.Criterion]) -> None:
+    """One county's sheet: title, header and units rows, its towns, locks and validation."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     bold = Font(bold=True)
-    out_dir = Path(output_dir)
-    written = []
-    for pcode, pname in prefs.items():
-        wb = Workbook()
-        ws0 = wb.active
-        ws0.title = "填表说明"
-        for line in INSTRUCTIONS:
-            ws0.append([line])
-        ws0.append([])
-        ws0.append(["需填写的指标", "单位", "说明"])
-        for c in table_crit:
-            ws0.append([_header(c), c.units or "", f"{c.column}; "
-                        + ("越大越好" if c.direction == "benefit" else "越小越好")])
-        ws0.append([NOMINATED, "是/否", "本县推荐为候选示范镇的选“是”"])
-        ws0.column_dimensions["A"].width = 100
-        used_titles = {"填表说明"}
-        sub = pool[pool[columns.PREFECTURE_CODE] == pcode]
-        for _, g in sub.groupby(columns.COUNTY_CODE, sort=True):
-            cname = str(g[columns.COUNTY_NAME].iloc[0])
-            ws = wb.create_sheet(_sheet_title(cname, used_titles))
-            headers = ([CODE, NAME, KIND, COUNTY] + [f"{u.label} [参考]" for u in spatial]
-                       + [_header(c) for c in table_crit] + [NOMINATED])
-            units = ([UNITS_LABEL, "", "", ""]
-                     + [_unit_of(res, u.column) for u in spatial]
-                     + [c.units or "" for c in table_crit] + ["是/否"])
-            ws.append([f"{pname} {cname} 示范镇候选镇基本情况表（{len(g)} 个镇）"])
-            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-            ws.cell(1, 1).font = Font(bold=True, size=13)
-            ws.append(headers)
-            ws.append(units)
-            for cell in ws[HEADER_ROW]:
-                cell.font = bold
-                cell.alignment = Alignment(wrap_text=True)
-            g = g.sort_values("code")
-            for _, t in g.iterrows():
-                ws.append([str(t["code"]), t["name"], t["kind"], cname]
-                          + [_round(t[u.column]) for u in spatial]
-                          + [None] * len(table_crit) + [None])
-            last = FIRST_DATA_ROW + len(g) - 1
-            first_fact = 5 + len(spatial)
-            nom_col = first_fact + len(table_crit)
-            # Spare rows for towns the list misses (see the instructions, item 5).
-            spare = last + 20
-            for r in range(FIRST_DATA_ROW, spare + 1):
-                for k in range(1, len(headers) + 1):
-                    cell = ws.cell(r, k)
-                    editable = k >= first_fact or r > last
-                    cell.protection = Protection(locked=not editable)
-                    if not editable and k > 4:
-                        cell.fill = grey
-            if table_crit:
-                dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                                    allow_blank=True, showErrorMessage=True,
-                                    errorTitle="只能填写数字", error="请填写大于等于0的数字（不含单位）")
-                dv.add(f"{get_column_letter(first_fact)}{FIRST_DATA_ROW}:"
-                       f"{get_column_letter(nom_col - 1)}{spare}")
-                ws.add_data_validation(dv)
-            yn = DataValidation(type="list", formula1='"是,否"', allow_blank=True,
-                                showErrorMessage=True, errorTitle="请选择", error="请选择“是”或“否”")
-            yn.add(f"{get_column_letter(nom_col)}{FIRST_DATA_ROW}:{get_column_letter(nom_col)}"
-                   f"{spare}")
-            ws.add_data_validation(yn)
-            ws.protection.sheet = True  # locks the code/name/kind and reference columns
-            ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 3)
-            for k, h in enumerate(headers, start=1):
-                ws.column_dimensions[get_column_letter(k)].width = max(10, min(28, len(h) * 2))
-        path = out_dir / f"{pname}_示范镇候选镇基本情况表.xlsx"
-        io.atomic_write(path, wb.save)
-        written.append(path)
-    return written
+    headers = ([CODE, NAME, KIND, COUNTY] + [f"{u.label} [参考]" for u in spatial]
+               + [_header(c) for c in table_crit] + [NOMINATED])
+    units = ([UNITS_LABEL, "", "", ""]
+             + [_unit_of(res, u.column) for u in spatial]
+             + [c.units or "" for c in table_crit] + ["是/否"])
+    ws.append([f"{pname} {cname} 示范镇候选镇基本情况表（{len(g)} 个镇）"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    ws.cell(1, 1).font = Font(bold=True, size=13)
+    ws.append(headers)
+    ws.append(units)
+    for cell in ws[HEADER_ROW]:
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True)
+    g = g.sort_values("code")
+    for _, t in g.iterrows():
+        ws.append([str(t["code"]), t["name"], t["kind"], cname]
+                  + [_round(t[u.column]) for u in spatial]
+                  + [None] * len(table_crit) + [None])
+    last = FIRST_DATA_ROW + len(g) - 1
+    first_fact = 5 + len(spatial)
+    # Spare rows for towns the list misses (see the instructions, item 5).
+    spare = last + 20
+    _lock_reference(ws, last=last, spare=spare, ncols=len(headers), first_fact=first_fact)
+    _validate_inputs(ws, first_fact=first_fact, nom_col=first_fact + len(table_crit),
+                     spare=spare, facts=bool(table_crit))
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 3)
+    for k, h in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(k)].width = max(10, min(28, len(h) * 2))
+
+
+def _lock_reference(ws, *, last: int, spare: int, ncols: int, first_fact: int) -> None:
+    """Lock the listed towns' key and reference cells (reference ones grey); the fact and
+    nomination columns and the spare rows stay editable."""
+    from openpyxl.styles import PatternFill, Protection
+
+    grey = PatternFill("solid", fgColor="DDDDDD")
+    for r in range(FIRST_DATA_ROW, spare + 1):
+        for k in range(1, ncols + 1):
+            cell = ws.cell(r, k)
+            editable = k >= first_fact or r > last
+            cell.protection = Protection(locked=not editable)
+            if not editable and k > 4:
+                cell.fill = grey
+
+
+def _validate_inputs(ws, *, first_fact: int, nom_col: int, spare: int, facts: bool) -> None:
+    """Excel data validation: numbers >= 0 in the fact columns, 是/否 in the nomination one;
+    then protect the sheet."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if facts:
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                            allow_blank=True, showErrorMessage=True,
+                            errorTitle="只能填写数字", error="请填写大于等于0的数字（不含单位）")
+        dv.add(f"{get_column_letter(first_fact)}{FIRST_DATA_ROW}:"
+               f"{get_column_letter(nom_col - 1)}{spare}")
+        ws.add_data_validation(dv)
+    yn = DataValidation(type="list", formula1='"是,否"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="请选择", error="请选择“是”或“否”")
+    yn.add(f"{get_column_letter(nom_col)}{FIRST_DATA_ROW}:{get_column_letter(nom_col)}"
+           f"{spare}")
+    ws.add_data_validation(yn)
+    ws.protection.sheet = True  # locks the code/name/kind and reference columns
 
 
 def _round(v) -> float | None:
