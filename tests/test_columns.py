@@ -18,10 +18,9 @@ PKG = Path(spatial_towns.__file__).parent
 #: Modules that still spell some of the town table's names out (#24 item 4, being migrated).
 #: Every other module, a new one included, names them only through spatial_towns.columns.
 PENDING = (
-    "assessment/assessment.py", "assessment/ledger.py", "config.py", "mcda/normalise.py",
-    "pipeline/runrecord.py", "render/_labels_zh.py", "render/assessment_docx.py",
-    "render/assessment_report.py", "render/candidates_xlsx.py", "render/national_map.py",
-    "render/report_docx.py", "whatif/widget.py",
+    "assessment/assessment.py", "assessment/ledger.py", "render/assessment_docx.py",
+    "render/assessment_report.py", "render/candidates_xlsx.py", "render/report_docx.py",
+    "whatif/widget.py",
 )
 MIGRATED = tuple(sorted(
     p.relative_to(PKG).as_posix() for p in PKG.rglob("*.py")
@@ -99,7 +98,8 @@ def _owned_literals(path: Path) -> list[str]:
 #: table's and the population grid CSV's county code and the seat supplement CSV's source
 #: (data.datasets); the facts sheets' accepted headers and key role "nominated", the coverage
 #: record's count "imputed" and the matched rows' "status" (data.facts); the designation
-#: list's accepted headers and its "tier" column (calibration.calibrate).
+#: list's accepted headers and its "tier" column (calibration.calibrate); the transform kind
+#: "rank" (config, mcda.normalise, render._labels_zh); run.json's "status" (pipeline.runrecord).
 NOT_COLUMNS = {
     "pipeline/stages.py": ["score", "score"],
     "data/io.py": ["county_code", "county_name", "prefecture_code", "prefecture_name"],
@@ -107,6 +107,8 @@ NOT_COLUMNS = {
     "data/facts.py": ["county_code", "county_name"] + ["imputed"] * 3 + ["nominated"] * 4
     + ["status"] * 3,
     "calibration/calibrate.py": ["county_code", "county_name"] + ["tier"] * 4,
+    "config.py": ["rank"] * 3, "mcda/normalise.py": ["rank"] * 2, "render/_labels_zh.py": ["rank"],
+    "pipeline/runrecord.py": ["status"],
 }
 
 

@@ -7,24 +7,26 @@ names serve the columns a configuration does not label (computed but not scored,
 
 from __future__ import annotations
 
+from .. import columns
+
 #: Computed columns of the town table (criteria.compute, facts) in Chinese.
 COLUMNS = {
     "dist_changchun_km": "到都市圈核心城市直线距离 (km)",
     "dist_prefecture_seat_km": "到本市(州)驻地直线距离 (km)",
     "dist_county_seat_km": "到本县(市、区)驻地直线距离 (km)",
     "dist_border_km": "到国界直线距离 (km)",
-    "border_area": "边境地区",
+    columns.BORDER_AREA: "边境地区",
     "in_metro": "都市圈范围",
     "key_assisted": "省级乡村振兴重点帮扶县",
     "key_node": "国土空间规划重要节点镇",
     "dist_rail_km": "到火车站直线距离 (km)",
-    "snap_km": "到路网节点距离 (km)",
+    columns.SNAP_KM: "到路网节点距离 (km)",
     "time_expressway_min": "到高速公路出入口时间 (min)",
     "time_changchun_min": "到都市圈核心城市时间 (min)",
     "time_prefecture_min": "到本市(州)驻地时间 (min)",
     "time_county_seat_min": "到本县(市、区)驻地时间 (min)",
     "time_rail_min": "到火车站时间 (min)",
-    "network_flag": "路网可达性提示",
+    columns.NETWORK_FLAG: "路网可达性提示",
     "region_pop_60min": "60分钟可达区域人口",
     "region_gravity": "区域人口引力",
     "city_periphery": "城市周边",
@@ -67,7 +69,7 @@ PROXIES = {
     "devzone_km": "“产业比较兴旺”没有镇级产值、企业数据，以到国家级/省级开发区的距离代替（开发区坐标为近似位置）",
     "scenic5a_km": "“资源禀赋”仅以到5A级景区的距离代替，未含4A及以下景区",
     "in_metro": "按县级单位计，部分纳入都市圈的县按比例计分",
-    "border_area": "按所在县是否与国界相接判断，同一县内各镇相同",
+    columns.BORDER_AREA: "按所在县是否与国界相接判断，同一县内各镇相同",
 }
 
 WEIGHTING = {"expert": "专家权重（配置文件给定，归一化）", "ahp": "层次分析法（AHP）",

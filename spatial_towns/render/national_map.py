@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from .. import columns
 from ..data import datasets
 from . import maps, south_china_sea
 
@@ -69,7 +70,7 @@ def national_map(res: NationalResult, shapes: gpd.GeoDataFrame,
         popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=320),
     ).add_to(m)
     cmap.add_to(m)
-    top = res.towns[(res.towns["tier"] == "provincial") & res.towns.geometry.notna()]
+    top = res.towns[(res.towns[columns.TIER] == "provincial") & res.towns.geometry.notna()]
     fg = folium.FeatureGroup(name=f"省级示范镇 (provincial tier) · {len(top)}")
     for _, r in top.iterrows():
         folium.CircleMarker(
