@@ -50,3 +50,21 @@ def test_cli_cache_shows_prunes_and_clears(tmp_path, monkeypatch, capsys):
     assert "0 cache file(s)" in capsys.readouterr().out
     assert cli.main(["cache", "--prune", "-2"]) == errors.ConfigError.exit_code
     assert "days must be >= 0" in capsys.readouterr().err
+
+
+def test_an_unusable_file_is_recomputed_and_replaced_and_touch_can_be_off(tmp_path):
+    p = _file(tmp_path, f"pinyin_{'b' * 16}.json", age_days=40)
+
+    def read(q):
+        text = q.read_text()
+        if text != "fresh":
+            raise ValueError(f"{q}: made from other inputs")
+        return text
+
+    assert _cache.cached(p, lambda: "fresh", read, lambda v, q: q.write_text(v)) == "fresh"
+    assert p.read_text() == "fresh"                                # replaced atomically
+    assert sorted(tmp_path.iterdir()) == [p]                       # no temporary file left
+    t = time.time() - 40 * 86400
+    os.utime(p, (t, t))
+    got = _cache.cached(p, lambda: "recomputed", read, lambda v, q: q.write_text(v), touch=False)
+    assert got == "fresh" and p.stat().st_mtime == t               # read back, left as it was

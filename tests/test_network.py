@@ -372,6 +372,35 @@ def test_prepare_cached_round_trip_and_invalidation(tmp_path):
     assert (fifth.csr != third.csr).nnz == 0
 
 
+def test_prepare_cached_rebuilds_a_foreign_cache_and_works_without_a_writable_folder(tmp_path):
+    src = tmp_path / "roads.osm"
+    src.write_text((FIXTURES / "tiny_roads.osm").read_text(encoding="utf-8"), encoding="utf-8")
+    cache = network.cache_path(src)
+    # An npz of the right name without the key or the arrays (another program, an old
+    # version): rebuilt and replaced, never trusted.
+    np.savez(cache, node_ids=np.arange(3))
+    first = network.prepare_cached(src, CRS)
+    with np.load(cache) as z:
+        assert "crs_wkt" in z.files and len(z["node_ids"]) == first.n_nodes
+    # A folder the cache cannot be written to, or a disk that fills up while writing: the
+    # graph is still made, and nothing is left behind (no cache, no temporary file).
+    cache.unlink()
+    import tempfile
+
+    def read_only(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    def disk_full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    for target, fail in ((tempfile, "mkstemp"), (np, "savez")):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(target, fail, read_only if fail == "mkstemp" else disk_full)
+            again = network.prepare_cached(src, CRS)
+        assert (again.csr != first.csr).nnz == 0
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["roads.osm"]
+
+
 def test_major_roads_and_isochrone_polygons(graph):
     """Hand-made fixture: the primary 1-2-3 and the motorway 4-5-6 are the main roads."""
     import shapely

@@ -26,10 +26,7 @@ from __future__ import annotations
 
 import csv
 import io as _io
-import os
-import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, overload
 
@@ -40,6 +37,7 @@ import pyproj
 import shapely
 
 from .. import columns, errors
+from ..util.atomic import atomic_write as atomic_write  # re-exported: io.atomic_write stays
 from . import coords as _coords
 from . import matching
 
@@ -788,33 +786,6 @@ def write_gpkg(path: str | Path, layers: list[tuple[str, gpd.GeoDataFrame]]) -> 
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
     return atomic_write(path, write)
-
-
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write ``path`` via ``write(tmp_path)`` then rename, so readers never see half a file.
-
-    ``write`` receives a temporary path in the same folder (same suffix, so drivers pick the
-    right format). Raises :class:`~spatial_towns.errors.OutputError` when the folder is not
-    writable.
-    """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    except OSError as exc:
-        raise errors.OutputError(f"cannot write to {path.parent}: {exc.strerror}") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        tmp_path.unlink()
-        write(tmp_path)
-        os.replace(tmp_path, path)
-    except OSError as exc:
-        raise errors.OutputError(f"cannot write {path}: {exc}") from None
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-    return path
 
 
 def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:

@@ -8,7 +8,6 @@ criteria then come from multi-source Dijkstra runs over all nodes at once
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,8 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from .. import errors
+from ..util import cache as _cache
+from ..util.atomic import atomic_write
 from . import _roadfiles
 
 if TYPE_CHECKING:
@@ -800,34 +801,31 @@ def prepare_cached(path: str | os.PathLike, crs: pyproj.CRS) -> PreparedGraph:
     if not path.exists():
         raise errors.InputDataError(f"road network file not found: {path}")
     key = _cache_key(path, crs)
-    cp = cache_path(path)
-    if cp.exists():
+
+    def read(cp: Path) -> PreparedGraph:
         try:
             with np.load(cp, allow_pickle=False) as z:
-                if all(k in z.files and np.array_equal(z[k], v) for k, v in key.items()):
-                    n = len(z["node_ids"])
-                    csr = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
-                    return PreparedGraph(node_ids=z["node_ids"], xy=z["xy"], crs=crs, csr=csr,
-                                         expressway_access=z["expressway_access"],
-                                         major_edges=z["major_edges"])
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-            pass  # unreadable or from another version: rebuild below
-    g = prepare_file(path, crs)
-    # Write then rename, so that a crash never leaves a half-written cache behind.
-    try:
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=cp.parent, prefix=cp.name + ".")
-    except OSError:
-        return g  # read-only folder: no cache
-    try:
-        with os.fdopen(fd, "wb") as fh:
+                if not all(k in z.files and np.array_equal(z[k], v) for k, v in key.items()):
+                    raise ValueError(f"{cp}: made from another file, CRS or cache version")
+                n = len(z["node_ids"])
+                csr = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
+                return PreparedGraph(node_ids=z["node_ids"], xy=z["xy"], crs=crs, csr=csr,
+                                     expressway_access=z["expressway_access"],
+                                     major_edges=z["major_edges"])
+        except (KeyError, zipfile.BadZipFile) as exc:  # not an npz of ours: rebuilt
+            raise ValueError(f"{cp}: {exc}") from None
+
+    def write(g: PreparedGraph, tmp: Path) -> None:
+        with open(tmp, "wb") as fh:  # a file object: np.savez adds no suffix
             np.savez(fh, node_ids=g.node_ids, xy=g.xy, data=g.csr.data,
                      indices=g.csr.indices, indptr=g.csr.indptr,
                      expressway_access=g.expressway_access, major_edges=g.major_edges,
                      **key)  # type: ignore[arg-type]  # the cache key arrays
-        os.replace(tmp, cp)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-    return g
+
+    # The file lies beside the road file, outside the cache folder that prune() tidies: a hit
+    # leaves its modification time alone.
+    return _cache.cached(cache_path(path), lambda: prepare_file(path, crs), read, write,
+                         touch=False)
 
 
 def major_roads(graph: PreparedGraph) -> gpd.GeoDataFrame:
@@ -936,4 +934,4 @@ def fetch_roads(polygon, path: str | os.PathLike,
         ) from None
     G = ox.routing.add_edge_speeds(io.simplify_roads(G), hwy_speeds=CHINA_HWY_SPEEDS_KMH)
     G = ox.routing.add_edge_travel_times(G)
-    return io.atomic_write(path, lambda tmp: ox.save_graphml(G, tmp))
+    return atomic_write(path, lambda tmp: ox.save_graphml(G, tmp))

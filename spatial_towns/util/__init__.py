@@ -1,5 +1,5 @@
-"""Plumbing shared by every family: the on-disk cache, forked workers, geometry helpers, lazy doors,
-folders replaced in one step, reproducible Office packages.
+"""Plumbing shared by every family: the on-disk cache, files and folders replaced in one step,
+forked workers, geometry helpers, lazy doors, reproducible Office packages.
 
 A lazy door: each public name is imported on first use (see :mod:`spatial_towns.util.lazy`).
 """
@@ -7,6 +7,7 @@ A lazy door: each public name is imported on first use (see :mod:`spatial_towns.
 from .lazy import attach
 
 __getattr__, __dir__, __all__ = attach(__name__, {
+    "atomic": ".atomic",
     "atomicdir": ".atomicdir",
     "cache": ".cache",
     "forked": ".forked",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .. import errors
-from ..data import io
+from .atomic import atomic_write
 
 T = TypeVar("T")
 
@@ -30,12 +30,14 @@ def key(parts: Iterable[bytes | str]) -> str:
 
 
 def cached(path: Path, compute: Callable[[], T], read: Callable[[Path], T],
-           write: Callable[[T, Path], None]) -> T:
+           write: Callable[[T, Path], None], *, touch: bool = True) -> T:
     """``read(path)`` when the file is there and readable, else ``compute()``, written to
     ``path`` by ``write(value, tmp_path)`` (atomically) when the folder is writable.
 
-    ``read`` raises ``OSError`` or ``ValueError`` for a file it cannot use (e.g. truncated):
-    the value is computed again and the file replaced.
+    ``read`` raises ``OSError`` or ``ValueError`` for a file it cannot use (e.g. truncated,
+    or made from other inputs): the value is computed again and the file replaced.
+    ``touch`` marks a file read back as used now, for :func:`prune`; a file kept outside the
+    cache folder (e.g. beside the user's data, which :func:`prune` never sees) is left as it is.
     """
     if path.is_file():
         try:
@@ -43,11 +45,12 @@ def cached(path: Path, compute: Callable[[], T], read: Callable[[Path], T],
         except (OSError, ValueError):
             pass
         else:
-            _touch(path)
+            if touch:
+                _touch(path)
             return value
     value = compute()
     try:
-        io.atomic_write(path, lambda p: write(value, p))
+        atomic_write(path, lambda p: write(value, p))
     except (OSError, errors.OutputError):
         pass  # read-only cache folder: computed per process, as without a cache
     return value
