@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+# aliased: this module's public columns() names the sheets' columns
+from .. import columns as towncols
 from ..data import io as data_io
 from ..util import officezip
 from . import _labels_zh, _reasons_zh
@@ -67,27 +69,27 @@ def columns(res) -> list[Column]:
     label = {t.name: t.label for t in cfg.tiers}
     status = {"eligible": "参评", "excluded": "排除"}
     out = [
-        Column("级别", lambda r: label.get(r["tier"], ""), width=6),
-        Column("市(州)", lambda r: r["prefecture_name"] or ""),
-        Column("县(市、区)", lambda r: r["county_name"] or ""),
+        Column("级别", lambda r: label.get(r[towncols.TIER], ""), width=6),
+        Column("市(州)", lambda r: r[towncols.PREFECTURE_NAME] or ""),
+        Column("县(市、区)", lambda r: r[towncols.COUNTY_NAME] or ""),
         Column("镇", lambda r: r["name"]),
         Column("区划代码", lambda r: r["code"], "@", width=14),
         Column("类型", lambda r: r["kind"] or "", width=6),
-        Column("状态", lambda r: status.get(r["status"], r["status"]), width=6),
-        Column("得分", lambda r: _num(r.get("score")), "0.00", width=8),
-        Column("排名", lambda r: _int(r.get("rank")), "0", width=6),
+        Column("状态", lambda r: status.get(r[towncols.STATUS], r[towncols.STATUS]), width=6),
+        Column("得分", lambda r: _num(r.get(towncols.SCORE)), "0.00", width=8),
+        Column("排名", lambda r: _int(r.get(towncols.RANK)), "0", width=6),
     ]
-    if "rank_lo" in towns:
-        out += [Column("排名区间下限(5%)", lambda r: _int(r.get("rank_lo")), "0", width=9),
-                Column("排名区间上限(95%)", lambda r: _int(r.get("rank_hi")), "0", width=9)]
+    if towncols.RANK_LO in towns:
+        out += [Column("排名区间下限(5%)", lambda r: _int(r.get(towncols.RANK_LO)), "0", width=9),
+                Column("排名区间上限(95%)", lambda r: _int(r.get(towncols.RANK_HI)), "0", width=9)]
     for t in cfg.tiers:
         if f"p_{t.name}" in towns:
             out.append(Column(f"{t.label}入选比例", _number(f"p_{t.name}"), "0%", width=9))
-    if "dev_type_label" in towns:
-        out += [Column("发展类型", lambda r: r.get("dev_type_label") or "", width=11),
-                Column("发展类型依据", lambda r: _reasons_zh.dev_type_zh(str(r.get("dev_type_reason") or "")),
+    if towncols.DEV_TYPE_LABEL in towns:
+        out += [Column("发展类型", lambda r: r.get(towncols.DEV_TYPE_LABEL) or "", width=11),
+                Column("发展类型依据", lambda r: _reasons_zh.dev_type_zh(str(r.get(towncols.DEV_TYPE_REASON) or "")),
                        width=40)]
-    out.append(Column("入选理由", lambda r: _reasons_zh.zh(str(r["reason"] or "")), width=60))
+    out.append(Column("入选理由", lambda r: _reasons_zh.zh(str(r[towncols.REASON] or "")), width=60))
     labels = {c.column: c.label for c in cfg.criteria if c.label}
     weights = {u.column: u.weight for u in res.used if u.column}
     scored = [c for c in cfg.criteria if weights.get(c.column, 0) > 0 and c.column in towns]
@@ -111,9 +113,9 @@ def _point(r, axis: str) -> float | None:
 
 def _sorted(res, towns: pd.DataFrame) -> pd.DataFrame:
     order = {t.name: k for k, t in enumerate(res.cfg.tiers)}
-    return towns.assign(_t=towns["tier"].map(order).fillna(len(order)),
-                        _s=towns["status"].ne("eligible"),
-                        _score=-towns["score"].astype(float).fillna(-math.inf)).sort_values(
+    return towns.assign(_t=towns[towncols.TIER].map(order).fillna(len(order)),
+                        _s=towns[towncols.STATUS].ne(towncols.ELIGIBLE),
+                        _score=-towns[towncols.SCORE].astype(float).fillna(-math.inf)).sort_values(
         ["_t", "_s", "_score", "code"]).drop(columns=["_t", "_s", "_score"])
 
 
@@ -148,7 +150,7 @@ def _town_sheet(ws, cols: list[Column], towns: pd.DataFrame) -> None:
 def notes(res) -> list[tuple[str, str]]:
     """The 说明 sheet: the run's configuration summary, one (item, value) per row."""
     cfg, towns = res.cfg, res.towns
-    status = towns["status"].value_counts()
+    status = towns[towncols.STATUS].value_counts()
     weighting = getattr(res.weighting, "method", cfg.weighting.method)
     rows = [
         ("方案名称", cfg.run_name),
@@ -191,7 +193,7 @@ def build(res) -> Workbook:
         assert ws is not None
         first = False
         ws.title = t.label
-        _town_sheet(ws, cols, _sorted(res, towns[towns["tier"] == t.name]))
+        _town_sheet(ws, cols, _sorted(res, towns[towns[towncols.TIER] == t.name]))
     _town_sheet(wb.create_sheet(SHEET_ALL), cols, _sorted(res, towns))
     ws = wb.create_sheet(SHEET_NOTES)
     ws.append(["项目", "内容"])

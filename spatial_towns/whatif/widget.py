@@ -24,7 +24,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from .. import errors
+from .. import columns, errors
 from ..mcda import aggregation
 from ..render import maps
 from . import explorer as whatif
@@ -283,8 +283,8 @@ class Explorer(w.VBox):
             return
         self.last_saved = (path, res)
         cur = self.core.current.towns
-        same = (res.towns["tier"].to_numpy() == cur["tier"].to_numpy()).all() and np.array_equal(
-            res.towns["score"].to_numpy(dtype=float), cur["score"].to_numpy(dtype=float),
+        same = (res.towns[columns.TIER].to_numpy() == cur[columns.TIER].to_numpy()).all() and np.array_equal(
+            res.towns[columns.SCORE].to_numpy(dtype=float), cur[columns.SCORE].to_numpy(dtype=float),
             equal_nan=True)
         self.save_status.value = (
             f"<small>wrote <code>{html.escape(str(path))}</code> and "
@@ -298,11 +298,11 @@ class Explorer(w.VBox):
         located = towns.geometry.notna().to_numpy()
         self._located = np.flatnonzero(located)
         self._lonlat = [(float(p.x), float(p.y)) for p in towns.geometry[located]]
-        counties = self.core.result.counties[["county_code", "county_name", "prefecture_name",
-                                              "geometry"]].copy()
+        counties = self.core.result.counties[[columns.COUNTY_CODE, columns.COUNTY_NAME,
+                                              columns.PREFECTURE_NAME, "geometry"]].copy()
         counties["geometry"] = counties.geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True)
         self._county_features = json.loads(counties.to_json(drop_id=True))["features"]
-        self._county_codes = counties["county_code"].tolist()
+        self._county_codes = counties[columns.COUNTY_CODE].tolist()
         minx, miny, maxx, maxy = counties.total_bounds
         self.counties_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection",
                                                        "features": []},
@@ -346,13 +346,13 @@ class Explorer(w.VBox):
     def _render(self, up: whatif.Update) -> None:
         t = up.towns
         labels = {x.name: x.label for x in up.scenario.tiers}
-        tier = t["tier"].to_numpy()
+        tier = t[columns.TIER].to_numpy()
         change = t["change"].to_numpy()
         elig = t["eligible"].to_numpy()
-        score = t["score"].to_numpy()
+        score = t[columns.SCORE].to_numpy()
         start_score = t["score_start"].to_numpy()
         names, codes = t["name"].to_numpy(), t.index.to_numpy()
-        county = t["county_name"].astype(object).where(t["county_name"].notna(), "").to_numpy()
+        county = t[columns.COUNTY_NAME].astype(object).where(t[columns.COUNTY_NAME].notna(), "").to_numpy()
         feats: list[dict[str, Any]] = []
         colours = maps.tier_colours(self.core.start.tiers)
         for (lon, lat), i in zip(self._lonlat, self._located, strict=True):
@@ -386,10 +386,10 @@ class Explorer(w.VBox):
             h.value = f"<small>{100 * shares.get(col, 0.0):.0f} %</small>"
 
     def _render_counties(self, up: whatif.Update) -> None:
-        ccode = self.core.result.towns["county_code"].to_numpy()
+        ccode = self.core.result.towns[columns.COUNTY_CODE].to_numpy()
         t = up.towns.assign(county_code=ccode)
-        best = t.groupby("county_code")["score"].max()
-        nsel = t[t["tier"] != ""].groupby("county_code").size()
+        best = t.groupby(columns.COUNTY_CODE)[columns.SCORE].max()
+        nsel = t[t[columns.TIER] != ""].groupby(columns.COUNTY_CODE).size()
         vals = best.dropna()
         cmap = branca.colormap.linear.YlGn_09.scale(  # type: ignore[attr-defined]
             float(vals.min()) if len(vals) else 0.0, float(vals.max()) if len(vals) else 1.0)
@@ -406,10 +406,10 @@ class Explorer(w.VBox):
     def _render_tables(self, up: whatif.Update) -> None:
         # Plain numpy and hand-built rows: pandas crosstab/to_html would double the render time.
         t = up.towns
-        tier, before = t["tier"].to_numpy(), t["tier_start"].to_numpy()
-        score = t["score"].to_numpy()
-        names, county = t["name"].to_numpy(), t["county_name"].to_numpy()
-        pref = t["prefecture_name"].to_numpy()
+        tier, before = t[columns.TIER].to_numpy(), t["tier_start"].to_numpy()
+        score = t[columns.SCORE].to_numpy()
+        names, county = t["name"].to_numpy(), t[columns.COUNTY_NAME].to_numpy()
+        pref = t[columns.PREFECTURE_NAME].to_numpy()
         tiers = up.scenario.tiers
         labels = {x.name: x.label for x in tiers}
         td = "<td style='padding:1px 8px;text-align:right'>{}</td>"
