@@ -19,7 +19,7 @@ PKG = Path(spatial_towns.__file__).parent
 #: Every other module, a new one included, names them only through spatial_towns.columns.
 PENDING = (
     "assessment/assessment.py", "assessment/ledger.py", "render/assessment_docx.py",
-    "render/assessment_report.py", "render/report_docx.py",
+    "render/assessment_report.py",
 )
 MIGRATED = tuple(sorted(
     p.relative_to(PKG).as_posix() for p in PKG.rglob("*.py")
@@ -99,7 +99,8 @@ def _owned_literals(path: Path) -> list[str]:
 #: record's count "imputed" and the matched rows' "status" (data.facts); the designation
 #: list's accepted headers and its "tier" column (calibration.calibrate); the transform kind
 #: "rank" (config, mcda.normalise, render._labels_zh); run.json's "status" (pipeline.runrecord); the
-#: map features' properties and a table header of the what-if widget (whatif.widget).
+#: map features' properties and a table header of the what-if widget (whatif.widget); the facts
+#: coverage record's count "imputed" (render.report_docx).
 NOT_COLUMNS = {
     "pipeline/stages.py": ["score", "score"],
     "data/io.py": ["county_code", "county_name", "prefecture_code", "prefecture_name"],
@@ -110,6 +111,7 @@ NOT_COLUMNS = {
     "config.py": ["rank"] * 3, "mcda/normalise.py": ["rank"] * 2, "render/_labels_zh.py": ["rank"],
     "pipeline/runrecord.py": ["status"],
     "whatif/widget.py": ["score", "tier", "tier_label"],
+    "render/report_docx.py": ["imputed"],
 }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from docx.document import Document
 
+from .. import columns
 from ..data import io
 from . import _labels_zh, _reasons_zh, docx_base
 
@@ -109,11 +110,11 @@ def _data_and_methods(doc: Document, res, labels: dict[str, str]) -> None:
     towns, cfg = res.towns, res.cfg
     doc.add_heading("二、数据与方法", level=1)
     doc.add_heading("（一）参评范围", level=2)
-    status = towns["status"].value_counts()
+    status = towns[columns.STATUS].value_counts()
     doc.add_paragraph(
         f"输入乡级单位{len(towns)}个，其中参评{int(status.get('eligible', 0))}个，排除"
         f"{int(status.get('excluded', 0))}个（排除原因见附表2），入选示范镇"
-        f"{int((towns['tier'] != '').sum())}个。每个输入单位都在 towns.gpkg 和 candidates.xlsx"
+        f"{int((towns[columns.TIER] != '').sum())}个。每个输入单位都在 towns.gpkg 和 candidates.xlsx"
         "“全部”表中列出，并注明入选或排除的理由。")
     doc.add_heading("（二）数据来源", level=2)
     rows = [[k + 1, _labels_zh.INPUTS.get(key, key), text]
@@ -152,11 +153,11 @@ def _data_and_methods(doc: Document, res, labels: dict[str, str]) -> None:
 
 def _tier_counts(res) -> pd.DataFrame:
     towns = res.towns
-    sel = towns[towns["tier"] != ""]
-    order = (towns.dropna(subset=["prefecture_name"]).drop_duplicates("prefecture_name")
-             .sort_values("prefecture_code")["prefecture_name"].tolist())
-    tab = pd.crosstab(sel["prefecture_name"], sel["tier"]).reindex(
-        index=[p for p in order if p in set(sel["prefecture_name"])],
+    sel = towns[towns[columns.TIER] != ""]
+    order = (towns.dropna(subset=[columns.PREFECTURE_NAME]).drop_duplicates(columns.PREFECTURE_NAME)
+             .sort_values(columns.PREFECTURE_CODE)[columns.PREFECTURE_NAME].tolist())
+    tab = pd.crosstab(sel[columns.PREFECTURE_NAME], sel[columns.TIER]).reindex(
+        index=[p for p in order if p in set(sel[columns.PREFECTURE_NAME])],
         columns=[t.name for t in res.cfg.tiers], fill_value=0)
     tab["合计"] = tab.sum(axis=1)
     tab.loc["合计"] = tab.sum()
@@ -180,14 +181,14 @@ def _results(doc: Document, res, map_png) -> None:
         docx_base.picture(doc, map_png, width_cm=15.5, caption="图1 示范镇分级分布图")
     else:
         doc.add_paragraph("（本次运行未绘制印刷地图 map_tiers.png。）")
-    if "dev_type_label" in res.towns:
-        sel = res.towns[res.towns["tier"] != ""]
-        types = sorted(set(sel["dev_type_label"].dropna()) - {""})
+    if columns.DEV_TYPE_LABEL in res.towns:
+        sel = res.towns[res.towns[columns.TIER] != ""]
+        types = sorted(set(sel[columns.DEV_TYPE_LABEL].dropna()) - {""})
         if types:
             doc.add_paragraph("各级示范镇的发展类型：")
             rows = []
             for t in cfg.tiers:
-                got = sel.loc[sel["tier"] == t.name, "dev_type_label"]
+                got = sel.loc[sel[columns.TIER] == t.name, columns.DEV_TYPE_LABEL]
                 rows.append([t.label, *(int((got == ty).sum()) for ty in types), len(got)])
             docx_base.table(doc, ["级别", *types, "合计"], rows,
                             align="c" + "r" * (len(types) + 1))
@@ -199,16 +200,16 @@ def name_rows(res, tier: str) -> list[list]:
     then score."""
     towns = res.towns
     label = {t.name: t.label for t in res.cfg.tiers}[tier]
-    sel = towns[towns["tier"] == tier].sort_values(
-        ["prefecture_code", "county_code", "score", "code"], ascending=[True, True, False, True])
+    sel = towns[towns[columns.TIER] == tier].sort_values(
+        [columns.PREFECTURE_CODE, columns.COUNTY_CODE, columns.SCORE, "code"], ascending=[True, True, False, True])
     rows = []
     for k, r in enumerate(sel.itertuples(), 1):
         reason = _reasons_zh.zh(str(r.reason))
         reason = reason.removeprefix(f"{label}：")
-        rank = r.rank if "rank" in towns else None
+        rank = r.rank if columns.RANK in towns else None
         rows.append([k, r.prefecture_name, r.county_name, r.name, float(r.score),
                      None if rank is None or pd.isna(rank) else int(rank),
-                     getattr(r, "dev_type_label", "") or "", reason])
+                     getattr(r, columns.DEV_TYPE_LABEL, "") or "", reason])
     return rows
 
 
@@ -242,7 +243,7 @@ def _robustness(doc: Document, res, labels: dict[str, str]) -> None:
         col = f"p_{t.name}"
         if col not in towns:
             continue
-        p = towns.loc[towns["tier"] == t.name, col].astype(float)
+        p = towns.loc[towns[columns.TIER] == t.name, col].astype(float)
         rows.append([t.label, len(p), int((p >= 0.9).sum()), int(((p >= 0.5) & (p < 0.9)).sum()),
                      int((p < 0.5).sum())])
     docx_base.table(doc, ["级别", "入选数", "稳定（≥90%）", "较稳定（50%–90%）", "不稳定（<50%）"], rows,
@@ -251,8 +252,8 @@ def _robustness(doc: Document, res, labels: dict[str, str]) -> None:
     top = res.cfg.tiers[0]
     col = f"p_{top.name}"
     if col in towns:
-        inside = towns[towns["tier"] == top.name].sort_values([col, "code"]).head(5)
-        outside = towns[(towns["tier"] != top.name) & (towns[col].astype(float) >= 0.25)]
+        inside = towns[towns[columns.TIER] == top.name].sort_values([col, "code"]).head(5)
+        outside = towns[(towns[columns.TIER] != top.name) & (towns[col].astype(float) >= 0.25)]
         outside = outside.sort_values([col, "code"], ascending=[False, True])
         doc.add_paragraph(
             f"{top.label}示范镇中入选比例最低的：" + "、".join(
@@ -297,9 +298,9 @@ def limitations(res, labels: dict[str, str] | None = None) -> list[str]:
     if fallback:
         out.append(f"{'、'.join(_labels_zh.column(c, labels) for c in fallback)}没有路网可用，按直线距离 × "
                    f"{cfg.access.circuity_factor:g}、{cfg.access.fallback_speed_kmh:g} km/h 估算（备用方法）。")
-    eligible = towns["status"] == "eligible"
-    if "network_flag" in towns:
-        far = eligible & towns["network_flag"].fillna("").astype(str).str.contains("from the road network")
+    eligible = towns[columns.STATUS] == columns.ELIGIBLE
+    if columns.NETWORK_FLAG in towns:
+        far = eligible & towns[columns.NETWORK_FLAG].fillna("").astype(str).str.contains("from the road network")
         if far.any():
             out.append(f"{int(far.sum())}个参评镇距路网超过 {cfg.access.max_snap_km:g} km，其进出路网段按直线估算，"
                        "车行时间误差较大（towns.gpkg 的 network_flag 列）。")
@@ -321,8 +322,8 @@ def limitations(res, labels: dict[str, str] | None = None) -> list[str]:
             out.append(f"{_labels_zh.column(col, labels)}：{cov['imputed']}个参评镇缺值，按“{cov['policy']}”补齐。")
         if cov.get("excluded"):
             out.append(f"{_labels_zh.column(col, labels)}：{cov['excluded']}个镇缺值，未能参评。")
-    if "seat_source" in towns:
-        src = towns["seat_source"].fillna("").astype(str)
+    if columns.SEAT_SOURCE in towns:
+        src = towns[columns.SEAT_SOURCE].fillna("").astype(str)
         geonames = int(src.str.startswith("GeoNames").sum())
         units = int(src.str.startswith("mean of its").sum())
         if geonames or units:
@@ -350,13 +351,13 @@ def _appendix(doc: Document, res) -> None:
     doc.add_heading("附表", level=1)
     doc.add_heading("附表1 参评镇得分与排名", level=2)
     label = {t.name: t.label for t in res.cfg.tiers}
-    ok = towns[towns["status"] == "eligible"].sort_values(["score", "code"], ascending=[False, True])
+    ok = towns[towns[columns.STATUS] == columns.ELIGIBLE].sort_values([columns.SCORE, "code"], ascending=[False, True])
     rows = [[None if pd.isna(r.rank) else int(r.rank), r.prefecture_name, r.county_name, r.name,
              float(r.score), label.get(r.tier, "")] for r in ok.itertuples()]
     docx_base.table(doc, ["排名", "市(州)", "县(市、区)", "镇", "得分", "级别"], rows,
                     widths_cm=[1.4, 3.4, 3.6, 3.0, 1.8, 1.6], align="cllllc",
                     formats=[None, None, None, None, "{:.2f}", None])
     doc.add_heading("附表2 排除原因", level=2)
-    excl = towns.loc[towns["status"] == "excluded", "reason"].map(_reasons_zh.zh).value_counts()
+    excl = towns.loc[towns[columns.STATUS] == columns.EXCLUDED, columns.REASON].map(_reasons_zh.zh).value_counts()
     rows = [[k, reason.removeprefix("排除："), int(n)] for k, (reason, n) in enumerate(excl.items(), 1)]
     docx_base.table(doc, ["序号", "排除原因", "单位数"], rows, widths_cm=[1.2, 12.6, 2.2], align="clr")
