@@ -25,7 +25,7 @@ import math
 import re
 import warnings
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -595,22 +595,44 @@ def read_pbf(path: str | Path, hwy_speeds: dict[str, float]) -> RoadArrays:
     hwy_speeds : dict
         Class speeds (km/h) where ``maxspeed`` is missing.
     """
+    path = Path(path)
+    ways = _scan_pbf(path)
+    if not ways.way_len:
+        raise errors.InputDataError(f"{path}: no drivable roads in this PBF file")
+    if ways.missing:
+        warnings.warn(f"{path}: {ways.missing} way node(s) are not in the extract; their ways are "
+                      "broken there", stacklevel=3)
+    return _pbf_arrays(ways, hwy_speeds)
+
+
+@dataclass
+class _PbfWays:
+    """The drivable ways of a PBF file, flat: every way's node refs (-1 where the node is
+    missing) and coordinates one after the other, and per way its length and attributes."""
+
+    refs: array = field(default_factory=lambda: array("q"))
+    lon: array = field(default_factory=lambda: array("d"))
+    lat: array = field(default_factory=lambda: array("d"))
+    way_len: array = field(default_factory=lambda: array("q"))
+    way_dir: array = field(default_factory=lambda: array("b"))  # 0 both, 1 along, 2 against
+    way_cls: list[int] = field(default_factory=list)
+    way_ms: list[str | None] = field(default_factory=list)
+    junction_ids: array = field(default_factory=lambda: array("q"))
+    cls: _Classes = field(default_factory=_Classes)
+    missing: int = 0
+
+
+def _scan_pbf(path: Path) -> _PbfWays:
+    """One pass of pyosmium over the file: the ways pyrosm's ``driving`` filter keeps, and the
+    motorway junction nodes."""
     import osmium
 
-    path = Path(path)
     flt = _driving_filter()
     tag_keys = {"highway", "maxspeed", "oneway", "junction"} | set(flt)
     for rule in flt.values():
         tag_keys |= set(getattr(rule, "keys", ()))
-    refs = array("q")
-    lon, lat = array("d"), array("d")
-    way_len = array("q")
-    way_dir = array("b")  # 0 both, 1 along, 2 against
-    way_cls: list[int] = []
-    way_ms: list[str | None] = []
-    junction_ids = array("q")
-    cls = _Classes()
-    missing = 0
+    ways = _PbfWays()
+    refs, lon, lat = ways.refs, ways.lon, ways.lat
     try:
         fp = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
               .with_locations().with_filter(osmium.filter.KeyFilter("highway")))
@@ -628,7 +650,7 @@ def read_pbf(path: str | Path, hwy_speeds: dict[str, float]) -> RoadArrays:
                         lon.append(loc.lon)
                         lat.append(loc.lat)
                     else:
-                        missing += 1
+                        ways.missing += 1
                         refs.append(-1)
                         lon.append(math.nan)
                         lat.append(math.nan)
@@ -636,26 +658,28 @@ def read_pbf(path: str | Path, hwy_speeds: dict[str, float]) -> RoadArrays:
                 if k < 2:
                     del refs[n0:], lon[n0:], lat[n0:]
                     continue
-                way_len.append(k)
+                ways.way_len.append(k)
                 ow = tags.get("oneway")
                 one = ow in _ONEWAY or tags.get("junction") == "roundabout"
-                way_dir.append(0 if not one else (2 if ow in _AGAINST else 1))
-                way_cls.append(cls(tags.get("highway")))
-                way_ms.append(tags.get("maxspeed"))
+                ways.way_dir.append(0 if not one else (2 if ow in _AGAINST else 1))
+                ways.way_cls.append(ways.cls(tags.get("highway")))
+                ways.way_ms.append(tags.get("maxspeed"))
             elif obj.is_node() and obj.tags.get("highway") == "motorway_junction":
-                junction_ids.append(obj.id)
+                ways.junction_ids.append(obj.id)
     except errors.SpatialTownsError:
         raise
     except Exception as exc:
         raise errors.InputDataError(f"{path}: cannot read the OSM extract ({exc})") from None
-    if not way_len:
-        raise errors.InputDataError(f"{path}: no drivable roads in this PBF file")
-    if missing:
-        warnings.warn(f"{path}: {missing} way node(s) are not in the extract; their ways are "
-                      "broken there", stacklevel=3)
-    r = np.frombuffer(refs, dtype=np.int64)
-    lo, la = np.frombuffer(lon), np.frombuffer(lat)
-    wl = np.asarray(way_len, dtype=np.int64)
+    return ways
+
+
+def _pbf_arrays(ways: _PbfWays, hwy_speeds: dict[str, float]) -> RoadArrays:
+    """Edges of the scanned ways: one per segment between two present nodes of a way, both
+    ways unless one-way; nodes numbered by their sorted OSM ids."""
+    cls = ways.cls
+    r = np.frombuffer(ways.refs, dtype=np.int64)
+    lo, la = np.frombuffer(ways.lon), np.frombuffer(ways.lat)
+    wl = np.asarray(ways.way_len, dtype=np.int64)
     way_of = np.repeat(np.arange(len(wl)), wl)
     # Segment i joins ref i and ref i + 1 of the same way, both present.
     same = np.r_[way_of[1:] == way_of[:-1], False]
@@ -663,13 +687,13 @@ def read_pbf(path: str | Path, hwy_speeds: dict[str, float]) -> RoadArrays:
     a, b = seg, seg + 1
     w = way_of[a]
     seg_len = haversine_m(lo[a], la[a], lo[b], la[b])
-    codes = np.asarray(way_cls, dtype=np.int64)[w]
+    codes = np.asarray(ways.way_cls, dtype=np.int64)[w]
     cache: dict = {}
-    ms_way = np.array([_clean_maxspeed(m, cache) for m in way_ms], dtype=float)
+    ms_way = np.array([_clean_maxspeed(m, cache) for m in ways.way_ms], dtype=float)
     first, names = cls.first_codes(codes)
     secs = travel_time_s(seg_len, edge_speeds_kph(first, names, ms_way[w], hwy_speeds))
     mw, major = cls.flags(codes, MOTORWAY_CLASSES), cls.flags(codes, MAJOR_CLASSES)
-    direction = np.asarray(way_dir, dtype=np.int8)[w]
+    direction = np.asarray(ways.way_dir, dtype=np.int8)[w]
     valid = r >= 0
     node_ids, first_pos, inverse = np.unique(r[valid], return_index=True, return_inverse=True)
     idx = np.full(len(r), -1, dtype=np.int64)
@@ -681,7 +705,7 @@ def read_pbf(path: str | Path, hwy_speeds: dict[str, float]) -> RoadArrays:
     u = np.r_[ia[fwd], ib[bwd]]
     v = np.r_[ib[fwd], ia[bwd]]
     sel = lambda arr: np.r_[arr[fwd], arr[bwd]]  # noqa: E731
-    junction = np.isin(node_ids, np.frombuffer(junction_ids, dtype=np.int64))
+    junction = np.isin(node_ids, np.frombuffer(ways.junction_ids, dtype=np.int64))
     return RoadArrays(node_ids=node_ids, x=x.copy(), y=y.copy(), src_crs="EPSG:4326", u=u,
                       v=v, travel_time=sel(secs), motorway=sel(mw), major=sel(major),
                       junction=junction)

@@ -28,10 +28,7 @@ def _score(v) -> float | None:
 
 def build(res) -> Document:
     """The yearly assessment ``res`` (an AssessmentResult) as a python-docx Document."""
-    cfg, y, a = res.cfg, res.year, res.cfg.assessment
-    prov, muni = cfg.tiers[0], cfg.tiers[1]
-    label = {t.name: t.label for t in cfg.tiers}
-    doc = docx_base.new_document(f"{y}年度乡村振兴示范镇考核报告",
+    doc = docx_base.new_document(f"{res.year}年度乡村振兴示范镇考核报告",
                                  subtitle=f"空间评价方案：{res.run.cfg.run_name}（spatial_towns 生成）")
     if res.indicators.synthetic:
         doc.add_paragraph("【示例数据】本次考核指标表声明为随机生成的示例数据（SYNTHETIC），不是省里提供的"
@@ -39,7 +36,15 @@ def build(res) -> Document:
     if res.already:
         doc.add_paragraph(f"【重复运行】{res.notes[0]}")
     docx_base.toc(doc)
+    for section in (_rules, _data, _outcome, _ranking, _changes, _candidates, _per_prefecture):
+        section(doc, res)
+    return doc
 
+
+def _rules(doc: Document, res) -> None:
+    """Section 1: the plan's rule and the config's assessment rules; the indicators and weights."""
+    a = res.cfg.assessment
+    prov, muni = res.cfg.tiers[0], res.cfg.tiers[1]
     doc.add_heading("一、考核依据与规则", level=1)
     doc.add_paragraph("依据《关于开展示范镇建设助推乡村振兴的实施方案》“严格考核考评”的要求：建立考核指标体系，"
                       "每年对示范镇考核排名，表扬排名靠前的、批评排名靠后的，连续两年排名末位的淘汰，"
@@ -65,6 +70,9 @@ def build(res) -> Document:
     docx_base.table(doc, ["序号", "指标", "方向", "权重"], rows, widths_cm=[1.2, 9.0, 2.0, 2.4],
                     align="clcr", formats=[None, None, None, "{:.3f}"])
 
+
+def _data(doc: Document, res) -> None:
+    """Section 2: the inputs of the year."""
     doc.add_heading("二、考核数据", level=1)
     inp = res.year_record["inputs"]
     for text in (f"考核指标表：{inp['indicators']}（sha256 {inp['indicators_sha256'][:16]}…），匹配"
@@ -75,6 +83,9 @@ def build(res) -> Document:
                  f"{'、'.join(map(str, res.base.assessed_years())) or '无（首次考核）'}。"):
         doc.add_paragraph(text, style="List Bullet")
 
+
+def _outcome(doc: Document, res) -> None:
+    """Section 3: counts of each event and the towns concerned."""
     doc.add_heading("三、考核结果", level=1)
     counts = {ev: len(res.events(ev)) for ev in ("commended", "criticised", "eliminated",
                                                   "promoted", "backfilled", "recoded", "renamed")}
@@ -88,6 +99,10 @@ def build(res) -> Document:
         if not (res.already and n == res.notes[0]):
             doc.add_paragraph(n, style="List Bullet")
 
+
+def _ranking(doc: Document, res) -> None:
+    """Section 4: the provincial towns' ranking."""
+    prov = res.cfg.tiers[0]
     doc.add_heading(f"四、{prov.label}示范镇排名", level=1)
     r = res.ranking
     rows = [[int(x["rank"]), x["prefecture_name"], x["name"], _score(x["score"]),
@@ -96,8 +111,12 @@ def build(res) -> Document:
                     widths_cm=[1.3, 3.6, 3.0, 2.2, 2.6, 3.3], align="cllrrl",
                     formats=[None, None, None, "{:.1f}", "{:.1f}", None])
 
-    doc.add_heading("五、级别与身份变动", level=1)
+
+def _changes(doc: Document, res) -> None:
+    """Section 5: changes of tier and identity."""
+    label = {t.name: t.label for t in res.cfg.tiers}
     t = res.towns
+    doc.add_heading("五、级别与身份变动", level=1)
     ch = t[t["events"].map(lambda e: bool(set(e) & {"eliminated", "promoted", "backfilled",
                                                     "recoded", "renamed"}))]
     if len(ch):
@@ -108,6 +127,12 @@ def build(res) -> Document:
     else:
         doc.add_paragraph("无。")
 
+
+def _candidates(doc: Document, res) -> None:
+    """Section 6: the best municipal candidates."""
+    label = {t.name: t.label for t in res.cfg.tiers}
+    t = res.towns
+    muni = res.cfg.tiers[1]
     c = res.candidates.head(10)
     doc.add_heading(f"六、{muni.label}示范镇递补候选（前10名，共{len(res.candidates)}个）", level=1)
     rows = [[k, x["prefecture_name"], x["name"], _score(x["score"]), label.get(t.loc[code, "tier"], "—")
@@ -116,6 +141,11 @@ def build(res) -> Document:
                     widths_cm=[1.3, 4.0, 3.6, 2.6, 2.6], align="cllrc",
                     formats=[None, None, None, "{:.1f}", None])
 
+
+def _per_prefecture(doc: Document, res) -> None:
+    """Sections 7 and 8: provincial towns per prefecture; the warnings."""
+    t = res.towns
+    prov = res.cfg.tiers[0]
     doc.add_heading(f"七、各市(州){prov.label}示范镇数量", level=1)
     before = t[t["tier_before"] == prov.name].groupby("prefecture_name").size()
     after = t[t["tier"] == prov.name].groupby("prefecture_name").size()
@@ -128,7 +158,6 @@ def build(res) -> Document:
         doc.add_heading("八、提示", level=1)
         for w in res.warnings:
             doc.add_paragraph(w, style="List Number")
-    return doc
 
 
 def to_bytes(res) -> bytes:

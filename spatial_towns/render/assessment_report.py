@@ -28,16 +28,29 @@ def _fmt(v, nd: int = 1) -> str:
 
 def render(res) -> str:
     """The change report of an :class:`~spatial_towns.assessment.AssessmentResult`."""
-    a, cfg, y = res.cfg.assessment, res.cfg, res.year
-    prov, muni = cfg.tiers[0], cfg.tiers[1]
-    t = res.towns
-    out = [f"# 示范镇年度考核 Annual assessment {y}", ""]
+    out = [f"# 示范镇年度考核 Annual assessment {res.year}", ""]
+    for section in (_banners, _inputs_section, _rules_section, _outcome_section,
+                    _ranking_section, _changes_section, _candidates_section,
+                    _per_prefecture_section, _ledger_section):
+        out += section(res)
+    return "\n".join(out)
+
+
+def _banners(res) -> list[str]:
+    """SYNTHETIC indicators and re-runs, said first."""
+    out: list[str] = []
     if res.indicators.synthetic:
         out += ["> **SYNTHETIC indicator data.** The indicator table of this run says it is "
                 "seeded synthetic data for demonstration, not figures supplied by the province. "
                 "Nothing here is a real assessment of a real town.", ""]
     if res.already:
         out += [f"> **Re-run.** {res.notes[0]}", ""]
+    return out
+
+
+def _inputs_section(res) -> list[str]:
+    y = res.year
+    out: list[str] = []
     inp = res.year_record["inputs"]
     out += ["## Inputs", "",
             f"- **indicator table**: `{inp['indicators']}` (sha256 {inp['indicators_sha256'][:16]}…), "
@@ -49,6 +62,14 @@ def render(res) -> str:
             f"- **ledger**: `{res.ledger.path.name}` (schema spatial_towns.designation_ledger "
             f"v{_ledger.SCHEMA_VERSION}); years before "
             f"this one: {res.base.assessed_years() or 'none (first year)'}", ""]
+    return out
+
+
+def _rules_section(res) -> list[str]:
+    """The assessment rules of the config, in words."""
+    a = res.cfg.assessment
+    prov, muni = res.cfg.tiers[0], res.cfg.tiers[1]
+    out: list[str] = []
     out += ["## Rules applied (plan 六(三) 严格考核考评)", "",
             ("Assessment score (0-100) = Σ 100 × weight × value min-max normalised over the "
              f"{prov.label} towns alone (their ranking does not depend on which {muni.label} "
@@ -88,6 +109,11 @@ def render(res) -> str:
                + ("untiered or county-tier" if a.backfill_pool == "untiered_and_county"
                   else "untiered only") + "; year's spatial score)." if a.backfill_municipal
                else f"the {muni.label} tier is not refilled (the plan does not say to)."), ""]
+    return out
+
+
+def _outcome_section(res) -> list[str]:
+    out: list[str] = []
     out += ["## Outcome", ""]
     counts = {ev: len(res.events(ev)) for ev in ("commended", "criticised", "eliminated",
                                                   "promoted", "backfilled", "recoded", "renamed")}
@@ -96,6 +122,13 @@ def render(res) -> str:
     out += [""]
     if res.warnings:
         out += ["## Warnings", ""] + [f"- {w}" for w in res.warnings] + [""]
+    return out
+
+
+def _ranking_section(res) -> list[str]:
+    y = res.year
+    prov = res.cfg.tiers[0]
+    out: list[str] = []
     r = res.ranking
     out += [f"## {prov.label} ranking {y}", ""]
     tab = pd.DataFrame({"rank": r["rank"].astype(int), "code": r.index, "name": r["name"],
@@ -104,6 +137,13 @@ def render(res) -> str:
                         "events": r["events"].map(lambda e: ", ".join(
                             x for x in e if x != "selected"))})
     out += [report.md_table(tab), ""]
+    return out
+
+
+def _changes_section(res) -> list[str]:
+    """Towns whose tier or identity changed, with the reason."""
+    t = res.towns
+    out: list[str] = []
     ch = t[t["events"].map(lambda e: bool(set(e) & {"eliminated", "promoted", "backfilled",
                                                     "recoded", "renamed"}))]
     out += ["## Changes of tier and identity", ""]
@@ -114,12 +154,27 @@ def render(res) -> str:
             "reason": ch["reason"]})), ""]
     else:
         out += ["None.", ""]
+    return out
+
+
+def _candidates_section(res) -> list[str]:
+    t = res.towns
+    muni = res.cfg.tiers[1]
+    out: list[str] = []
     c = res.candidates.head(10)
     out += [f"## Best {muni.label} candidates (top 10 of {len(res.candidates)})", ""]
     out += [report.md_table(pd.DataFrame({"code": c.index, "name": c["name"],
                                            "prefecture": c["prefecture_name"],
                                            "score": c["score"],
                                            "after": t.loc[c.index, "tier"]})), ""]
+    return out
+
+
+def _per_prefecture_section(res) -> list[str]:
+    """Provincial towns per prefecture before and after, against the minimum."""
+    t = res.towns
+    prov = res.cfg.tiers[0]
+    out: list[str] = []
     before = t[t["tier_before"] == prov.name].groupby("prefecture_name").size()
     after = t[t["tier"] == prov.name].groupby("prefecture_name").size()
     pc = pd.DataFrame({"before": before, "after": after}).fillna(0).astype(int)
@@ -127,6 +182,12 @@ def render(res) -> str:
     pc["ok"] = (pc["after"] >= pc["minimum"]).map({True: "yes", False: "**NO**"})
     out += [f"## {prov.label} towns per 市/州", "", report.md_table(pc.reset_index(
         names="prefecture")), ""]
+    return out
+
+
+def _ledger_section(res) -> list[str]:
+    y = res.year
+    out: list[str] = []
     tc = res.year_record["tier_counts"]
     out += ["## Ledger", "",
             f"{res.year_record['n_towns']} town lines for {y} (towns sha256 "
@@ -134,7 +195,7 @@ def render(res) -> str:
             + ", ".join(f"{k} {v}" for k, v in tc.items()) + ".",
             "The ledger is append-only JSON Lines, written atomically; `ledger.csv` beside this "
             "report is a flat copy.", ""]
-    return "\n".join(out)
+    return out
 
 
 def _dot(row, colour: str, radius: int, ring: str = "#222") -> folium.CircleMarker:

@@ -40,12 +40,27 @@ def document(res) -> str:
 
 def render(res) -> str:
     """The report of a :class:`~spatial_towns.pipeline.RunResult` as Markdown text."""
-    towns, cfg = res.towns, res.cfg
-    n = len(towns)
-    status = towns[columns.STATUS].value_counts()
+    out = [f"# spatial_towns run report: {res.cfg.run_name}", ""]
+    out += _attention(res)
+    out += _inputs_section(res)
+    out += _accounting_section(res)
+    out += _criteria_section(res)
+    out += _origin_section(res.cfg)
+    out += _weights_section(res)
+    out += _groups_section(res)
+    out += _correlation_section(res)
+    out += _regional_section(res)
+    out += _tiers_section(res)
+    out += _robustness_section(res)
+    out += _tier_tables(res)
+    return "\n".join(out) + "\n"
+
+
+def _attention(res) -> list[str]:
+    """Notes above everything: the road skeleton used, criteria by fallback or not computed."""
     fallback = [c for c, m in res.methods.items() if "FALLBACK" in m]
     not_computed = [c for c, m in res.methods.items() if m.startswith("not computed")]
-    out = [f"# spatial_towns run report: {cfg.run_name}", ""]
+    out: list[str] = []
     skeleton = [c for c, m in res.methods.items() if "OSM major-road skeleton" in m]
     if skeleton:
         out += [f"> Travel times by road on the OSM major-road skeleton (simplified; "
@@ -59,9 +74,23 @@ def render(res) -> str:
         if not_computed:
             out += [f"> NOT computed (input missing): {', '.join(not_computed)}."]
         out += [""]
+    return out
+
+
+def _inputs_section(res) -> list[str]:
+    out: list[str] = []
     out += ["## Inputs", ""]
     out += [f"- **{k}**: {v}" for k, v in res.provenance.items()]
     out += [f"- **metric CRS** (all distances and areas): `{res.crs.srs}`", ""]
+    return out
+
+
+def _accounting_section(res) -> list[str]:
+    """Every input town counted: eligible, excluded (by reason), selected, without a point."""
+    towns, cfg = res.towns, res.cfg
+    n = len(towns)
+    status = towns[columns.STATUS].value_counts()
+    out: list[str] = []
     out += ["## Town accounting", "",
             f"- input towns: {n}; eligible: {int(status.get('eligible', 0))}; "
             f"excluded: {int(status.get('excluded', 0))}; selected: {int((towns['tier'] != '').sum())}",
@@ -74,6 +103,12 @@ def render(res) -> str:
             + f"), {int(no_point.sum())} have no seat point and cannot be scored", ""]
     excl = towns.loc[towns[columns.STATUS] == "excluded", columns.REASON].value_counts()
     out += [md_table(excl.rename_axis("exclusion reason").reset_index(name="towns")), ""]
+    return out
+
+
+def _criteria_section(res) -> list[str]:
+    """How each criterion was computed, its weight, and the substitutions made."""
+    out: list[str] = []
     out += ["## Criteria", "", "| column | how | weight used |", "|---|---|---|"]
     weights = {u.column: u for u in res.used if u.column}
     for col, how in res.methods.items():
@@ -83,11 +118,13 @@ def render(res) -> str:
     notes = [f"- {u.name}: {u.note}" for u in res.used if u.note]
     if notes:
         out += ["Criterion substitutions:", *notes, ""]
-    out += _origin_section(res.cfg)
-    out += _weights_section(res)
-    out += _groups_section(res)
-    out += _correlation_section(res)
-    out += _regional_section(res)
+    return out
+
+
+def _tiers_section(res) -> list[str]:
+    """The integer program against a greedy pick, the tiers' rules and counts, the held towns."""
+    towns, cfg = res.towns, res.cfg
+    out: list[str] = []
     sel = res.selection
     out += ["## Tiers", "", f"Joint integer program (HiGHS; solved as {sel.method}), objective "
             f"{sel.objective:.2f} (Σ tier_weight × score).", ""]
@@ -130,7 +167,13 @@ def render(res) -> str:
     out += [f"{len(held)} town(s) are away from their place by score because a rule of their "
             "own county or prefecture (a minimum, a cap or a share) holds them there; the "
             "`reason` of each names the unit.", ""]
-    out += _robustness_section(res)
+    return out
+
+
+def _tier_tables(res) -> list[str]:
+    """One table of towns per tier, by score."""
+    towns, cfg = res.towns, res.cfg
+    out: list[str] = []
     for t in cfg.tiers:
         sel = towns[towns[columns.TIER] == t.name].sort_values([columns.SCORE, columns.CODE],
                                                                ascending=[False, True])
@@ -143,7 +186,7 @@ def render(res) -> str:
             cols += [f"p_{t.name}", "rank 5-95 %"]
         out += [md_table(sel[cols + [columns.REASON]].assign(rank=sel[columns.RANK].astype(int)))]
         out += [""]
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _robustness_section(res) -> list[str]:
