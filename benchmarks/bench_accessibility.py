@@ -53,7 +53,7 @@ import pyproj
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate_graph  # noqa: E402
 
-from spatial_towns.network import graph as network  # noqa: E402
+from spatial_towns import network  # noqa: E402
 
 POP_MIN = 30.0
 GRAV_LIMIT_MIN = 60.0

@@ -33,10 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from spatial_towns import config  # noqa: E402
+from spatial_towns import config, network  # noqa: E402
 from spatial_towns.data import coords as _coords  # noqa: E402
 from spatial_towns.data import datasets, io  # noqa: E402
-from spatial_towns.network import graph as network  # noqa: E402
 from spatial_towns.typology import devtypes as types_mod  # noqa: E402
 
 SKELETON = (HERE.parent.parent / "shared" / "data" / "osm-highways-scgraph-jilin"

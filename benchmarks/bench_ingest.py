@@ -156,8 +156,8 @@ def write_graphml(path: Path, net) -> None:
     """Write the SYNTHETIC network's drivable segments as an osmnx-style GraphML (as
     ``ox.save_graphml`` lays it out), with ``travel_time`` from the class speed table."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from spatial_towns import network
     from spatial_towns.network import _roadfiles
-    from spatial_towns.network import graph as network
 
     node_ids, lon, lat, junctions, ways = net
     pos = {int(n): i for i, n in enumerate(node_ids)}
@@ -241,8 +241,8 @@ def _child(mode: str, path: str, out: str) -> None:
     """Run one ingest path in this (fresh) process; print its seconds and peak RSS."""
     import pyproj
 
+    from spatial_towns import network
     from spatial_towns.data import io
-    from spatial_towns.network import graph as network
 
     crs = pyproj.CRS.from_user_input(CRS)
     t0, c0 = time.perf_counter(), time.process_time()

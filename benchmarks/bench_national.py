@@ -65,8 +65,8 @@ def save_graph(n_nodes: int, path: Path) -> None:
 def graph_cost(path: Path) -> dict:
     """Read (``io.read_roads``) + prepare (``network.prepare``) a GraphML file, in a process
     that did nothing else, so that its peak RSS is the worker's cost of one province graph."""
+    from spatial_towns import network
     from spatial_towns.data import io
-    from spatial_towns.network import graph as network
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()

@@ -62,10 +62,9 @@ def _cpu() -> float:
 def _child(roads: str | None, out_dir: str) -> dict:
     """One timed run in this (fresh) process."""
     t0, c0 = time.perf_counter(), _cpu()
-    from spatial_towns import config
+    from spatial_towns import config, network
     from spatial_towns.criteria import indicators as criteria
     from spatial_towns.mcda import scoring, selection
-    from spatial_towns.network import graph as network
     from spatial_towns.pipeline import records
     from spatial_towns.pipeline import stages as pipeline
     from spatial_towns.typology import devtypes as types_mod

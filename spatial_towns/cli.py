@@ -227,7 +227,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _fetch_roads(args: argparse.Namespace) -> None:
     from .data import datasets, io
-    from .network import graph as network
+    from .network import fetch
 
     if args.boundaries:
         counties = io.read_boundaries(args.boundaries, args.boundaries_frame)
@@ -238,8 +238,8 @@ def _fetch_roads(args: argparse.Namespace) -> None:
                              / f"roads_{args.province}.graphml")
     print(f"downloading roads for {len(counties)} county units from OpenStreetMap "
           "(Overpass API; a province takes several minutes)...", file=sys.stderr)
-    path = network.fetch_roads(counties.union_all(), out,
-                               None if args.all_roads else network.MAJOR_ROADS_FILTER)
+    path = fetch.fetch_roads(counties.union_all(), out,
+                               None if args.all_roads else fetch.MAJOR_ROADS_FILTER)
     print(f"wrote {path}; use it with: spatial-towns run --roads {path}")
 def _run_national(args) -> int:
     cfg = config.load(args.config, {"national": {"facts": list(args.facts)}} if args.facts

@@ -39,8 +39,8 @@ def test_fetch_roads_offline_writes_a_graph_run_can_use(tmp_path, monkeypatch, c
     import shapely
     from conftest import FIXTURES
 
+    from spatial_towns import network
     from spatial_towns.data import io
-    from spatial_towns.network import graph as network
 
     bounds = tmp_path / "county.geojson"
     gpd.GeoDataFrame({"county_code": ["220102"], "county_name": ["南关区"],

@@ -110,7 +110,7 @@ def test_road_and_raster_give_isochrone_population_and_gravity(tmp_path):
     import networkx as nx
     import osmnx as ox
 
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     _synthetic_raster(tmp_path / "pop.tif")
     ds = io.read_population(tmp_path / "pop.tif")
@@ -144,7 +144,7 @@ def test_rail_and_expressway_times_equal_networkx():
     import networkx as nx
     import osmnx as ox
 
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     roads = io.read_roads(FIXTURES / "tiny_roads.osm")
     layers = _layers(roads)
@@ -195,7 +195,7 @@ def test_skeleton_times_legs_both_ends_and_straight_line_where_quicker():
     estimate where quicker or unconnected; never below the straight line at network speed."""
     import pandas as pd
 
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     edges = pd.DataFrame({"u": [1, 2, 4], "v": [2, 3, 5], "length_km": [8.1, 8.1, 4.1],
                           "u_lon": [125.3, 125.4, 126.5], "u_lat": [43.8, 43.8, 44.5],
@@ -298,7 +298,7 @@ def test_skeleton_time_goes_to_the_own_seat_not_the_nearest():
     _two_seat_layers: a town of A nearer B's seat gets the time to A's seat."""
     import pandas as pd
 
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     lons = [125.02, 125.05, 125.2, 125.45, 125.62, 125.6]
     edges = pd.DataFrame({"u": [1, 2, 3, 4, 5], "v": [2, 3, 4, 6, 6], "length_km": 1.0,
@@ -331,7 +331,7 @@ def _region_world():
     import pandas as pd
     import pyproj
 
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     to_ll = pyproj.Transformer.from_crs(CRS, 4326, always_xy=True)
 

@@ -331,7 +331,7 @@ def _synthetic_roads(path, bounds, step_deg=0.08):
     import numpy as np
     import osmnx as ox
 
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     minx, miny, maxx, maxy = bounds
     xs = np.arange(minx - step_deg, maxx + 2 * step_deg, step_deg)
@@ -366,8 +366,7 @@ def ningxia_roads(tmp_path_factory):
     import osmnx as ox
 
     from spatial_towns.data import io
-    from spatial_towns.network import _roadfiles
-    from spatial_towns.network import graph as network
+    from spatial_towns.network import _roadfiles, graph
 
     code = "640000"
     roads = _synthetic_roads(tmp_path_factory.mktemp("roads") / "ningxia.graphml",
@@ -407,7 +406,7 @@ def ningxia_roads(tmp_path_factory):
         mp.setattr(national, "criteria_task", task)
         mp.setattr(ox, "load_graphml", no_networkx)
         mp.setattr(io, "read_roads", no_networkx)
-        mp.setattr(network, "prepare", no_networkx)
+        mp.setattr(graph, "prepare", no_networkx)  # the module whose prepare() builds one
         res = national.run(config.from_dict(raw), provinces=[code], national=NATIONAL,
                            output_dir=None, serial=True, progress=False)
     return code, roads, raw, res, calls
@@ -418,7 +417,7 @@ def test_national_criteria_tasks_read_prepared_arrays(ningxia_roads):
     province (roads_task, into <file>.prepared.npz); every criteria task of the province — 5
     here, split by prefecture — loads the prepared arrays and neither builds a networkx graph
     nor parses the file; the towns equal the province run on the same road file."""
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     code, roads, raw, res, calls = ningxia_roads
     assert res.provinces.loc[0, "error"] == ""
@@ -445,7 +444,7 @@ def test_national_criteria_tasks_read_prepared_arrays(ningxia_roads):
 
 
 def test_dask_run_with_a_road_file_prepares_it_on_a_worker(ningxia_roads, cluster):
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     code, roads, raw, res, _ = ningxia_roads
     network.cache_path(roads).unlink()  # the roads task on a worker builds it again

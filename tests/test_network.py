@@ -6,10 +6,9 @@ import osmnx as ox
 import pytest
 from conftest import FIXTURES
 
-from spatial_towns import errors
+from spatial_towns import errors, network
 from spatial_towns.data import coords as _coords
 from spatial_towns.data import io
-from spatial_towns.network import graph as network
 
 CRS = _coords.metric_crs("auto", (125.2, 43.7, 126.0, 44.3))
 

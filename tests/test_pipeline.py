@@ -179,7 +179,7 @@ def test_run_with_a_road_file_has_network_columns_and_map_layers(tmp_path):
 
     from conftest import FIXTURES
 
-    from spatial_towns.network import graph as network
+    from spatial_towns import network
 
     roads = tmp_path / "roads.osm"
     shutil.copy(FIXTURES / "tiny_roads.osm", roads)

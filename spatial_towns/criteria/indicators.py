@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 from .. import columns, errors
 from .. import config as config_mod
-from ..network import graph as network
+from ..network import access, bounded, graph, routing, store
 from ..util import geometry as _geometry
 
 #: Columns :func:`compute` can produce, with their units (their owner is
@@ -34,7 +34,7 @@ class Layers:
     seats: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame | None = None
     borders: gpd.GeoDataFrame | None = None
-    roads: object | None = None  # road file path, osmnx MultiDiGraph or network.PreparedGraph
+    roads: object | None = None  # road file path, osmnx MultiDiGraph or graph.PreparedGraph
     population: object | None = None  # open rasterio dataset
     census: pd.DataFrame | None = None
     #: Coarse regional population surface, one row per cell: ``lon``, ``lat`` (WGS84) and
@@ -294,12 +294,12 @@ def travel_times(tab: _Table, index: pd.Index, txy: np.ndarray, layers: Layers,
         "time_county_seat_min": (seats.cnty_xy, tab.located_values("dist_county_seat_km")),
     }
     if layers.roads is not None:
-        g = network.as_prepared(layers.roads, crs)
+        g = store.as_prepared(layers.roads, crs)
         layers.provenance.setdefault("roads", f"road graph ({g.n_nodes} nodes)")
-        town_node, snap_m = network.snap(g, txy)
+        town_node, snap_m = routing.snap(g, txy)
         _road_times(tab, g, town_node, snap_m, targets, seats, stations, cfg, crs)
         tab.out[columns.NETWORK_FLAG] = _network_flags(index, tab.located, snap_m,
-                                                       network.component_labels(g)[town_node],
+                                                       routing.component_labels(g)[town_node],
                                                        cfg.access.max_snap_km)
         tab.methods[columns.NETWORK_FLAG] = _network_flag_method(g, snap_m, cfg.access)
         _road_access(tab, g, town_node, snap_m, txy, layers, cfg, crs, cells)
@@ -307,7 +307,7 @@ def travel_times(tab: _Table, index: pd.Index, txy: np.ndarray, layers: Layers,
         _fallback_times(tab, targets, cfg.access)
 
 
-def _road_times(tab: _Table, g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
+def _road_times(tab: _Table, g: graph.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
                 targets: dict, seats: _Seats, stations: gpd.GeoDataFrame | None,
                 cfg: config_mod.Config, crs: pyproj.CRS) -> None:
     """Minutes by road to each target: Dijkstra over a full graph; over a skeleton (no local
@@ -319,9 +319,9 @@ def _road_times(tab: _Table, g: network.PreparedGraph, town_node: np.ndarray, sn
     tab.put(columns.SNAP_KM, snap_m / 1000.0, UNITS[columns.SNAP_KM])
     graph_note = f"road graph, {g.n_nodes} nodes, Dijkstra"
     own_of = {"time_prefecture_min": seats.pref_own, "time_county_seat_min": seats.cnty_own}
-    target_nodes = {col: network.snap(g, xy)[0] for col, (xy, _) in targets.items()}
+    target_nodes = {col: routing.snap(g, xy)[0] for col, (xy, _) in targets.items()}
     if stations is not None and len(stations):
-        target_nodes["time_rail_min"] = network.snap(g, _xy(stations, crs))[0]
+        target_nodes["time_rail_min"] = routing.snap(g, _xy(stations, crs))[0]
     else:
         tab.missing("time_rail_min", "not computed: needs a road graph and a station layer")
     if g.expressway_access.size:
@@ -344,11 +344,11 @@ def _road_times(tab: _Table, g: network.PreparedGraph, town_node: np.ndarray, sn
         del target_nodes["time_county_seat_min"]
         target_nodes.pop("time_rail_min", None)
     for col, nodes in target_nodes.items():
-        t = network.time_to_nearest(g, nodes)[town_node]
+        t = routing.time_to_nearest(g, nodes)[town_node]
         own = own_of.get(col)
         if own is not None and (own >= 0).any():
             ok = own >= 0
-            t[ok] = network.time_to_each(g, nodes)[own[ok], town_node[ok]]
+            t[ok] = routing.time_to_each(g, nodes)[own[ok], town_node[ok]]
         t = t + access_s
         # Unreachable (other component) stays missing, not infinite: the town is then
         # excluded with the network flag as its reason rather than scored as worst.
@@ -359,7 +359,7 @@ def _road_times(tab: _Table, g: network.PreparedGraph, town_node: np.ndarray, sn
                 + (f"; {n_unreach} towns cannot reach it)" if n_unreach else ")"))
 
 
-def _network_flag_method(g: network.PreparedGraph, snap_m: np.ndarray, acc) -> str:
+def _network_flag_method(g: graph.PreparedGraph, snap_m: np.ndarray, acc) -> str:
     method = "towns far from the road graph or on a disconnected component"
     if g.skeleton:
         n_far = int((snap_m / 1000.0 > acc.max_snap_km).sum())
@@ -369,15 +369,15 @@ def _network_flag_method(g: network.PreparedGraph, snap_m: np.ndarray, acc) -> s
     return method
 
 
-def _road_access(tab: _Table, g: network.PreparedGraph, town_node: np.ndarray,
+def _road_access(tab: _Table, g: graph.PreparedGraph, town_node: np.ndarray,
                  snap_m: np.ndarray, txy: np.ndarray, layers: Layers, cfg: config_mod.Config,
                  crs: pyproj.CRS, cells: _Cells) -> None:
     """Persons reachable by road (isochrones, gravity) from the population raster's cells,
     and from the regional population grid (the ``region_*`` catchments)."""
     acc = cfg.access
     if cells is not None:
-        node_pop = network.assign_to_nodes(g, *cells, max_distance_m=acc.max_snap_km * 1000.0)
-        within, grav = network.accessibility(
+        node_pop = access.assign_to_nodes(g, *cells, max_distance_m=acc.max_snap_km * 1000.0)
+        within, grav = access.accessibility(
             g, town_node, node_pop, thresholds_min=acc.isochrone_min,
             beta_per_min=acc.gravity_beta_per_min, limit_min=acc.gravity_limit_min)
         for k, minutes in enumerate(acc.isochrone_min):
@@ -490,7 +490,7 @@ def _leg_s(dist_m: np.ndarray, acc) -> np.ndarray:
         / acc.access_speed_kmh * 3600.0
 
 
-def region_access(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
+def region_access(g: graph.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
                   town_xy: np.ndarray, cell_xy: np.ndarray, cell_pop: np.ndarray, acc,
                   label: str = "the regional population grid",
                   ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -507,10 +507,10 @@ def region_access(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.nd
 
     Parameters
     ----------
-    g : network.PreparedGraph
+    g : graph.PreparedGraph
         Road graph (seconds; ``g.crs`` metric).
     town_node, snap_m : numpy.ndarray
-        Each town's node (:func:`network.snap`) and its distance to it (metres).
+        Each town's node (:func:`routing.snap`) and its distance to it (metres).
     town_xy, cell_xy : numpy.ndarray
         Towns and cell centroids, (n, 2) metres in ``g.crs``.
     cell_pop : numpy.ndarray
@@ -531,13 +531,13 @@ def region_access(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.nd
     """
     thr_s = np.asarray(acc.region_isochrone_min, dtype=float) * 60.0
     limit_s = float(max(thr_s.max(initial=0.0), acc.gravity_limit_min * 60.0))
-    cell_node, cell_snap = network.snap(g, cell_xy)
+    cell_node, cell_snap = routing.snap(g, cell_xy)
     nodes, cell_col = np.unique(cell_node, return_inverse=True)
     col_of = np.full(g.n_nodes, -1, dtype=np.int64)
     col_of[nodes] = np.arange(nodes.size)
     towns, town_row = np.unique(town_node, return_inverse=True)
     road = np.full((towns.size, nodes.size), np.inf)
-    for src, node, t in network.bounded_times(g, towns, limit_s):
+    for src, node, t in bounded.bounded_times(g, towns, limit_s):
         hit = col_of[node] >= 0
         road[src[hit], col_of[node[hit]]] = t[hit]
     by_road = _leg_s(snap_m, acc)[:, None] + road[town_row][:, cell_col] \
@@ -562,7 +562,7 @@ def region_access(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.nd
     return within, gravity, note
 
 
-def _skeleton_times(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
+def _skeleton_times(g: graph.PreparedGraph, town_node: np.ndarray, snap_m: np.ndarray,
                     target_xy: np.ndarray, straight_km: np.ndarray, acc,
                     own: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """Seconds from each town to its nearest target over a major-road skeleton, or to its
@@ -576,13 +576,13 @@ def _skeleton_times(g: network.PreparedGraph, town_node: np.ndarray, snap_m: np.
     estimate is the time. No town is left without a time; the note counts each case.
     """
     circ = acc.circuity_factor
-    t_node, t_snap = network.snap(g, target_xy)
+    t_node, t_snap = routing.snap(g, target_xy)
     target_leg = _leg_s(t_snap, acc)
     town_leg = _leg_s(snap_m, acc)
-    by_road = network.time_to_nearest_from(g, t_node, target_leg)[town_node] + town_leg
+    by_road = routing.time_to_nearest_from(g, t_node, target_leg)[town_node] + town_leg
     if own is not None and (own >= 0).any():
         ok = own >= 0
-        each = network.time_to_each(g, t_node)
+        each = routing.time_to_each(g, t_node)
         by_road[ok] = each[own[ok], town_node[ok]] + target_leg[own[ok]] + town_leg[ok]
     direct = straight_km * circ / acc.fallback_speed_kmh * 3600.0
     unconnected = ~np.isfinite(by_road)

@@ -71,7 +71,7 @@ from ..criteria import indicators as criteria
 from ..data import coords as _coords
 from ..data import datasets, io
 from ..data import facts as facts_mod
-from ..network import graph as network
+from ..network import store
 from ..pipeline import eligibility, ingest, records, runfolder
 from ..pipeline import stages as pipeline
 from ..pipeline.runrecord import RunRecord, refuse_warnings
@@ -330,7 +330,7 @@ def roads_task(raw: dict, code: str, national: str) -> dict:
     try:
         if path:
             cfg, _ = province_config(raw, code, national)
-            network.prepare_cached(path, _province_crs(cfg, code))
+            store.prepare_cached(path, _province_crs(cfg, code))
         return {"seconds": time.perf_counter() - t0}
     except errors.SpatialTownsError as exc:
         return {"error": f"{type(exc).__name__}: {exc}", "exit_code": exc.exit_code,

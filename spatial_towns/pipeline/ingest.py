@@ -18,7 +18,7 @@ from ..criteria import indicators as criteria
 from ..data import coords as _coords
 from ..data import datasets, io
 from ..data import facts as facts_mod
-from ..network import graph as network
+from ..network import graph, store
 from . import eligibility
 from .records import Inputs
 
@@ -50,7 +50,7 @@ def prepare(inputs: Inputs, cfg: config_mod.Config) -> Ingested:
     if layers.roads is not None:
         # Prepared once in the run's CRS (from the cache beside the file when it is fresh);
         # the criteria, the development types and the map layers all reuse this graph.
-        layers.roads = network.as_prepared(layers.roads, crs)
+        layers.roads = store.as_prepared(layers.roads, crs)
     return Ingested(towns=towns, layers=layers, crs=crs, thematic=thematic)
 
 
@@ -129,12 +129,12 @@ def read_layers(inputs: Inputs, cfg: config_mod.Config) -> tuple[gpd.GeoDataFram
     roads = population = None
     if inputs.roads:
         # Kept as a path: criteria prepares it in the run's metric CRS, reusing the arrays
-        # cached beside the file (see network.prepare_cached).
+        # cached beside the file (see store.prepare_cached).
         roads = Path(inputs.roads)
         if not roads.is_file():
             raise errors.InputDataError(f"road network file not found: {roads}")
         prov["roads"] = (f"{roads} (prepared arrays cached in "
-                         f"{network.cache_path(roads).name})")
+                         f"{store.cache_path(roads).name})")
     if inputs.population:
         population = io.read_population(inputs.population)
         prov["population"] = f"{inputs.population} (CRS {population.crs})"
@@ -283,7 +283,7 @@ def _embedded_population_grid(inputs: Inputs, cfg: config_mod.Config) -> bool:
 
 def _skeleton(cfg: config_mod.Config, crs: pyproj.CRS, provenance: dict):
     edges = datasets.jilin_highways()
-    g = network.skeleton_graph(edges, cfg.access.network_speed_kmh, crs)
+    g = graph.skeleton_graph(edges, cfg.access.network_speed_kmh, crs)
     provenance["roads"] = (
         f"embedded {datasets.HIGHWAYS_OSM}: the OSM major-road skeleton of Jilin (simplified: "
         f"straightened edges, no road class; scgraph-data 2.0.0; "

@@ -28,7 +28,7 @@ from ..criteria import indicators as criteria
 from ..data import coords as _coords
 from ..data import facts as facts_mod
 from ..mcda import scoring, selection, sensitivity
-from ..network import graph as network
+from ..network import routing, shapes, store
 from ..panel import configured as panel_configured
 from ..typology import devtypes as types_mod
 from ..util import forked as _forked
@@ -146,18 +146,18 @@ def _report(res: RunResult, facts_used: facts_mod.FactsUsed, roads, out_dir: Pat
 def _road_layers(res: RunResult, roads) -> dict:
     """Main roads and the top tier's isochrones (the threshold nearest 30 min) for the map
     (no isochrones on a skeleton: its hull of a few corridor nodes is no catchment)."""
-    g = network.as_prepared(roads, res.crs)
+    g = store.as_prepared(roads, res.crs)
     if g.skeleton:
-        return {"roads": network.major_roads(g)}
+        return {"roads": shapes.major_roads(g)}
     minutes = min(res.cfg.access.isochrone_min, key=lambda m: (abs(m - 30.0), m))
     top = res.towns[(res.towns[columns.TIER] == res.cfg.tiers[0].name) & res.towns.geometry.notna()]
     metric = top.geometry.to_crs(res.crs)
-    nodes, _ = network.snap(g, np.column_stack([metric.x, metric.y]))
-    polys = network.isochrone_polygons(g, nodes, minutes)
+    nodes, _ = routing.snap(g, np.column_stack([metric.x, metric.y]))
+    polys = shapes.isochrone_polygons(g, nodes, minutes)
     iso = gpd.GeoDataFrame(
         {columns.NAME: [f"{n} · {minutes:g} 分钟车程 (min by road)" for n in top[columns.NAME]]},
         geometry=polys, crs=res.crs)
-    return {"roads": network.major_roads(g), "isochrones": iso[iso.geometry.notna()]}
+    return {"roads": shapes.major_roads(g), "isochrones": iso[iso.geometry.notna()]}
 
 
 def score_towns(towns: gpd.GeoDataFrame, table: pd.DataFrame, cfg: config_mod.Config,

@@ -26,7 +26,7 @@ import threadpoolctl
 
 from .. import columns, errors
 from .. import config as config_mod
-from ..network import graph as network
+from ..network import betweenness, routing, store
 
 DEV_TYPES = config_mod.DEV_TYPES
 DEFAULT_TYPE = "comprehensive_service"
@@ -69,11 +69,11 @@ def _road_rules(towns: gpd.GeoDataFrame, located: pd.Series, roads, crs: pyproj.
     the route betweenness of each town's nearest road node (:func:`.network.route_betweenness`:
     fastest routes between every pair of located township-level places — 镇, 乡 and the
     街道 of the county and prefecture seats — at most ``centrality_limit_min`` apart)."""
-    g = network.as_prepared(roads, crs)
+    g = store.as_prepared(roads, crs)
     metric = towns.loc[located].geometry.to_crs(crs)
     txy = np.column_stack([metric.x, metric.y])
-    node, _ = network.snap(g, txy)
-    # Same access points as the time_expressway_min criterion (network.expressway_access_nodes).
+    node, _ = routing.snap(g, txy)
+    # Same access points as the time_expressway_min criterion (graph.expressway_access_nodes).
     acc_nodes = g.expressway_access
     d_exp = pd.Series(np.nan, index=towns.index)
     if acc_nodes.size:
@@ -84,7 +84,7 @@ def _road_rules(towns: gpd.GeoDataFrame, located: pd.Series, roads, crs: pyproj.
     pct = pd.Series(np.nan, index=towns.index)
     limit = tcfg.centrality_limit_min * 60.0 if tcfg.centrality_limit_min > 0 else None
     big = g.n_nodes > tcfg.centrality_exact_max_nodes
-    counts, info = network.route_betweenness(
+    counts, info = betweenness.route_betweenness(
         g, node, limit_s=limit, max_sources=(tcfg.centrality_max_sources or None) if big else None,
         seed=tcfg.seed)
     pct[located] = pd.Series(counts[node]).rank(pct=True, method="max").to_numpy()
