@@ -52,8 +52,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import columns, errors
 from .. import config as config_mod
-from .. import errors
 from ..data import datasets, io, matching
 from ..mcda import scoring
 from ..pipeline import records, runfolder
@@ -440,15 +440,15 @@ class YearlyAssessment:
 
     def _designation(self, base: _ledger.Ledger, towns: pd.DataFrame,
                      warnings: list[str]) -> pd.DataFrame:
-        cols = ["code", "name", "county_code", "county_name", "prefecture_code",
-                "prefecture_name"]
+        cols = list(columns.IDENTITY)
         first = not base.assessed_years()
         if first:
             if self.designation is not None:
                 src = self.designation
             else:
-                sel = towns[towns["tier"] != ""]
-                src = pd.DataFrame({"tier": sel["tier"], "why": sel["reason"]}, index=sel.index)
+                sel = towns[towns[columns.TIER] != ""]
+                src = pd.DataFrame({"tier": sel[columns.TIER], "why": sel[columns.REASON]},
+                                   index=sel.index)
                 self.designation_source = (f"pipeline run '{self.run.cfg.run_name}' (tiers of "
                                            "the joint selection)")
             des = towns.loc[src.index, cols].copy()
@@ -502,7 +502,7 @@ class YearlyAssessment:
         a = self.cfg.assessment
         vals = self.indicators.values
         table = vals.reindex(pool)
-        table[SPATIAL] = towns["score"].reindex(pool).astype(float)
+        table[SPATIAL] = towns[columns.SCORE].reindex(pool).astype(float)
         label = des["name"] + " " + des.index
         no_row = [c for c in pool if c not in vals.index]
         fatal = []
@@ -518,7 +518,7 @@ class YearlyAssessment:
                 continue
             gaps = [c for c in cols if pd.isna(table.at[code, c])]
             if a.spatial_weight > 0 and pd.isna(table.at[code, SPATIAL]):
-                why = towns.at[code, "reason"] if "reason" in towns else ""
+                why = towns.at[code, columns.REASON] if columns.REASON in towns else ""
                 gaps.append(f"{SPATIAL} (the year's run: {why})")
             if gaps and des.at[code, "tier_before"] == prov:
                 fatal.append(f"{label[code]}: no value for {', '.join(gaps)}")
@@ -628,10 +628,11 @@ class YearlyAssessment:
             pref = des.at[code, "prefecture_code"]
             in_county_tier = (towns["code"].isin(des.index[des["tier"] == county_tier])
                               if county_tier else pd.Series(False, index=towns.index))
-            pool = towns[(towns["status"] == "eligible") & (towns["prefecture_code"] == pref)
+            pool = towns[(towns[columns.STATUS] == columns.ELIGIBLE)
+                         & (towns[columns.PREFECTURE_CODE] == pref)
                          & (~towns["code"].isin(des.index) | in_county_tier)
                          & ~towns["code"].isin(gone) & ~towns["code"].isin(added)]
-            pool = pool.sort_values(["score", "code"], ascending=[False, True], kind="stable")
+            pool = pool.sort_values([columns.SCORE, "code"], ascending=[False, True], kind="stable")
             pname = des.at[code, "prefecture_name"]
             if pool.empty:
                 what = "untiered or county-tier" if county_tier else "untiered"
@@ -645,7 +646,7 @@ class YearlyAssessment:
                             f"backfilled {county_tier} → {muni}: refills the place of "
                             f"{des.at[code, 'name']} {code} (promoted); best eligible town of "
                             f"{pname} outside the two upper tiers by the year's spatial score "
-                            f"{towns.at[b, 'score']:.1f}")
+                            f"{towns.at[b, columns.SCORE]:.1f}")
                 des.at[b, "tier"] = muni
                 left = int(((des["tier"] == county_tier)
                             & (des["county_code"] == des.at[b, "county_code"])).sum())
@@ -657,15 +658,14 @@ class YearlyAssessment:
                                     f"towns after {des.at[b, 'name']} {b} moved up, below the "
                                     f"minimum of {self.cfg.tiers[2].per_county_min}")
                 continue
-            row = {c: towns.at[b, c] for c in ["code", "name", "county_code", "county_name",
-                                               "prefecture_code", "prefecture_name"]}
+            row = {c: towns.at[b, c] for c in columns.IDENTITY}
             row.update(code_reported=self.indicators.reported.get(b, b), tier_before="",
                        tier=muni, events=["backfilled"], prior_codes=[b],
-                       spatial_score=float(towns.at[b, "score"]), score=np.nan, rank=np.nan,
+                       spatial_score=float(towns.at[b, columns.SCORE]), score=np.nan, rank=np.nan,
                        reason=(f"backfilled → {muni}: refills the place of {des.at[code, 'name']} "
                                f"{code} (promoted); best eligible town of {pname} outside the "
                                f"two upper tiers by the year's spatial score "
-                               f"{towns.at[b, 'score']:.1f}"))
+                               f"{towns.at[b, columns.SCORE]:.1f}"))
             des = pd.concat([des, pd.DataFrame([row]).set_index("code", drop=False)])
             notes.append(f"Municipal tier backfilled: {row['name']} {b} ({pname}) takes the "
                          f"place of {des.at[code, 'name']} {code}.")

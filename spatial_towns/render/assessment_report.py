@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from folium.plugins import DualMap
 
+from .. import columns
 from ..assessment import ledger as _ledger
 from . import maps, report
 
@@ -213,7 +214,7 @@ def _dot(row, colour: str, radius: int, ring: str = "#222") -> folium.CircleMark
 def change_map(res) -> DualMap:
     """Two synchronised maps: the designation before the year (left) and after it with the
     year's changes (right): promoted, eliminated, backfilled, commended, criticised."""
-    counties = res.run.counties[["county_name", "prefecture_name", "geometry"]].copy()
+    counties = res.run.counties[[columns.COUNTY_NAME, columns.PREFECTURE_NAME, "geometry"]].copy()
     # An overview map: ~500 m simplification keeps the page light; shared edges stay shared.
     counties["geometry"] = shapely.coverage_simplify(counties.geometry.to_numpy(), 0.005)
     minx, miny, maxx, maxy = counties.total_bounds
@@ -229,7 +230,7 @@ def change_map(res) -> DualMap:
                        name="县域 counties",
                        style_function=lambda f: {"fillColor": "#f7f7f7", "color": "#777",
                                                  "weight": 0.7, "fillOpacity": 0.6},
-                       tooltip=folium.GeoJsonTooltip(fields=["county_name", "prefecture_name"],
+                       tooltip=folium.GeoJsonTooltip(fields=[columns.COUNTY_NAME, columns.PREFECTURE_NAME],
                                                      aliases=["县(市、区)", "市(州)"])
                        ).add_to(side)
         for k, tier in enumerate(tiers):
