@@ -113,9 +113,10 @@ NOT_COLUMNS = {
     # score and rank are the assessment's, not the run's.
     "assessment/ledger.py": {"county_code": 1, "county_name": 1, "prefecture_code": 1,
                              "prefecture_name": 1, "rank": 1, "reason": 1, "score": 1, "tier": 2},
-    "assessment/assessment.py": {"county_code": 2, "county_name": 1, "prefecture_code": 5,
-                                 "prefecture_name": 3, "rank": 8, "reason": 12, "score": 10,
-                                 "tier": 19},
+    "assessment/assessment.py": {"county_name": 1, "prefecture_name": 1, "rank": 3, "reason": 8,
+                                 "score": 7, "tier": 12},
+    "assessment/_rules.py": {"county_code": 2, "prefecture_code": 5, "prefecture_name": 2,
+                             "rank": 5, "reason": 4, "score": 3, "tier": 7},
     "render/assessment_report.py": {"prefecture_name": 5, "rank": 2, "reason": 2, "score": 4,
                                     "tier": 4},
     "render/assessment_docx.py": {"prefecture_name": 5, "rank": 1, "reason": 1, "score": 2,
