@@ -106,7 +106,7 @@ NOT_COLUMNS = {
     "calibration/calibrate.py": ["county_code", "county_name"] + ["tier"] * 4,
     "config.py": ["rank"] * 3, "mcda/normalise.py": ["rank"] * 2, "render/_labels_zh.py": ["rank"],
     "pipeline/runrecord.py": ["status"],
-    "whatif/widget.py": ["score", "tier", "tier_label"],
+    "whatif/_widget_map.py": ["score", "tier_label"], "whatif/_widget_tables.py": ["tier"],
     "render/report_docx.py": ["imputed"],
     # The designation ledger's own columns (assessment.ledger.TOWN_FIELDS: the designated towns
     # by year). They copy the identity columns of the run's town table, but their tier, reason,

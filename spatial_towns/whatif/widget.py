@@ -2,9 +2,8 @@
 
 Kept apart from :mod:`.explorer` so the core imports no widget library; :func:`explore` (the
 door's ``spatial_towns.explore``) lives here, with the widget it makes: the core never imports
-this module. The map
-is two GeoJSON layers (counties, towns) whose ``data`` is replaced on each update, with each
-feature's style in ``properties.style``: one message per layer, not one widget per town.
+this module. The widget owns the controls and the scheduling of updates; the map is
+:class:`._widget_map.TierMap`, the tables :func:`._widget_tables.tier_tables`.
 """
 
 from __future__ import annotations
@@ -12,29 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import branca
-import ipyleaflet
 import ipywidgets as w
 import numpy as np
-import pandas as pd
 
 from .. import columns, errors
 from ..mcda import aggregation
-from ..render import maps
+from . import _widget_map, _widget_tables
 from . import explorer as whatif
+from ._widget_map import DOWN_COLOUR, UP_COLOUR
 
 if TYPE_CHECKING:
     from ..pipeline.records import RunResult
-
-UP_COLOUR = "#00a651"     # ring: entered a higher tier / newly selected
-DOWN_COLOUR = "#9c27b0"   # ring: left for a lower tier / dropped out
-_SIMPLIFY_DEG = 0.005     # county outlines for the choropleth only (~0.5 km)
 
 
 def _default_schedule(fn: Callable[[], None]) -> None:
@@ -44,17 +36,6 @@ def _default_schedule(fn: Callable[[], None]) -> None:
         fn()
         return
     loop.call_soon(fn)
-
-
-def _fit_zoom(minx: float, miny: float, maxx: float, maxy: float, width_px: int,
-              height_px: int) -> float:
-    """Web Mercator zoom at which the lon/lat box fills the map, to a quarter level."""
-    def merc_y(lat: float) -> float:
-        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
-
-    zx = np.log2(width_px * 360.0 / (256.0 * max(maxx - minx, 1e-6)))
-    zy = np.log2(height_px * 2 * np.pi / (256.0 * max(merc_y(maxy) - merc_y(miny), 1e-9)))
-    return float(np.floor(4 * (min(zx, zy) - 0.15)) / 4)
 
 
 class Explorer(w.VBox):
@@ -79,7 +60,10 @@ class Explorer(w.VBox):
         self.error: str = ""
         self.last_saved: tuple[Path, object] | None = None
         self._build_controls()
-        self._build_map()
+        self.view = _widget_map.TierMap(core)
+        # the map's widgets, as attributes of the explorer
+        self.map, self.legend, self.hover = self.view.map, self.view.legend, self.view.hover
+        self.towns_layer, self.counties_layer = self.view.towns_layer, self.view.counties_layer
         self.tier_html = w.HTML()
         self.changes_html = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
         controls = w.VBox(self._control_rows, layout=w.Layout(width="430px"))
@@ -293,159 +277,12 @@ class Explorer(w.VBox):
 
     # -- map and tables --------------------------------------------------------------------------
 
-    def _build_map(self) -> None:
-        towns = self.core.result.towns
-        located = towns.geometry.notna().to_numpy()
-        self._located = np.flatnonzero(located)
-        self._lonlat = [(float(p.x), float(p.y)) for p in towns.geometry[located]]
-        counties = self.core.result.counties[[columns.COUNTY_CODE, columns.COUNTY_NAME,
-                                              columns.PREFECTURE_NAME, "geometry"]].copy()
-        counties["geometry"] = counties.geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True)
-        self._county_features = json.loads(counties.to_json(drop_id=True))["features"]
-        self._county_codes = counties[columns.COUNTY_CODE].tolist()
-        minx, miny, maxx, maxy = counties.total_bounds
-        self.counties_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection",
-                                                       "features": []},
-                                                 name="县域最高得分 (counties)")
-        self.towns_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
-                                              point_style={"radius": 3}, name="towns")
-        # No tile layer: the county outlines are the basemap, so the map works offline.
-        # The zoom is set from the bounds here (fit_bounds needs a rendered view).
-        self.map = ipyleaflet.Map(center=((miny + maxy) / 2, (minx + maxx) / 2),
-                                  zoom=_fit_zoom(minx, miny, maxx, maxy, 720, 580),
-                                  zoom_snap=0.25, layers=(self.counties_layer, self.towns_layer),
-                                  scroll_wheel_zoom=True,
-                                  layout=w.Layout(width="720px", height="580px"))
-        # The legend sits under the map (a control on it would hide part of the province).
-        dot = ("<span style='display:inline-block;width:{d}px;height:{d}px;border-radius:50%;"
-               "background:{fill};border:{bw}px solid {ring};vertical-align:middle;"
-               "margin:0 4px 0 10px'></span>")
-        colours = maps.tier_colours(self.core.start.tiers)
-        items = [(f"{t.label} {t.name}", colours[t.name], "#222", 1, 10)
-                 for t in self.core.start.tiers]
-        items += [("未入选 unselected", maps.OTHER_COLOURS["unselected"], "#222", 1, 6),
-                  ("不参评 excluded", maps.OTHER_COLOURS["excluded"], "#222", 1, 4),
-                  ("entered a higher tier", "#fff", UP_COLOUR, 3, 12),
-                  ("moved down / dropped", "#fff", DOWN_COLOUR, 3, 12)]
-        self.legend = w.HTML("<small>" + "".join(
-            dot.format(d=d, fill=fill, ring=ring, bw=bw) + html.escape(label)
-            for label, fill, ring, bw, d in items)
-            + "; counties: best town score (light → dark green)</small>")
-        self.hover = w.HTML("<small>hover a town</small>")
-        self.map.add(ipyleaflet.WidgetControl(widget=self.hover, position="topright"))
-        self.towns_layer.on_hover(self._on_hover)
-        self.map.add(ipyleaflet.ScaleControl(position="bottomleft", imperial=False))
-
-    def _on_hover(self, feature=None, **_) -> None:
-        p = (feature or {}).get("properties", {})
-        self.hover.value = (f"<b>{html.escape(str(p.get('name', '')))}</b> {p.get('code', '')}"
-                            f"<br>{html.escape(str(p.get('county', '')))} · "
-                            f"{html.escape(str(p.get('tier_label', '')))}"
-                            f"<br>score {p.get('score', '—')} (run {p.get('score_start', '—')})")
-
     def _render(self, up: whatif.Update) -> None:
-        t = up.towns
-        labels = {x.name: x.label for x in up.scenario.tiers}
-        tier = t[columns.TIER].to_numpy()
-        change = t["change"].to_numpy()
-        elig = t["eligible"].to_numpy()
-        score = t[columns.SCORE].to_numpy()
-        start_score = t["score_start"].to_numpy()
-        names, codes = t["name"].to_numpy(), t.index.to_numpy()
-        county = t[columns.COUNTY_NAME].astype(object).where(t[columns.COUNTY_NAME].notna(), "").to_numpy()
-        feats: list[dict[str, Any]] = []
-        colours = maps.tier_colours(self.core.start.tiers)
-        for (lon, lat), i in zip(self._lonlat, self._located, strict=True):
-            if tier[i]:
-                fill, r = colours.get(tier[i], "#000"), 5
-                lab = labels.get(tier[i], tier[i])
-            elif elig[i]:
-                fill, r, lab = maps.OTHER_COLOURS["unselected"], 3, "未入选 unselected"
-            else:
-                fill, r, lab = maps.OTHER_COLOURS["excluded"], 2, "不参评 excluded"
-            style = {"radius": r, "color": "#222", "weight": 0.5, "fillColor": fill,
-                     "fillOpacity": 0.9, "opacity": 0.8}
-            if change[i]:
-                style.update(radius=7, weight=2.5, opacity=1.0,
-                             color=UP_COLOUR if change[i] == "up" else DOWN_COLOUR)
-            feats.append({"type": "Feature",
-                          "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                          "properties": {"name": names[i], "code": codes[i], "county": county[i],
-                                         "tier_label": lab, "change": change[i],
-                                         "score": None if np.isnan(score[i]) else round(score[i], 1),
-                                         "score_start": None if np.isnan(start_score[i])
-                                         else round(start_score[i], 1),
-                                         "style": style}})
-        # Changed towns last, so their rings are drawn on top.
-        feats.sort(key=lambda f: f["properties"]["change"] != "")
-        self.towns_layer.data = {"type": "FeatureCollection", "features": feats}
-        self._render_counties(up)
-        self._render_tables(up)
+        self.view.render(up)
+        self.tier_html.value, self.changes_html.value = _widget_tables.tier_tables(up)
         shares = up.weights
         for col, h in self.shares.items():
             h.value = f"<small>{100 * shares.get(col, 0.0):.0f} %</small>"
-
-    def _render_counties(self, up: whatif.Update) -> None:
-        ccode = self.core.result.towns[columns.COUNTY_CODE].to_numpy()
-        t = up.towns.assign(county_code=ccode)
-        best = t.groupby(columns.COUNTY_CODE)[columns.SCORE].max()
-        nsel = t[t[columns.TIER] != ""].groupby(columns.COUNTY_CODE).size()
-        vals = best.dropna()
-        cmap = branca.colormap.linear.YlGn_09.scale(  # type: ignore[attr-defined]
-            float(vals.min()) if len(vals) else 0.0, float(vals.max()) if len(vals) else 1.0)
-        feats: list[dict[str, Any]] = []
-        for f, code in zip(self._county_features, self._county_codes, strict=True):
-            b = best.get(code, np.nan)
-            props = dict(f["properties"], best_score=None if pd.isna(b) else round(float(b), 1),
-                         n_selected=int(nsel.get(code, 0)),
-                         style={"fillColor": "#f0f0f0" if pd.isna(b) else cmap(b),
-                                "color": "#555", "weight": 0.8, "fillOpacity": 0.6})
-            feats.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
-        self.counties_layer.data = {"type": "FeatureCollection", "features": feats}
-
-    def _render_tables(self, up: whatif.Update) -> None:
-        # Plain numpy and hand-built rows: pandas crosstab/to_html would double the render time.
-        t = up.towns
-        tier, before = t[columns.TIER].to_numpy(), t["tier_start"].to_numpy()
-        score = t[columns.SCORE].to_numpy()
-        names, county = t["name"].to_numpy(), t[columns.COUNTY_NAME].to_numpy()
-        pref = t[columns.PREFECTURE_NAME].to_numpy()
-        tiers = up.scenario.tiers
-        labels = {x.name: x.label for x in tiers}
-        td = "<td style='padding:1px 8px;text-align:right'>{}</td>"
-        th = "<th style='padding:1px 8px;white-space:nowrap'>{}</th>"
-        rows = ["<tr>" + "".join(th.format(h) for h in
-                                 ("tier", "size", "entering", "leaving", "lowest score")) + "</tr>"]
-        parts = ["<b>What changed vs the run</b>"]
-        for x in tiers:
-            now, was = tier == x.name, before == x.name
-            ent, lea = np.flatnonzero(now & ~was), np.flatnonzero(was & ~now)
-            low = f"{np.nanmin(score[now]):.1f}" if now.any() else "—"
-            rows.append("<tr>" + th.format(f"{x.label} {x.name}") + "".join(
-                td.format(v) for v in (int(now.sum()), len(ent), len(lea), low)) + "</tr>")
-            parts.append(f"<div style='margin-top:6px'><b>{x.label} {x.name}</b>: "
-                         f"{len(ent)} in, {len(lea)} out</div>")
-            for idx, sign, colour, other in ((ent, "+", UP_COLOUR, before),
-                                             (lea, "−", DOWN_COLOUR, tier)):
-                idx = idx[np.argsort(-np.nan_to_num(score[idx], nan=-1.0), kind="stable")]
-                items = [f"{html.escape(str(names[i]))} ({html.escape(str(county[i]))}, "
-                         f"{score[i]:.1f}; {'from' if sign == '+' else 'now'} "
-                         f"{labels.get(other[i], '') or '—'})" for i in idx]
-                if items:
-                    parts.append(f"<div style='color:{colour};font-size:12px'>{sign} "
-                                 + "; ".join(items) + "</div>")
-        sel = tier != ""
-        counts = pd.Series(1, index=pd.MultiIndex.from_arrays([pref[sel], tier[sel]])) \
-            .groupby(level=[0, 1]).size().unstack(fill_value=0) \
-            .reindex(columns=[x.name for x in tiers], fill_value=0)
-        prow = ["<tr>" + th.format("市/州") + "".join(th.format(x.label) for x in tiers) + "</tr>"]
-        for p_name, r in counts.iterrows():
-            prow.append("<tr>" + th.format(html.escape(str(p_name)))
-                        + "".join(td.format(int(v)) for v in r.to_numpy()) + "</tr>")
-        self.tier_html.value = ("<b>Tiers</b> (entering / leaving vs the run)<table>"
-                                + "".join(rows) + "</table><b>Per 市/州</b><table>"
-                                + "".join(prow) + "</table>")
-        self.changes_html.value = "".join(parts)
 
 
 def explore(result: RunResult, output_dir: str | Path = "outputs",
