@@ -240,10 +240,3 @@ def to_bytes(doc: Document) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return _package.normalised(buf.getvalue())
-
-
-def save(doc: Document, path: str | Path) -> Path:
-    """Write ``doc`` to ``path`` (see :func:`to_bytes`)."""
-    path = Path(path)
-    path.write_bytes(to_bytes(doc))
-    return path

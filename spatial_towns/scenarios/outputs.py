@@ -48,10 +48,5 @@ def write(cmp: Comparison, out_dir: Path, *, documents: bool = True) -> dict[str
         "compare.html": io.write_text(out_dir / "compare.html", compare_html.render(cmp)),
     }
     if documents:
-        data = compare_docx.to_bytes(cmp)
-
-        def write_docx(p: Path) -> None:
-            p.write_bytes(data)
-
-        files["compare.docx"] = io.atomic_write(out_dir / "compare.docx", write_docx)
+        files["compare.docx"] = io.write_bytes(out_dir / "compare.docx", compare_docx.to_bytes(cmp))
     return files
